@@ -1,0 +1,96 @@
+/**
+ * The etcd-role store, reduced to kine's small Backend interface: a revisioned key-value store
+ * with compare-revision writes and watch from a revision. Backends are chosen by URL scheme
+ * (`store/index.ts`); one contract suite (test/control-plane/store/backend-contract.ts) runs
+ * against every backend.
+ */
+
+/** One stored key at one revision. `value` is the serialized object (JSON text). */
+export interface KeyValue {
+  key: string;
+  value: string;
+  /** Revision at which the key was created (etcd create_revision). */
+  createRevision: number;
+  /** Revision of the last write to the key (etcd mod_revision); becomes the resourceVersion. */
+  modRevision: number;
+}
+
+/** A change to a key. For DELETE, `kv.modRevision` is the deletion revision and `prevKv` the last value. */
+export interface StoreEvent {
+  type: 'PUT' | 'DELETE';
+  kv: KeyValue;
+  prevKv?: KeyValue;
+}
+
+/** Thrown by create when the key exists. */
+export class KeyExistsError extends Error {
+  constructor(readonly key: string) {
+    super(`key exists: ${key}`);
+    this.name = 'KeyExistsError';
+  }
+}
+
+/** Thrown by watch (and get/list at a revision) when the revision has been compacted away. */
+export class CompactedError extends Error {
+  constructor(
+    readonly requested: number,
+    readonly compactRevision: number,
+  ) {
+    super(`required revision ${requested} has been compacted (compacted at ${compactRevision})`);
+    this.name = 'CompactedError';
+  }
+}
+
+/** Result of a conditional update or delete: ok=false means the revision did not match (kv = current). */
+export interface CondResult {
+  ok: boolean;
+  revision: number;
+  kv?: KeyValue;
+}
+
+export interface ListResult {
+  /** Store revision the list was read at. */
+  revision: number;
+  kvs: KeyValue[];
+  /** True when `limit` cut the list short. */
+  more: boolean;
+  /** Total number of keys under the prefix (for remainingItemCount). */
+  count: number;
+}
+
+/** A running watch; cancel() stops delivery. */
+export interface Watcher {
+  cancel(): void;
+}
+
+export interface Backend {
+  /** Opens/recovers the store (replays the WAL, connects to etcd, ...). */
+  start(): Promise<void>;
+  /** Flushes and closes. */
+  close(): Promise<void>;
+  /** Latest revision. */
+  currentRevision(): number | Promise<number>;
+  get(key: string): Promise<{ revision: number; kv?: KeyValue }>;
+  /** Creates the key; throws KeyExistsError if it exists. Resolves only once durable. */
+  create(key: string, value: string): Promise<KeyValue>;
+  /** Writes the key if its modRevision equals `expectedRevision`. */
+  update(key: string, value: string, expectedRevision: number): Promise<CondResult>;
+  /** Deletes the key if its modRevision equals `expectedRevision` (0 = unconditionally). */
+  delete(key: string, expectedRevision: number): Promise<CondResult>;
+  /**
+   * Keys with the prefix, in key order, starting at `startKey` (inclusive, '' = from the
+   * beginning), at most `limit` (0 = all). `revision` 0 = latest; otherwise the list as of that
+   * revision (CompactedError if older than the compaction point).
+   */
+  list(prefix: string, startKey: string, limit: number, revision: number): Promise<ListResult>;
+  /**
+   * Delivers, in revision order, every change under `prefix` with modRevision >= `fromRevision`
+   * (0 = only future changes), in batches. Rejects with CompactedError if `fromRevision` is at or
+   * below the compaction point.
+   */
+  watch(prefix: string, fromRevision: number, onEvents: (events: StoreEvent[]) => void): Promise<Watcher>;
+  /** Drops history older than `revision` (watchers/lists at older revisions get CompactedError). */
+  compact(revision: number): Promise<void>;
+  /** Lowest revision still available for watch; events at or after compactRevision()+1. */
+  compactRevision(): number | Promise<number>;
+}

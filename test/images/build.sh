@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the test images locally (there is no registry): a busybox root filesystem made from
+# busybox-static and its applet links, imported with `docker import`.
+#   skiff-test/busybox:1   sh, httpd, wget, nc, dd... (CMD sh)
+#   skiff-test/busybox:2   the same content under a second tag (for image-change rollouts)
+set -euo pipefail
+BB=$(command -v busybox || true)
+[ -n "$BB" ] || { echo "busybox-static is required (apt-get install -y busybox-static)" >&2; exit 1; }
+if docker image inspect skiff-test/busybox:1 >/dev/null 2>&1 && docker image inspect skiff-test/busybox:2 >/dev/null 2>&1; then
+  echo "test images present"; exit 0
+fi
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+mkdir -p "$dir/bin" "$dir/tmp" "$dir/etc" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/var/www"
+cp "$BB" "$dir/bin/busybox"
+for a in $("$BB" --list); do [ "$a" = busybox ] || ln -sf busybox "$dir/bin/$a"; done
+echo 'root:x:0:0:root:/root:/bin/sh' > "$dir/etc/passwd"
+echo 'root:x:0:' > "$dir/etc/group"
+echo '<h1>hello from skiff</h1>' > "$dir/var/www/index.html"
+chmod 1777 "$dir/tmp"
+tar -C "$dir" -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - skiff-test/busybox:1 >/dev/null
+docker tag skiff-test/busybox:1 skiff-test/busybox:2
+echo "built skiff-test/busybox:1 and :2"

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+import vue from '@vitejs/plugin-vue';
+import { fileURLToPath } from 'node:url';
+
+export default defineConfig({
+  plugins: [vue()],
+  resolve: { alias: { '@common': fileURLToPath(new URL('./src-main/common', import.meta.url)) } },
+  test: {
+    include: ['test/**/*.spec.ts', 'src-main/**/*.spec.ts', 'src-renderer/**/*.spec.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Docker- and kubectl-backed suites share one engine; keep files from stampeding it.
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});
