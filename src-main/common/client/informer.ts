@@ -24,6 +24,8 @@ export interface InformerOptions {
   clock?: Clock;
   /** Called with a readable message whenever the list or watch fails (it retries by itself). */
   onError?(err: unknown): void;
+  /** Called after every successful (re-)list, e.g. to clear an error state once the API is back. */
+  onSync?(): void;
 }
 
 /**
@@ -139,6 +141,7 @@ export class Informer<T extends KubeObject> {
       this.synced = true;
       for (const w of this.syncWaiters.splice(0)) w();
     }
+    this.opts.onSync?.();
   }
 
   private async watchLoop(): Promise<void> {
