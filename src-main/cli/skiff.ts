@@ -1,0 +1,90 @@
+/**
+ * The `skiff` command. `skiff serve` runs Skiff headless: control plane, kubelet and the
+ * dashboard on 127.0.0.1. (Later issues add `agent` and `snapshot`.)
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../common/logger';
+import { parseArgs, portFlag } from './args';
+import { defaultDataDir, serve } from './serve';
+
+const USAGE = `Usage: skiff <command> [options]
+
+Commands:
+  serve     Run Skiff headless: the control plane, the kubelet on the local Docker engine,
+            and the dashboard on 127.0.0.1.
+
+serve options:
+  --data-dir DIR        where state lives (default ~/.skiff, or $SKIFF_DATA_DIR)
+  --kubeconfig FILE     where to write the kubeconfig (default DIR/kubeconfig)
+  --api-port N          API server port (default: the last one used, else a free one)
+  --port N              dashboard port (default: a free one)
+  --node-name NAME      node name (default: the host name)
+  --sandbox-image REF   pod sandbox image (default: Skiff's own, built locally)
+  --docker-socket PATH  Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)
+  --log-level LEVEL     debug | info | warn | error (default info)
+`;
+
+function logger(level: string) {
+  const lvl = (['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info') as 'info';
+  return createLogger((l, c, msg, fields) => {
+    const extra = fields && Object.keys(fields).length ? ' ' + JSON.stringify(fields) : '';
+    process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase().padEnd(5)} [${c}] ${msg}${extra}\n`);
+  }, lvl);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positional, flags } = parseArgs(argv);
+  const cmd = positional[0];
+  if (!cmd || flags.help || cmd === 'help') {
+    process.stdout.write(USAGE);
+    return cmd ? 0 : 2;
+  }
+  if (cmd !== 'serve') {
+    process.stderr.write(`skiff: unknown command "${cmd}"\n\n${USAGE}`);
+    return 2;
+  }
+  const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
+  const log = logger(str('log-level') ?? 'info');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const started = Date.now();
+  const served = await serve({
+    dataDir: path.resolve(str('data-dir') ?? defaultDataDir()),
+    kubeconfigPath: str('kubeconfig'),
+    apiPort: portFlag(flags['api-port'], 'api-port'),
+    dashboardPort: portFlag(flags['port'], 'port'),
+    nodeName: str('node-name'),
+    sandboxImage: str('sandbox-image'),
+    dockerSocket: str('docker-socket'),
+    staticDir: path.resolve(here, '../renderer'),
+    logger: log,
+  });
+  const c = served.cluster;
+  process.stdout.write(
+    `API: ${c.apiUrl}\nDashboard: ${served.dashboardLoginUrl}\nKubeconfig: ${c.kubeconfigPath}\n` +
+      `Skiff is ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: kubectl --kubeconfig ${c.kubeconfigPath} get nodes\n`,
+  );
+  let stopping = false;
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${sig}: stopping (running pods are left running for the next start)`);
+      served.stop().then(resolve, (err) => {
+        log.error('stop failed', { err: String(err) });
+        resolve();
+      });
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

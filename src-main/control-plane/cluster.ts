@@ -1,0 +1,170 @@
+/**
+ * Assembles one Skiff cluster in this process: the store, the API server, and — as API clients
+ * over loopback HTTPS, exactly as in Kubernetes — the scheduler, the controller manager and the
+ * kubelet on the local Docker engine. Serve mode, the Electron shell and tests all start Skiff
+ * through `startCluster`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KubeClient } from '../common/client/client';
+import { silentLogger, type Logger } from '../common/logger';
+import { HttpsTransport } from './client/https-transport';
+import { openBackend } from './store/index';
+import type { Backend } from './store/backend';
+import { ObjectStore } from './apiserver/object-storage';
+import { ApiServer } from './apiserver/api-server';
+import { ensureToken } from './apiserver/certs';
+import { writeKubeconfig } from './apiserver/kubeconfig';
+import { Scheduler } from './scheduler/scheduler';
+import { ControllerManager } from './controllers/controller-manager';
+import { Kubelet } from './kubelet/kubelet';
+import { DockerRuntime } from './kubelet/runtime/docker/docker-runtime';
+
+export interface ClusterOptions {
+  /** Where the store, certificates and token live. */
+  dataDir: string;
+  /** API server port; 0 = reuse the last one for this data dir, or pick a free one. */
+  apiPort?: number;
+  /** Where to write the kubeconfig; default `<dataDir>/kubeconfig`. */
+  kubeconfigPath?: string;
+  /** Merge into an existing kubeconfig (desktop mode: ~/.kube/config) instead of overwriting. */
+  mergeKubeconfig?: boolean;
+  /** Store backend spec (see store/index.ts); default the embedded WAL store in `<dataDir>/store`. */
+  store?: string;
+  /** Node name; default the host name. */
+  nodeName?: string;
+  /** Docker socket path; default dockerode's (DOCKER_HOST or /var/run/docker.sock). */
+  dockerSocket?: string;
+  /** Pod sandbox image; default Skiff's own, built locally. */
+  sandboxImage?: string;
+  /** Run the kubelet (default true). */
+  kubelet?: boolean;
+  logger?: Logger;
+}
+
+/** A running cluster. */
+export interface Cluster {
+  apiUrl: string;
+  apiPort: number;
+  token: string;
+  caPem: string;
+  kubeconfigPath: string;
+  nodeName: string;
+  /** A client with cluster-admin rights (the same token as the kubeconfig). */
+  client: KubeClient;
+  /** Stops every component; running pods are left running for the next start to adopt. */
+  stop(): Promise<void>;
+}
+
+/** The host name as a valid node name (DNS-1123 subdomain). */
+export function defaultNodeName(): string {
+  const n = os
+    .hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  return n || 'skiff';
+}
+
+interface Persisted {
+  apiPort?: number;
+}
+
+function readState(dataDir: string): Persisted {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dataDir, 'skiff.json'), 'utf8')) as Persisted;
+  } catch {
+    return {};
+  }
+}
+
+/** Starts every component and resolves once the API answers and the kubeconfig is written. */
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const log = opts.logger ?? silentLogger;
+  const dataDir = path.resolve(opts.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const state = readState(dataDir);
+  const token = ensureToken(dataDir);
+
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        log.warn('stop failed', { err: String(err) });
+      }
+    }
+  };
+
+  try {
+    const backend: Backend = openBackend(opts.store ?? path.join(dataDir, 'store'));
+    await backend.start();
+    stops.push(() => backend.close());
+    const storage = new ObjectStore(backend);
+
+    const api = new ApiServer({
+      storage,
+      dataDir,
+      host: '127.0.0.1',
+      port: await choosePort(opts.apiPort ?? 0, state.apiPort),
+      token,
+      kubeletToken: token,
+      logger: log.child('apiserver'),
+    });
+    const { url, port, caPem } = await api.start();
+    stops.push(() => api.stop());
+    fs.writeFileSync(path.join(dataDir, 'skiff.json'), JSON.stringify({ ...state, apiPort: port }, null, 2));
+
+    const kubeconfigPath = path.resolve(opts.kubeconfigPath ?? path.join(dataDir, 'kubeconfig'));
+    writeKubeconfig(kubeconfigPath, { server: url, caPem, token }, { merge: opts.mergeKubeconfig ?? false });
+
+    const transport = new HttpsTransport(url, { ca: caPem, token });
+    stops.push(() => transport.close());
+    const client = new KubeClient(transport);
+
+    const scheduler = new Scheduler(client, { logger: log.child('scheduler') });
+    scheduler.start();
+    stops.push(() => scheduler.stop());
+
+    const controllers = new ControllerManager(client, { logger: log.child('controller-manager') });
+    controllers.start();
+    stops.push(() => controllers.stop());
+
+    const nodeName = opts.nodeName ?? defaultNodeName();
+    if (opts.kubelet !== false) {
+      const runtime = new DockerRuntime({ socketPath: opts.dockerSocket, sandboxImage: opts.sandboxImage });
+      const kubelet = new Kubelet(client, runtime, {
+        nodeName,
+        serverHost: '127.0.0.1',
+        serverPort: 0,
+        serverToken: token,
+        logger: log.child('kubelet'),
+      });
+      await kubelet.start();
+      stops.push(() => kubelet.stop());
+    }
+
+    return { apiUrl: url, apiPort: port, token, caPem, kubeconfigPath, nodeName, client, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The requested port, else the last one used with this data dir if it is free, else 0 (any). */
+async function choosePort(requested: number, last: number | undefined): Promise<number> {
+  if (requested) return requested;
+  if (last && (await portFree(last))) return last;
+  return 0;
+}
+
+async function portFree(port: number): Promise<boolean> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
