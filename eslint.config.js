@@ -6,13 +6,23 @@ import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
 
-const nodeBuiltins = [{ group: ['node:*'], message: 'common/ and the renderer are pure TS: no Node built-ins.' }];
-const noElectron = [{ group: ['electron', 'electron/*'], message: 'Only src-main/electron may import electron.' }];
+const nodeBuiltins = [
+  { group: ['node:*'], message: 'common/ and the renderer are pure TS: no Node built-ins.' },
+];
+const noElectron = [
+  { group: ['electron', 'electron/*'], message: 'Only src-main/electron may import electron.' },
+];
 const noDockerode = [
-  { group: ['dockerode', 'docker-modem'], message: 'Only src-main/control-plane/kubelet/runtime/docker imports dockerode.' },
+  {
+    group: ['dockerode', 'docker-modem'],
+    message: 'Only src-main/control-plane/kubelet/runtime/docker imports dockerode.',
+  },
 ];
 const noControlPlane = [
-  { group: ['**/control-plane/**', '**/electron/**'], message: 'The renderer talks to clusters over HTTP only.' },
+  {
+    group: ['**/control-plane/**', '**/electron/**'],
+    message: 'The renderer talks to clusters over HTTP only.',
+  },
 ];
 const noRenderer = [{ group: ['**/src-renderer/**'], message: 'src-main never imports the renderer.' }];
 
@@ -44,14 +54,25 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...nodeBuiltins, ...noElectron, ...noDockerode, ...noControlPlane, ...noRenderer, { group: ['vue', 'pinia'], message: 'common is framework-free.' }] },
+        {
+          patterns: [
+            ...nodeBuiltins,
+            ...noElectron,
+            ...noDockerode,
+            ...noControlPlane,
+            ...noRenderer,
+            { group: ['vue', 'pinia'], message: 'common is framework-free.' },
+          ],
+        },
       ],
     },
   },
   {
     files: ['src-main/control-plane/**', 'src-main/cli/**'],
     ignores: ['src-main/control-plane/kubelet/runtime/docker/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...noElectron, ...noDockerode, ...noRenderer] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...noElectron, ...noDockerode, ...noRenderer] }],
+    },
   },
   {
     files: ['src-main/control-plane/kubelet/runtime/docker/**'],
@@ -63,7 +84,12 @@ export default tseslint.config(
   },
   {
     files: ['src-renderer/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...nodeBuiltins, ...noElectron, ...noDockerode, ...noControlPlane] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...nodeBuiltins, ...noElectron, ...noDockerode, ...noControlPlane] },
+      ],
+    },
   },
   {
     files: ['test/**', 'src-main/**/*.spec.ts'],

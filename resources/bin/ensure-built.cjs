@@ -24,7 +24,9 @@ function newest(dir) {
 }
 
 function ensureBuilt() {
-  const outputs = ['out/main/skiff.js', 'out/main/index.js', 'out/renderer/index.html'].map((f) => path.join(root, f));
+  const outputs = ['out/main/skiff.js', 'out/main/index.js', 'out/renderer/index.html'].map((f) =>
+    path.join(root, f),
+  );
   let built = Infinity;
   for (const f of outputs) {
     try {

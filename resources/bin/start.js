@@ -12,9 +12,13 @@ ensureBuilt();
 
 function serveInstead(why) {
   console.log(`Electron cannot start here (${why}); running serve mode instead.`);
-  const child = spawn(process.execPath, [path.join(root, 'resources', 'bin', 'skiff.js'), 'serve', ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'resources', 'bin', 'skiff.js'), 'serve', ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code) => process.exit(code ?? 0));
 }
@@ -26,7 +30,10 @@ function electronBinary() {
   let bin = existing();
   if (bin && fs.existsSync(bin)) return bin;
   // Electron downloads its runtime lazily; try once, quietly.
-  const r = spawnSync(process.execPath, [path.join(dir, 'install.js')], { stdio: 'ignore', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [path.join(dir, 'install.js')], {
+    stdio: 'ignore',
+    timeout: 180_000,
+  });
   bin = r.status === 0 && existing();
   return bin && fs.existsSync(bin) ? bin : undefined;
 }
@@ -46,7 +53,8 @@ if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND
     });
     for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
     child.on('exit', (code) => {
-      if (code && Date.now() - started < 10_000) serveInstead(stderr.split('\n').find((l) => l.trim()) || `exit code ${code}`);
+      if (code && Date.now() - started < 10_000)
+        serveInstead(stderr.split('\n').find((l) => l.trim()) || `exit code ${code}`);
       else process.exit(code ?? 0);
     });
   }

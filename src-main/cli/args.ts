@@ -22,6 +22,7 @@ export function parseArgs(argv: string[]): { positional: string[]; flags: Record
 export function portFlag(v: string | true | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v === true || !Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be a port number (0-65535), got ${String(v)}`);
+  if (v === true || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`--${name} must be a port number (0-65535), got ${String(v)}`);
   return n;
 }

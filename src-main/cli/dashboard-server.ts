@@ -41,7 +41,9 @@ const CSP =
 
 /** True for the API paths the proxy forwards. */
 export function isApiPath(urlPath: string): boolean {
-  return API_PREFIXES.some((p) => urlPath === p || urlPath.startsWith(p + '/') || urlPath.startsWith(p + '?'));
+  return API_PREFIXES.some(
+    (p) => urlPath === p || urlPath.startsWith(p + '/') || urlPath.startsWith(p + '?'),
+  );
 }
 
 /** A running dashboard server. */
@@ -147,7 +149,8 @@ export class DashboardServer {
     });
     upstream.on('upgrade', (upRes, upSocket, upHead) => {
       const lines = [`HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}`];
-      for (let i = 0; i < upRes.rawHeaders.length; i += 2) lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
+      for (let i = 0; i < upRes.rawHeaders.length; i += 2)
+        lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
       socket.write(lines.join('\r\n') + '\r\n\r\n');
       if (upHead.length) socket.write(upHead);
       if (head.length) upSocket.write(head);
@@ -157,7 +160,9 @@ export class DashboardServer {
     });
     upstream.on('response', (upRes) => {
       // The API refused the upgrade: pass its answer through.
-      socket.write(`HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n`,
+      );
       upRes.pipe(socket);
     });
     upstream.on('error', () => socket.destroy());
@@ -182,7 +187,9 @@ export class DashboardServer {
     if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html');
     fs.readFile(file, (err, data) => {
       if (err) {
-        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('The dashboard has not been built: run `npm run build`.');
+        res
+          .writeHead(404, { 'Content-Type': 'text/plain' })
+          .end('The dashboard has not been built: run `npm run build`.');
         return;
       }
       const ext = path.extname(file);

@@ -21,7 +21,10 @@ let tray: Tray | undefined;
 function isLocalUrl(raw: string): boolean {
   try {
     const u = new URL(raw);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+    return (
+      (u.protocol === 'http:' || u.protocol === 'https:') &&
+      ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)
+    );
   } catch {
     return false;
   }
@@ -64,7 +67,11 @@ function registerIpc(): void {
       return;
     }
     // The dashboard server proxies the API on the window's own origin.
-    e.returnValue = { apiUrl: '', token: served.cluster.token, version: app.getVersion() } satisfies DesktopConfig;
+    e.returnValue = {
+      apiUrl: '',
+      token: served.cluster.token,
+      version: app.getVersion(),
+    } satisfies DesktopConfig;
   });
   ipcMain.handle(IPC.openExternal, async (e, url: unknown): Promise<IpcResult<void>> => {
     if (!fromOurWindow(e.sender)) return { error: 'not allowed' };
@@ -81,7 +88,10 @@ function buildMenus(): void {
       label: 'Skiff',
       submenu: [
         { label: 'Show Dashboard', click: () => (win ? win.show() : createWindow()) },
-        { label: 'Open Data Folder', click: () => served && void shell.openPath(path.dirname(served.cluster.kubeconfigPath)) },
+        {
+          label: 'Open Data Folder',
+          click: () => served && void shell.openPath(path.dirname(served.cluster.kubeconfigPath)),
+        },
         { type: 'separator' },
         { role: 'quit' },
       ],

@@ -1,0 +1,149 @@
+/**
+ * Starts `skiff serve` as a real child process (exactly what a user runs) for end-to-end tests,
+ * and runs the real kubectl against it with a private discovery cache.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface SkiffProcess {
+  dataDir: string;
+  kubeconfig: string;
+  apiUrl: string;
+  dashboardUrl: string;
+  /** Dashboard URL with the token fragment. */
+  dashboardLoginUrl: string;
+  token: string;
+  /** Milliseconds from spawn until the kubeconfig line was printed. */
+  readyMs: number;
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** A fresh temporary folder. */
+export function tempDir(prefix = 'skiff-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Starts serve mode on `dataDir` (fresh if omitted) and waits for its three ready lines. */
+export async function startSkiff(
+  opts: { dataDir?: string; extraArgs?: string[]; timeoutMs?: number } = {},
+): Promise<SkiffProcess> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const kubeconfig = path.join(dataDir, 'kubeconfig');
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'resources/bin/skiff.js'),
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--kubeconfig',
+      kubeconfig,
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+      ...(opts.extraArgs ?? []),
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  let readyMs = 0;
+  for (;;) {
+    const m = /API: (\S+)\nDashboard: (\S+)\nKubeconfig: (\S+)/.exec(out);
+    if (m) {
+      readyMs = Date.now() - started;
+      const login = m[2];
+      const token = decodeURIComponent(login.split('#token=')[1] ?? '');
+      return {
+        dataDir,
+        kubeconfig: m[3],
+        apiUrl: m[1],
+        dashboardUrl: login.split('/#')[0],
+        dashboardLoginUrl: login,
+        token,
+        readyMs,
+        child,
+        output: () => out,
+        async stop(signal: NodeJS.Signals = 'SIGTERM') {
+          if (child.exitCode !== null) return child.exitCode;
+          child.kill(signal);
+          return exited;
+        },
+      };
+    }
+    if (child.exitCode !== null) throw new Error(`skiff serve exited with ${child.exitCode}:\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`skiff serve did not become ready:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const cacheDir = tempDir('skiff-kubecache-');
+
+/** Runs the real kubectl against a kubeconfig. Never throws on a non-zero exit. */
+export function kubectl(
+  kubeconfig: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const p = execFile(
+      'kubectl',
+      ['--kubeconfig', kubeconfig, ...args],
+      {
+        env: { ...process.env, KUBECACHEDIR: cacheDir, KUBECONFIG: kubeconfig },
+        timeout: opts.timeoutMs ?? 60_000,
+        maxBuffer: 16 << 20,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+        resolve({
+          code: typeof code === 'number' ? code : 1,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        });
+      },
+    );
+    if (opts.input !== undefined) p.stdin!.end(opts.input);
+  });
+}
+
+/** Polls `fn` until it returns a truthy value or the time runs out (bounded; for eventual state). */
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
