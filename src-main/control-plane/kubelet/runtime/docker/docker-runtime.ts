@@ -1,0 +1,565 @@
+import Docker from 'dockerode';
+import { statfs } from 'node:fs/promises';
+import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import {
+  LABELS,
+  SANDBOX_CONTAINER_NAME,
+  type ContainerConfig,
+  type ContainerRuntime,
+  type ContainerStatus,
+  type ImageInfo,
+  type LogOptions,
+  type PublishedPort,
+  type PullOptions,
+  type RuntimeEvent,
+  type RuntimeInfo,
+  type SandboxConfig,
+  type SandboxStatus,
+} from '../runtime';
+import { DEFAULT_SANDBOX_IMAGE, pauseRootfsTar } from './pause-image';
+
+/** Options of the Docker runtime. */
+export interface DockerRuntimeOptions {
+  /** Engine socket; default /var/run/docker.sock (or DOCKER_HOST handling of dockerode). */
+  socketPath?: string;
+  /**
+   * Image of the pod sandbox container. The default `skiff/pause:1` is built locally from the
+   * pause binary Skiff ships; any other image (e.g. registry.k8s.io/pause:3.10) is pulled when
+   * missing.
+   */
+  sandboxImage?: string;
+  /** Value of the `skiff.dev/managed-by` label, so several kubelets can share one engine. */
+  managedBy?: string;
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/**
+ * ContainerRuntime on the Docker engine API, with the pod-sandbox model of Kubernetes' former
+ * dockershim: a sandbox container owns the pod's network, IPC and hostname, app containers
+ * join it with `container:<sandbox id>`.
+ */
+export class DockerRuntime implements ContainerRuntime {
+  readonly docker: Docker;
+  readonly sandboxImage: string;
+  readonly managedBy: string;
+  private sandboxImageReady?: Promise<void>;
+  /** Inspect results keyed by `id:state`: a container's details only change with its state. */
+  private readonly inspectCache = new Map<string, ContainerStatus>();
+
+  constructor(opts: DockerRuntimeOptions = {}) {
+    this.docker = opts.socketPath ? new Docker({ socketPath: opts.socketPath }) : new Docker();
+    this.sandboxImage = opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE;
+    this.managedBy = opts.managedBy ?? 'skiff';
+  }
+
+  async ping(): Promise<void> {
+    await this.docker.ping();
+  }
+
+  async info(): Promise<RuntimeInfo> {
+    const [info, version] = await Promise.all([this.docker.info(), this.docker.version()]);
+    let storageBytes: number | undefined;
+    try {
+      // Only meaningful when the engine runs on this machine; a remote engine's root is not here.
+      const s = await statfs(info.DockerRootDir || '/var/lib/docker');
+      storageBytes = s.blocks * s.bsize;
+    } catch {
+      storageBytes = undefined;
+    }
+    return {
+      runtimeName: 'docker',
+      runtimeVersion: version.Version ?? info.ServerVersion,
+      cpus: info.NCPU,
+      memoryBytes: info.MemTotal,
+      storageBytes,
+      osImage: info.OperatingSystem,
+      kernelVersion: info.KernelVersion,
+      architecture: kubeArch(info.Architecture),
+      operatingSystem: info.OSType || 'linux',
+      hostname: info.Name,
+    };
+  }
+
+  // ---- sandboxes -------------------------------------------------------------------------
+
+  async runPodSandbox(config: SandboxConfig): Promise<SandboxStatus> {
+    await this.ensureSandboxImage();
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    for (const p of config.ports) {
+      const key = `${p.containerPort}/${p.protocol.toLowerCase()}`;
+      exposed[key] = {};
+      (bindings[key] ??= []).push({ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' });
+    }
+    const labels = {
+      ...config.labels,
+      ...this.identityLabels(
+        config.podUid,
+        config.podName,
+        config.namespace,
+        SANDBOX_CONTAINER_NAME,
+        config.attempt,
+      ),
+      [LABELS.type]: 'podsandbox',
+    };
+    const name = `k8s_${SANDBOX_CONTAINER_NAME}_${config.podName}_${config.namespace}_${config.podUid}_${config.attempt}`;
+    const container = await this.createNamed(name, {
+      Image: this.sandboxImage,
+      Hostname: config.hostname.slice(0, 63),
+      Labels: labels,
+      ExposedPorts: exposed,
+      HostConfig: {
+        // Without "shareable" app containers cannot join the IPC namespace (machine-notes.md).
+        IpcMode: 'shareable',
+        PortBindings: bindings,
+        RestartPolicy: { Name: 'no' },
+        // The pause process needs almost nothing; keep a runaway from hurting the host.
+        Memory: 64 * 1024 * 1024,
+        MemorySwap: 64 * 1024 * 1024,
+      },
+    });
+    await container.start();
+    const sb = await this.inspectSandbox(container.id);
+    if (!sb) throw new Error(`sandbox ${container.id} vanished right after it started`);
+    return sb;
+  }
+
+  async stopPodSandbox(id: string, timeoutSeconds: number): Promise<void> {
+    await this.stopContainer(id, timeoutSeconds);
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    await this.removeContainer(id);
+  }
+
+  async listPodSandboxes(labels: Record<string, string> = {}): Promise<SandboxStatus[]> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: this.labelFilter({ ...labels, [LABELS.type]: 'podsandbox' }) },
+    });
+    return list.map((c) => {
+      const l = c.Labels ?? {};
+      const nets = Object.values(c.NetworkSettings?.Networks ?? {});
+      return {
+        id: c.Id,
+        podUid: l[LABELS.podUid] ?? '',
+        podName: l[LABELS.podName] ?? '',
+        namespace: l[LABELS.podNamespace] ?? '',
+        attempt: Number(l[LABELS.attempt] ?? 0),
+        state: c.State === 'running' ? 'ready' : 'notready',
+        createdAt: c.Created * 1000,
+        ip: nets.find((n) => n.IPAddress)?.IPAddress || undefined,
+        ports: (c.Ports ?? [])
+          .filter((p) => p.PublicPort)
+          .map((p) => ({
+            containerPort: p.PrivatePort,
+            protocol: p.Type.toUpperCase() as PublishedPort['protocol'],
+            hostIp: p.IP ?? '127.0.0.1',
+            hostPort: p.PublicPort,
+          })),
+        labels: l,
+      } satisfies SandboxStatus;
+    });
+  }
+
+  private async inspectSandbox(id: string): Promise<SandboxStatus | undefined> {
+    const all = await this.listPodSandboxes();
+    return all.find((s) => s.id === id);
+  }
+
+  /** Builds (default image) or pulls (configured image) the sandbox image once, when missing. */
+  private ensureSandboxImage(): Promise<void> {
+    this.sandboxImageReady ??= (async () => {
+      if (await this.imageStatus(this.sandboxImage)) return;
+      if (this.sandboxImage === DEFAULT_SANDBOX_IMAGE) {
+        const [repo, tag] = DEFAULT_SANDBOX_IMAGE.split(':');
+        const stream = (await (this.docker.importImage as (...a: unknown[]) => Promise<unknown>).call(
+          this.docker,
+          Readable.from([pauseRootfsTar()]),
+          {
+            repo,
+            tag,
+            changes: ['CMD ["/pause"]'],
+          },
+        )) as NodeJS.ReadableStream;
+        await readProgress(stream);
+      } else {
+        await this.pullImage(this.sandboxImage);
+      }
+    })().catch((err: unknown) => {
+      // Let a later sandbox retry (e.g. the engine came back).
+      this.sandboxImageReady = undefined;
+      throw err;
+    });
+    return this.sandboxImageReady;
+  }
+
+  // ---- containers ------------------------------------------------------------------------
+
+  async createContainer(sandboxId: string, c: ContainerConfig): Promise<string> {
+    const labels = {
+      ...c.labels,
+      ...this.identityLabels(c.podUid, c.podName, c.namespace, c.name, c.attempt),
+      [LABELS.type]: 'container',
+      [LABELS.sandboxId]: sandboxId,
+      [LABELS.restartCount]: String(c.attempt),
+    };
+    const r = c.resources;
+    const name = `k8s_${c.name}_${c.podName}_${c.namespace}_${c.podUid}_${c.attempt}`;
+    const container = await this.createNamed(name, {
+      Image: c.image,
+      Entrypoint: c.command && c.command.length ? c.command : undefined,
+      // Kubernetes: a command without args drops the image CMD; Docker already does that when
+      // Entrypoint is given and Cmd is not.
+      Cmd: c.args && c.args.length ? c.args : undefined,
+      Env: c.env.map((e) => `${e.name}=${e.value}`),
+      WorkingDir: c.workingDir,
+      Tty: !!c.tty,
+      OpenStdin: !!c.stdin,
+      StdinOnce: !!c.stdinOnce,
+      AttachStdin: false,
+      Labels: labels,
+      HostConfig: {
+        NetworkMode: `container:${sandboxId}`,
+        IpcMode: `container:${sandboxId}`,
+        RestartPolicy: { Name: 'no' },
+        Memory: r.memoryBytes,
+        // Equal to Memory: no swap on top of the limit, as the kubelet configures cgroups.
+        MemorySwap: r.memoryBytes,
+        NanoCpus: r.nanoCpus,
+        CpuShares: r.cpuShares,
+      },
+    });
+    return container.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).start();
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(timeoutSeconds)) });
+    } catch (err) {
+      // 304: already stopped; 404: already gone.
+      if (!hasStatus(err, 304, 404)) throw err;
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      // 409 "removal already in progress" is as good as done.
+      if (!hasStatus(err, 404, 409)) throw err;
+    }
+    for (const key of this.inspectCache.keys()) if (key.startsWith(`${id}:`)) this.inspectCache.delete(key);
+  }
+
+  async listContainers(labels: Record<string, string> = {}): Promise<ContainerStatus[]> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: this.labelFilter({ ...labels, [LABELS.type]: 'container' }) },
+    });
+    const live = new Set(list.map((c) => `${c.Id}:${c.State}`));
+    for (const key of this.inspectCache.keys()) if (!live.has(key)) this.inspectCache.delete(key);
+    const out = await Promise.all(
+      list.map(
+        async (c) => this.inspectCache.get(`${c.Id}:${c.State}`) ?? (await this.containerStatus(c.Id)),
+      ),
+    );
+    return out.filter((c): c is ContainerStatus => !!c);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(id).inspect();
+    } catch (err) {
+      if (hasStatus(err, 404)) return undefined;
+      throw err;
+    }
+    const l = info.Config.Labels ?? {};
+    const s = info.State;
+    const state: ContainerStatus['state'] =
+      s.Status === 'running' || s.Status === 'paused' || s.Status === 'restarting'
+        ? 'running'
+        : s.Status === 'created'
+          ? 'created'
+          : s.Status === 'exited' || s.Status === 'dead'
+            ? 'exited'
+            : 'unknown';
+    const status: ContainerStatus = {
+      id: info.Id,
+      sandboxId: l[LABELS.sandboxId] ?? info.HostConfig.NetworkMode?.replace(/^container:/, '') ?? '',
+      podUid: l[LABELS.podUid] ?? '',
+      podName: l[LABELS.podName] ?? '',
+      namespace: l[LABELS.podNamespace] ?? '',
+      name: l[LABELS.containerName] ?? '',
+      attempt: Number(l[LABELS.attempt] ?? 0),
+      state,
+      createdAt: Date.parse(info.Created),
+      startedAt: s.StartedAt && s.StartedAt !== ZERO_TIME ? Date.parse(s.StartedAt) : undefined,
+      finishedAt: s.FinishedAt && s.FinishedAt !== ZERO_TIME ? Date.parse(s.FinishedAt) : undefined,
+      exitCode: state === 'exited' ? s.ExitCode : undefined,
+      oomKilled: s.OOMKilled,
+      error: s.Error || undefined,
+      image: info.Config.Image,
+      imageId: info.Image,
+      labels: l,
+    };
+    // The state string of `docker ps` is the cache key, so "created" → "running" refreshes.
+    this.inspectCache.set(`${info.Id}:${s.Status}`, status);
+    return status;
+  }
+
+  async containerLogs(id: string, opts: LogOptions): Promise<Readable> {
+    const container = this.docker.getContainer(id);
+    const info = await container.inspect();
+    const params: Record<string, unknown> = {
+      stdout: true,
+      stderr: true,
+      timestamps: !!opts.timestamps,
+      tail: opts.tailLines !== undefined ? opts.tailLines : 'all',
+      // Docker reads "seconds.nanoseconds"; a plain float would put milliseconds in the nanos.
+      since: opts.sinceMs !== undefined ? sinceParam(opts.sinceMs) : 0,
+    };
+    let raw: Readable;
+    if (opts.follow) {
+      raw = (await container.logs({ ...params, follow: true } as never)) as unknown as Readable;
+    } else {
+      const buf = (await container.logs({ ...params, follow: false } as never)) as unknown as Buffer;
+      raw = Readable.from([buf]);
+    }
+    // With a TTY the engine sends the raw terminal bytes; otherwise 8-byte framed stdout/stderr.
+    if (info.Config.Tty) return raw.pipe(new PassThrough());
+    const out = raw.pipe(new DockerDemux());
+    // Destroying the result must close the engine connection (the client went away).
+    out.on('close', () => raw.destroy());
+    raw.on('error', (err) => out.destroy(err));
+    return out;
+  }
+
+  // ---- images ----------------------------------------------------------------------------
+
+  async imageStatus(ref: string): Promise<ImageInfo | undefined> {
+    try {
+      const i = await this.docker.getImage(ref).inspect();
+      return { id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [], size: i.Size };
+    } catch (err) {
+      if (hasStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  async pullImage(ref: string, opts: PullOptions = {}): Promise<ImageInfo> {
+    const stream = (await this.docker.pull(ref, {
+      authconfig: opts.auth,
+      abortSignal: opts.signal,
+    })) as NodeJS.ReadableStream;
+    await readProgress(stream, opts.onProgress);
+    const img = await this.imageStatus(ref);
+    if (!img) throw new Error(`pull of ${ref} finished but the image is not present`);
+    return img;
+  }
+
+  async listImages(): Promise<ImageInfo[]> {
+    const list = await this.docker.listImages();
+    return list.map((i) => ({
+      id: i.Id,
+      repoTags: i.RepoTags ?? [],
+      repoDigests: i.RepoDigests ?? [],
+      size: i.Size,
+    }));
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove();
+    } catch (err) {
+      if (!hasStatus(err, 404)) throw err;
+    }
+  }
+
+  // ---- events ----------------------------------------------------------------------------
+
+  events(listener: (event: RuntimeEvent) => void): () => void {
+    let closed = false;
+    let current: NodeJS.ReadableStream | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let delay = 500;
+    const connect = async (): Promise<void> => {
+      if (closed) return;
+      try {
+        const stream = (await this.docker.getEvents({
+          filters: { type: ['container'], label: [`${LABELS.managedBy}=${this.managedBy}`] },
+        })) as NodeJS.ReadableStream;
+        if (closed) {
+          (stream as Readable).destroy();
+          return;
+        }
+        current = stream;
+        delay = 500;
+        let buf = '';
+        stream.on('data', (chunk: Buffer) => {
+          buf += chunk.toString('utf8');
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (!line) continue;
+            try {
+              const ev = JSON.parse(line) as {
+                Action?: string;
+                id?: string;
+                Actor?: { ID?: string; Attributes?: Record<string, string> };
+              };
+              listener({
+                action: (ev.Action ?? '').split(':')[0]!,
+                containerId: ev.Actor?.ID ?? ev.id ?? '',
+                podUid: ev.Actor?.Attributes?.[LABELS.podUid],
+              });
+            } catch {
+              // A torn line from a dying connection: the relist covers whatever it said.
+            }
+          }
+        });
+        const again = () => {
+          current = undefined;
+          schedule();
+        };
+        stream.on('end', again);
+        stream.on('error', again);
+      } catch {
+        schedule();
+      }
+    };
+    const schedule = () => {
+      if (closed || timer) return;
+      // Reconnect with a growing delay so a stopped engine is not hammered.
+      timer = setTimeout(() => {
+        timer = undefined;
+        void connect();
+      }, delay);
+      delay = Math.min(delay * 2, 10_000);
+    };
+    void connect();
+    return () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      (current as Readable | undefined)?.destroy();
+    };
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private identityLabels(
+    uid: string,
+    pod: string,
+    ns: string,
+    container: string,
+    attempt: number,
+  ): Record<string, string> {
+    return {
+      [LABELS.podUid]: uid,
+      [LABELS.podName]: pod,
+      [LABELS.podNamespace]: ns,
+      [LABELS.containerName]: container,
+      [LABELS.attempt]: String(attempt),
+      [LABELS.managedBy]: this.managedBy,
+    };
+  }
+
+  private labelFilter(labels: Record<string, string>): string[] {
+    return Object.entries({ [LABELS.managedBy]: this.managedBy, ...labels }).map(([k, v]) => `${k}=${v}`);
+  }
+
+  /** Creates a container by name; a stale one of the same name (a half-done earlier try) is replaced. */
+  private async createNamed(name: string, spec: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+    try {
+      return await this.docker.createContainer({ ...spec, name });
+    } catch (err) {
+      if (!hasStatus(err, 409)) throw err;
+      await this.removeContainer(name);
+      return await this.docker.createContainer({ ...spec, name });
+    }
+  }
+}
+
+/** Splits Docker's multiplexed log stream (8-byte frame headers) into the plain bytes. */
+class DockerDemux extends Transform {
+  private buf: Buffer = Buffer.alloc(0);
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    while (this.buf.length >= 8) {
+      const len = this.buf.readUInt32BE(4);
+      if (this.buf.length < 8 + len) break;
+      this.push(this.buf.subarray(8, 8 + len));
+      this.buf = this.buf.subarray(8 + len);
+    }
+    cb();
+  }
+}
+
+/** Reads an engine JSON progress stream to its end; rejects with the engine's error line. */
+function readProgress(stream: NodeJS.ReadableStream, onProgress?: PullOptions['onProgress']): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let failure: string | undefined;
+    const handle = (line: string) => {
+      if (!line.trim()) return;
+      try {
+        const m = JSON.parse(line) as {
+          status?: string;
+          id?: string;
+          progress?: string;
+          error?: string;
+          errorDetail?: { message?: string };
+        };
+        if (m.error || m.errorDetail?.message) failure = m.errorDetail?.message ?? m.error;
+        else if (m.status) onProgress?.({ status: m.status, id: m.id, detail: m.progress });
+      } catch {
+        // Not JSON: progress noise.
+      }
+    };
+    stream.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        handle(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    stream.on('end', () => {
+      handle(buf);
+      if (failure) reject(new Error(failure));
+      else resolve();
+    });
+    stream.on('error', reject);
+  });
+}
+
+function sinceParam(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  const nanos = Math.round((ms - sec * 1000) * 1e6);
+  return `${sec}.${String(nanos).padStart(9, '0')}`;
+}
+
+function hasStatus(err: unknown, ...codes: number[]): boolean {
+  const code = (err as { statusCode?: number } | undefined)?.statusCode;
+  return code !== undefined && codes.includes(code);
+}
+
+/** Docker's `uname -m` style architecture in Kubernetes' GOARCH spelling. */
+function kubeArch(arch: string): string {
+  const map: Record<string, string> = {
+    x86_64: 'amd64',
+    aarch64: 'arm64',
+    armv7l: 'arm',
+    i686: '386',
+    s390x: 's390x',
+    ppc64le: 'ppc64le',
+  };
+  return map[arch] ?? arch;
+}

@@ -1,0 +1,244 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The kubelet's view of a container engine, shaped like Kubernetes' CRI (RuntimeService +
+ * ImageService): pod sandboxes, containers identified by labels, images, logs and a wake-up
+ * event stream. The kubelet only talks to this interface; `docker/docker-runtime.ts` implements
+ * it on the Docker engine API.
+ */
+export interface ContainerRuntime {
+  /** Engine and host facts for the Node object (capacity, nodeInfo). Throws when unreachable. */
+  info(): Promise<RuntimeInfo>;
+  /** Cheap liveness check of the engine; throws when unreachable. */
+  ping(): Promise<void>;
+
+  /** Creates and starts a pod sandbox (network + IPC + hostname owner); returns its status. */
+  runPodSandbox(config: SandboxConfig): Promise<SandboxStatus>;
+  /** Stops a sandbox (SIGTERM, then kill after `timeoutSeconds`). Missing sandboxes are ignored. */
+  stopPodSandbox(id: string, timeoutSeconds: number): Promise<void>;
+  /** Removes a sandbox container (force). Missing sandboxes are ignored. */
+  removePodSandbox(id: string): Promise<void>;
+  /** Sandboxes (running or not) matching every given label. */
+  listPodSandboxes(labels?: Record<string, string>): Promise<SandboxStatus[]>;
+
+  /** Creates an app container inside a sandbox; returns its id. */
+  createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Stops a container: its stop signal, then kill after `timeoutSeconds`. Missing ones are ignored. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  /** Removes a container (force). Missing containers are ignored. */
+  removeContainer(id: string): Promise<void>;
+  /** App containers (any state) matching every given label. */
+  listContainers(labels?: Record<string, string>): Promise<ContainerStatus[]>;
+  /** Full status of one container, or undefined when it does not exist. */
+  containerStatus(id: string): Promise<ContainerStatus | undefined>;
+  /**
+   * The demultiplexed stdout+stderr of a container as one byte stream. With `follow` it stays
+   * open while the container runs; destroy it to stop early.
+   */
+  containerLogs(id: string, opts: LogOptions): Promise<Readable>;
+
+  /** The local image a reference resolves to, or undefined when it is not present. */
+  imageStatus(ref: string): Promise<ImageInfo | undefined>;
+  /** Pulls an image; resolves with the local image info, rejects with the engine's message. */
+  pullImage(ref: string, opts?: PullOptions): Promise<ImageInfo>;
+  listImages(): Promise<ImageInfo[]>;
+  removeImage(ref: string): Promise<void>;
+
+  /**
+   * Subscribes to engine events about Skiff-managed containers. They are only wake-up hints:
+   * the kubelet still relists. The runtime reconnects by itself; call the returned function to
+   * unsubscribe.
+   */
+  events(listener: (event: RuntimeEvent) => void): () => void;
+}
+
+/** Engine and host facts reported on the Node. */
+export interface RuntimeInfo {
+  /** e.g. 'docker' */
+  runtimeName: string;
+  /** e.g. '20.10.24' */
+  runtimeVersion: string;
+  /** CPUs usable by containers. */
+  cpus: number;
+  /** Memory usable by containers, bytes. */
+  memoryBytes: number;
+  /** Size of the engine's storage filesystem in bytes, when known. */
+  storageBytes?: number;
+  osImage: string;
+  kernelVersion: string;
+  /** Kubernetes spelling: 'amd64', 'arm64'… */
+  architecture: string;
+  /** 'linux', 'windows'… */
+  operatingSystem: string;
+  hostname: string;
+}
+
+/** One port of a pod to publish on the host. */
+export interface PortMapping {
+  containerPort: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  /** Fixed host port; undefined lets the engine pick an ephemeral one. */
+  hostPort?: number;
+  /** Host address to bind; Skiff always uses 127.0.0.1. */
+  hostIp: string;
+}
+
+/** A port actually published by a sandbox. */
+export interface PublishedPort {
+  containerPort: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  hostIp: string;
+  hostPort: number;
+}
+
+/** What a pod sandbox is made from. */
+export interface SandboxConfig {
+  podUid: string;
+  podName: string;
+  namespace: string;
+  hostname: string;
+  /** Sandbox generation: 0 first, +1 each time the sandbox had to be recreated. */
+  attempt: number;
+  ports: PortMapping[];
+  /** Extra labels (the identity labels are added by the runtime). */
+  labels?: Record<string, string>;
+}
+
+/** A sandbox as the runtime sees it. */
+export interface SandboxStatus {
+  id: string;
+  podUid: string;
+  podName: string;
+  namespace: string;
+  attempt: number;
+  state: 'ready' | 'notready';
+  /** Epoch ms. */
+  createdAt: number;
+  /** The sandbox's own IP on the engine's network (reported, never used for traffic). */
+  ip?: string;
+  ports: PublishedPort[];
+  labels: Record<string, string>;
+}
+
+/** Limits enforced by the engine, already converted from Kubernetes quantities. */
+export interface ContainerResources {
+  memoryBytes?: number;
+  nanoCpus?: number;
+  cpuShares?: number;
+}
+
+/** What an app container is made from (Kubernetes fields already resolved: env expanded etc.). */
+export interface ContainerConfig {
+  podUid: string;
+  podName: string;
+  namespace: string;
+  /** The Kubernetes container name. */
+  name: string;
+  /** The restart attempt (= restartCount of this instance). */
+  attempt: number;
+  image: string;
+  /** Replaces the image ENTRYPOINT when set. */
+  command?: string[];
+  /** Replaces the image CMD when set (or when command is set). */
+  args?: string[];
+  env: { name: string; value: string }[];
+  workingDir?: string;
+  tty?: boolean;
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  resources: ContainerResources;
+  labels?: Record<string, string>;
+}
+
+/** A container as the runtime sees it. */
+export interface ContainerStatus {
+  id: string;
+  sandboxId: string;
+  podUid: string;
+  podName: string;
+  namespace: string;
+  /** Kubernetes container name. */
+  name: string;
+  attempt: number;
+  state: 'created' | 'running' | 'exited' | 'unknown';
+  /** Epoch ms for each; undefined when not reached yet. */
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** Engine error text (e.g. exec format error) when the start failed. */
+  error?: string;
+  /** The image reference the container was created from. */
+  image: string;
+  /** The resolved image id, `sha256:…`. */
+  imageId: string;
+  labels: Record<string, string>;
+}
+
+/** Options of a log read. */
+export interface LogOptions {
+  follow?: boolean;
+  /** Only the last N lines. */
+  tailLines?: number;
+  /** Only lines written at or after this epoch time (ms). */
+  sinceMs?: number;
+  /** Prefix each line with an RFC3339Nano timestamp and a space. */
+  timestamps?: boolean;
+}
+
+/** A local image. */
+export interface ImageInfo {
+  /** `sha256:…` */
+  id: string;
+  repoTags: string[];
+  /** `name@sha256:…` entries when the image came from a registry. */
+  repoDigests: string[];
+  size: number;
+}
+
+/** Registry credentials for a pull. */
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  auth?: string;
+  serveraddress?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+/** Options of an image pull. */
+export interface PullOptions {
+  auth?: RegistryAuth;
+  /** Called with each progress message of the engine (layer status lines). */
+  onProgress?(progress: { status: string; id?: string; detail?: string }): void;
+  signal?: AbortSignal;
+}
+
+/** A wake-up hint from the engine. */
+export interface RuntimeEvent {
+  /** e.g. 'start', 'die', 'destroy', 'oom', 'create' */
+  action: string;
+  containerId: string;
+  /** The pod UID label of the container, when it has one. */
+  podUid?: string;
+}
+
+/** Label keys shared by the runtime and the kubelet (kubelet's dockershim spelling). */
+export const LABELS = {
+  podUid: 'io.kubernetes.pod.uid',
+  podName: 'io.kubernetes.pod.name',
+  podNamespace: 'io.kubernetes.pod.namespace',
+  containerName: 'io.kubernetes.container.name',
+  /** 'podsandbox' | 'container' */
+  type: 'io.kubernetes.docker.type',
+  sandboxId: 'io.kubernetes.sandbox.id',
+  attempt: 'io.kubernetes.container.attempt',
+  restartCount: 'io.kubernetes.container.restartCount',
+  /** Marks everything Skiff's kubelet manages. */
+  managedBy: 'skiff.dev/managed-by',
+} as const;
+
+/** The container name the sandbox carries, as in Kubernetes. */
+export const SANDBOX_CONTAINER_NAME = 'POD';

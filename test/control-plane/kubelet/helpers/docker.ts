@@ -1,0 +1,60 @@
+import Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Docker availability for the kubelet's integration suites: locally a missing engine skips them,
+ * in CI (CI=true) it is a failure, never a silent skip.
+ */
+export async function dockerAvailable(): Promise<boolean> {
+  try {
+    await new Docker().ping();
+    return true;
+  } catch (err) {
+    if (process.env.CI === 'true')
+      throw new Error(`Docker engine required in CI but unreachable: ${String(err)}`);
+    return false;
+  }
+}
+
+/** A unique managed-by label value, so a suite removes only the containers it created. */
+export function testManagedBy(): string {
+  return `skiff-test-${randomBytes(4).toString('hex')}`;
+}
+
+/** Force-removes every container labelled `skiff.dev/managed-by=<value>`. */
+export async function removeManaged(value: string): Promise<void> {
+  const docker = new Docker();
+  const list = await docker.listContainers({
+    all: true,
+    filters: { label: [`skiff.dev/managed-by=${value}`] },
+  });
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+  stepMs = 100,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
