@@ -48,21 +48,31 @@ export interface CondResult {
   kv?: KeyValue;
 }
 
+/** A page of keys, read at one revision. */
 export interface ListResult {
   /** Store revision the list was read at. */
   revision: number;
   kvs: KeyValue[];
   /** True when `limit` cut the list short. */
   more: boolean;
-  /** Total number of keys under the prefix (for remainingItemCount). */
+  /**
+   * Number of keys under the prefix from `startKey` on (etcd's range count), including the
+   * returned ones, so `count - kvs.length` is the remainingItemCount.
+   */
   count: number;
 }
 
 /** A running watch; cancel() stops delivery. */
 export interface Watcher {
   cancel(): void;
+  /**
+   * Optional (etcd's progress notify): a revision up to which every matching event has already
+   * been handed to `onEvents`, so a watch bookmark can carry it.
+   */
+  progressRevision?(): number;
 }
 
+/** The store interface every backend implements (see the module comment). */
 export interface Backend {
   /** Opens/recovers the store (replays the WAL, connects to etcd, ...). */
   start(): Promise<void>;

@@ -1,0 +1,407 @@
+/**
+ * The embedded etcd-role store: MVCC in memory ({@link MvccIndex}), made durable by an
+ * append-only write-ahead log in the data dir, plus a snapshot.
+ *
+ * Durability follows etcd: a write is acknowledged (its promise resolves, readers and watchers
+ * see it) only after its WAL record is fsynced. fsyncs are group-committed: writes that arrive
+ * while one fsync is in flight are appended together and share the next one. Until then a write
+ * is invisible to get/list/watch (they read at the *visible* revision), though later writes are
+ * already compared against it, so concurrent writers stay serialized.
+ *
+ * Files in the data dir:
+ * - `wal.log`: records appended since the last snapshot (format in wal-format.ts);
+ * - `snapshot`: every live key at one revision, written atomically (tmp + fsync + rename +
+ *   directory fsync) on start-up after replaying the WAL, and whenever the WAL grows past
+ *   `maxWalBytes` (default 64 MiB); the WAL is truncated after each snapshot;
+ * - `LOCK`: the pid of the process that has the store open.
+ *
+ * Recovery loads the snapshot, replays WAL records after its revision and drops a torn or
+ * corrupt tail record (crash mid-append). History is not persisted: after a restart the
+ * compaction point is the recovered revision, so older watches get 410 and clients relist.
+ *
+ * Auto-compaction (our policy, documented in the README's store section): once a minute, history
+ * is compacted to the older of "10,000 revisions ago" and "5 minutes ago", i.e. we keep at least
+ * the last 10,000 revisions *and* at least the last 5 minutes — kube-apiserver compacts etcd every
+ * 5 minutes, so clients already expect 410s beyond that.
+ *
+ * `new WalBackend(undefined)` (or {@link MemoryBackend}) is the same store without a disk.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { realClock, type Clock } from '../../common/clock';
+import { silentLogger, type Logger } from '../../common/logger';
+import {
+  CompactedError,
+  KeyExistsError,
+  type Backend,
+  type CondResult,
+  type KeyValue,
+  type ListResult,
+  type StoreEvent,
+  type Watcher,
+} from './backend';
+import { MvccIndex } from './mvcc';
+import { decodeRecords, decodeSnapshot, encodeRecord, encodeSnapshot, type WalEntry } from './wal-format';
+
+/** Tuning knobs of the embedded store. */
+export interface WalBackendOptions {
+  /** Snapshot and truncate the WAL when it grows past this many bytes (default 64 MiB). */
+  maxWalBytes?: number;
+  /** Auto-compaction keeps at least this many revisions (default 10,000). */
+  retainRevisions?: number;
+  /** ...and at least this much time of history (default 5 minutes). */
+  retainMs?: number;
+  /** How often auto-compaction runs (default 60 s; 0 disables it). */
+  compactionIntervalMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** A write waiting for its group commit. */
+interface Pending {
+  rev: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const WAL = 'wal.log';
+const SNAPSHOT = 'snapshot';
+
+/** The embedded backend; `dir` undefined = memory only. */
+export class WalBackend implements Backend {
+  private readonly index: MvccIndex;
+  private readonly opts: Required<Omit<WalBackendOptions, 'clock' | 'logger'>>;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private fh?: fs.promises.FileHandle;
+  private walBytes = 0;
+  private fsyncs = 0;
+  /** Encoded records not yet written, and the writers waiting on them. */
+  private buffered: Buffer[] = [];
+  private waiting: Pending[] = [];
+  private flushing?: Promise<void>;
+  private flushQueued = false;
+  /** Set when a WAL write/fsync failed: like etcd, the store stops accepting writes. */
+  private failure?: unknown;
+  private started = false;
+  private closed = false;
+  private compactionTimer?: unknown;
+  /** (time, revision) samples for the time-based retention. */
+  private samples: { at: number; rev: number }[] = [];
+
+  constructor(
+    private readonly dir: string | undefined,
+    opts: WalBackendOptions = {},
+  ) {
+    this.opts = {
+      maxWalBytes: opts.maxWalBytes ?? 64 * 1024 * 1024,
+      retainRevisions: opts.retainRevisions ?? 10_000,
+      retainMs: opts.retainMs ?? 5 * 60_000,
+      compactionIntervalMs: opts.compactionIntervalMs ?? 60_000,
+    };
+    this.clock = opts.clock ?? realClock;
+    this.log = (opts.logger ?? silentLogger).child('store');
+    this.index = new MvccIndex((err) => this.log.error('watch callback failed', { err: String(err) }));
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    if (this.dir) await this.recover(this.dir);
+    this.started = true;
+    this.scheduleCompaction();
+  }
+
+  private async recover(dir: string): Promise<void> {
+    await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    await this.lock(dir);
+    let revision = 0;
+    let kvs: KeyValue[] = [];
+    const snapPath = path.join(dir, SNAPSHOT);
+    let snapText: string | undefined;
+    try {
+      snapText = await fs.promises.readFile(snapPath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    // A snapshot is only ever renamed into place complete, so a bad one is real corruption:
+    // refuse to start rather than silently come up empty.
+    if (snapText !== undefined) ({ revision, kvs } = decodeSnapshot(snapText));
+    this.index.load(revision, kvs);
+
+    const walPath = path.join(dir, WAL);
+    let walBuf: Buffer = Buffer.alloc(0);
+    try {
+      walBuf = await fs.promises.readFile(walPath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const decoded = decodeRecords(walBuf);
+    let replayed = 0;
+    for (const e of decoded.entries) {
+      if (e.r <= this.index.revision) continue; // already in the snapshot
+      if (e.r !== this.index.revision + 1) {
+        this.log.warn('WAL revision gap; dropping the rest', { expected: this.index.revision + 1, got: e.r });
+        break;
+      }
+      this.replay(e);
+      replayed++;
+    }
+    if (decoded.error)
+      this.log.warn('dropped torn WAL tail', {
+        reason: decoded.error,
+        bytes: walBuf.length - decoded.validBytes,
+      });
+    this.index.publish(this.index.revision);
+    // Recovered history is not kept: the recovered revision is the compaction point.
+    this.index.compact(this.index.revision);
+    this.log.info('store recovered', { revision: this.index.revision, keys: kvs.length, replayed });
+
+    await this.writeSnapshot(dir);
+    this.fh = await fs.promises.open(walPath, 'a');
+    await this.fh.truncate(0);
+    await this.fh.datasync();
+    this.walBytes = 0;
+  }
+
+  private replay(e: WalEntry): void {
+    if (e.d) {
+      if (this.index.latest(e.k)) this.index.remove(e.k);
+      else this.index.revision = e.r; // cannot happen with an intact log; keep revisions dense
+      return;
+    }
+    this.index.put(e.k, e.v ?? '');
+  }
+
+  private async lock(dir: string): Promise<void> {
+    const lockPath = path.join(dir, 'LOCK');
+    try {
+      const pid = Number((await fs.promises.readFile(lockPath, 'utf8')).trim());
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`store ${dir} is in use by process ${pid}`);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    await fs.promises.writeFile(lockPath, `${process.pid}\n`);
+  }
+
+  /** Writes the state at the visible revision to `snapshot` atomically. */
+  private async writeSnapshot(dir: string): Promise<void> {
+    const rev = this.index.visible;
+    const text = encodeSnapshot(rev, this.index.liveAt(rev));
+    const tmp = path.join(dir, `${SNAPSHOT}.tmp`);
+    const fh = await fs.promises.open(tmp, 'w');
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.promises.rename(tmp, path.join(dir, SNAPSHOT));
+    const dh = await fs.promises.open(dir, 'r');
+    try {
+      await dh.sync(); // make the rename itself durable
+    } finally {
+      await dh.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.compactionTimer !== undefined) this.clock.clearTimeout(this.compactionTimer);
+    while (this.flushing) await this.flushing;
+    this.index.cancelAll();
+    if (this.fh) {
+      await this.fh.close();
+      this.fh = undefined;
+      if (this.dir) await fs.promises.rm(path.join(this.dir, 'LOCK'), { force: true });
+    }
+  }
+
+  currentRevision(): number {
+    return this.index.visible;
+  }
+
+  compactRevision(): number {
+    return this.index.compacted;
+  }
+
+  async get(key: string): Promise<{ revision: number; kv?: KeyValue }> {
+    const revision = this.index.visible;
+    return { revision, kv: this.index.at(key, revision) };
+  }
+
+  async create(key: string, value: string): Promise<KeyValue> {
+    this.checkWritable();
+    if (this.index.latest(key)) throw new KeyExistsError(key);
+    const ev = this.index.put(key, value);
+    await this.commit(ev, { r: ev.kv.modRevision, k: key, v: value, c: ev.kv.createRevision });
+    return ev.kv;
+  }
+
+  async update(key: string, value: string, expectedRevision: number): Promise<CondResult> {
+    this.checkWritable();
+    const cur = this.index.latest(key);
+    if (!cur || cur.modRevision !== expectedRevision)
+      return { ok: false, revision: this.index.visible, kv: cur };
+    const ev = this.index.put(key, value);
+    await this.commit(ev, { r: ev.kv.modRevision, k: key, v: value, c: ev.kv.createRevision });
+    return { ok: true, revision: ev.kv.modRevision, kv: ev.kv };
+  }
+
+  async delete(key: string, expectedRevision: number): Promise<CondResult> {
+    this.checkWritable();
+    const cur = this.index.latest(key);
+    if (!cur || (expectedRevision !== 0 && cur.modRevision !== expectedRevision)) {
+      return { ok: false, revision: this.index.visible, kv: cur };
+    }
+    const ev = this.index.remove(key);
+    await this.commit(ev, { r: ev.kv.modRevision, k: key, d: 1 });
+    return { ok: true, revision: ev.kv.modRevision, kv: cur };
+  }
+
+  async list(prefix: string, startKey: string, limit: number, revision: number): Promise<ListResult> {
+    const rev = revision > 0 ? revision : this.index.visible;
+    if (rev < this.index.compacted) throw new CompactedError(rev, this.index.compacted);
+    if (rev > this.index.visible)
+      throw new Error(`required revision ${rev} is a future revision (current ${this.index.visible})`);
+    return this.index.list(prefix, startKey, limit, rev);
+  }
+
+  async watch(
+    prefix: string,
+    fromRevision: number,
+    onEvents: (events: StoreEvent[]) => void,
+  ): Promise<Watcher> {
+    if (this.closed) throw new Error('store closed');
+    return this.index.watch(prefix, fromRevision, onEvents);
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.index.compact(revision);
+  }
+
+  private checkWritable(): void {
+    if (!this.started || this.closed) throw new Error(this.closed ? 'store closed' : 'store not started');
+    if (this.failure) throw new Error(`store failed: ${String(this.failure)}`);
+  }
+
+  /** Makes a write durable (group commit) and visible; resolves when both are done. */
+  private commit(ev: StoreEvent, entry: WalEntry): Promise<void> {
+    if (!this.fh) {
+      // Memory only: visible at once. Watchers still get it asynchronously.
+      this.index.publish(ev.kv.modRevision);
+      return Promise.resolve();
+    }
+    this.buffered.push(encodeRecord(entry));
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ rev: ev.kv.modRevision, resolve, reject });
+      this.kickFlush();
+    });
+  }
+
+  private kickFlush(): void {
+    if (this.flushing || this.flushQueued) return;
+    this.flushQueued = true;
+    // Defer to a microtask so writes issued in the same tick share the first fsync too.
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      if (!this.flushing) this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.buffered.length > 0 && !this.failure) {
+      const bufs = this.buffered;
+      const waiters = this.waiting;
+      this.buffered = [];
+      this.waiting = [];
+      try {
+        const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
+        let off = 0;
+        while (off < data.length) off += (await this.fh!.write(data, off, data.length - off)).bytesWritten;
+        await this.fh!.datasync();
+        this.fsyncs++;
+        this.walBytes += data.length;
+      } catch (err) {
+        // A failed fsync leaves the page cache in an unknown state (etcd panics here). Refuse
+        // further writes and fail everyone waiting; the in-memory tail never becomes visible.
+        this.failure = err;
+        this.log.error('WAL write failed; store is read-only', { err: String(err) });
+        for (const w of [...waiters, ...this.waiting]) w.reject(err);
+        this.waiting = [];
+        this.buffered = [];
+        return;
+      }
+      this.index.publish(waiters[waiters.length - 1].rev);
+      for (const w of waiters) w.resolve();
+      if (this.walBytes > this.opts.maxWalBytes && this.dir) {
+        try {
+          await this.rotate(this.dir);
+        } catch (err) {
+          // The WAL still holds everything; try again after the next batch.
+          this.log.warn('snapshot failed', { err: String(err) });
+        }
+      }
+    }
+  }
+
+  /** Snapshot of the visible state, then truncate the WAL (it is all in the snapshot). */
+  private async rotate(dir: string): Promise<void> {
+    await this.writeSnapshot(dir);
+    await this.fh!.truncate(0);
+    await this.fh!.datasync();
+    this.walBytes = 0;
+    this.log.info('snapshot written, WAL truncated', { revision: this.index.visible });
+  }
+
+  private scheduleCompaction(): void {
+    const every = this.opts.compactionIntervalMs;
+    if (every <= 0 || this.closed) return;
+    this.compactionTimer = this.clock.setTimeout(() => {
+      this.autoCompact();
+      this.scheduleCompaction();
+    }, every);
+    // Never keep the process alive just for compaction.
+    (this.compactionTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Compacts to the older of (visible - retainRevisions) and the revision of retainMs ago. */
+  autoCompact(): void {
+    const now = this.clock.now();
+    this.samples.push({ at: now, rev: this.index.visible });
+    let byTime = 0;
+    while (this.samples.length > 0 && this.samples[0].at <= now - this.opts.retainMs) {
+      byTime = this.samples[0].rev;
+      this.samples.shift();
+    }
+    const byCount = this.index.visible - this.opts.retainRevisions;
+    const target = Math.min(byTime, byCount);
+    if (target > this.index.compacted) {
+      this.index.compact(target);
+      this.log.debug('compacted', { revision: target });
+    }
+  }
+
+  /** WAL size since the last snapshot and group-commit fsyncs so far (tests, metrics). */
+  stats(): { walBytes: number; fsyncs: number; historyRevisions: number } {
+    return { walBytes: this.walBytes, fsyncs: this.fsyncs, historyRevisions: this.index.historySize() };
+  }
+}
+
+/** The embedded store without a disk: for tests and `memory://`. */
+export class MemoryBackend extends WalBackend {
+  constructor(opts: WalBackendOptions = {}) {
+    super(undefined, opts);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

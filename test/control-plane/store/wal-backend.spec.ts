@@ -1,0 +1,233 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WalBackend } from '../../../src-main/control-plane/store/wal-backend';
+import { openBackend, MemoryBackend } from '../../../src-main/control-plane/store/index';
+import { decodeRecords, encodeRecord } from '../../../src-main/control-plane/store/wal-format';
+import { backendContract, collector } from './backend-contract';
+
+const tmpDirs: string[] = [];
+function tmpDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-wal-'));
+  tmpDirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+backendContract(
+  'wal',
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-wal-'));
+    const fx = {
+      backend: new WalBackend(dir, { compactionIntervalMs: 0 }),
+      reopen: async () => {
+        await fx.backend.close();
+        fx.backend = new WalBackend(dir, { compactionIntervalMs: 0 });
+        await fx.backend.start();
+        return fx.backend;
+      },
+      cleanup: async () => {
+        await fx.backend.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    await fx.backend.start();
+    return fx;
+  },
+  true,
+);
+
+async function started(dir: string, opts = {}): Promise<WalBackend> {
+  const b = new WalBackend(dir, { compactionIntervalMs: 0, ...opts });
+  await b.start();
+  return b;
+}
+
+describe('WalBackend durability', () => {
+  it('recovers acknowledged writes after a crash (no close)', async () => {
+    const dir = tmpDir();
+    const b = await started(dir);
+    await b.create('/k/a', 'a');
+    const kv = await b.create('/k/b', 'b');
+    await b.update('/k/b', 'b2', kv.modRevision);
+    // Simulate a crash: never close `b`; a new process opens the same directory.
+    const b2 = await started(dir);
+    expect((await b2.list('/k/', '', 0, 0)).kvs.map((x) => x.value)).toEqual(['a', 'b2']);
+    expect(b2.currentRevision()).toBe(3);
+    await b2.close();
+  });
+
+  it('drops a torn last record and keeps everything before it', async () => {
+    const dir = tmpDir();
+    const b = await started(dir);
+    await b.create('/k/a', 'a');
+    await b.create('/k/b', 'b');
+    await b.close();
+    // The snapshot on start-up absorbed those; append records as a crashed process would have.
+    const wal = path.join(dir, 'wal.log');
+    const good = encodeRecord({ r: 3, k: '/k/c', v: 'c', c: 3 });
+    const torn = encodeRecord({ r: 4, k: '/k/d', v: 'd', c: 4 }).subarray(0, 13);
+    fs.appendFileSync(wal, Buffer.concat([good, torn]));
+    const b2 = await started(dir);
+    expect((await b2.list('/k/', '', 0, 0)).kvs.map((x) => x.key)).toEqual(['/k/a', '/k/b', '/k/c']);
+    expect(b2.currentRevision()).toBe(3);
+    // The torn bytes are gone, so new writes append cleanly and survive another restart.
+    await b2.create('/k/e', 'e');
+    await b2.close();
+    const b3 = await started(dir);
+    expect((await b3.list('/k/', '', 0, 0)).kvs.map((x) => x.key)).toEqual(['/k/a', '/k/b', '/k/c', '/k/e']);
+    await b3.close();
+  });
+
+  it('drops a last record whose checksum does not match', async () => {
+    const dir = tmpDir();
+    const b = await started(dir);
+    await b.close();
+    const rec = encodeRecord({ r: 1, k: '/k/a', v: 'a', c: 1 });
+    const bad = Buffer.from(encodeRecord({ r: 2, k: '/k/b', v: 'b', c: 2 }));
+    bad[bad.length - 2] ^= 0xff;
+    fs.appendFileSync(path.join(dir, 'wal.log'), Buffer.concat([rec, bad]));
+    const b2 = await started(dir);
+    expect((await b2.list('/k/', '', 0, 0)).kvs.map((x) => x.key)).toEqual(['/k/a']);
+    await b2.close();
+  });
+
+  it('decodes records and reports where a tear starts', () => {
+    const a = encodeRecord({ r: 1, k: 'a', v: 'x' });
+    const bRec = encodeRecord({ r: 2, k: 'b', d: 1 });
+    const whole = decodeRecords(Buffer.concat([a, bRec]));
+    expect(whole.entries).toEqual([
+      { r: 1, k: 'a', v: 'x' },
+      { r: 2, k: 'b', d: 1 },
+    ]);
+    expect(whole.error).toBeUndefined();
+    const cut = decodeRecords(Buffer.concat([a, bRec.subarray(0, 5)]));
+    expect(cut.entries).toHaveLength(1);
+    expect(cut.validBytes).toBe(a.length);
+    expect(cut.error).toMatch(/torn/);
+  });
+
+  it('group-commits: concurrent writes share fsyncs and all are durable', async () => {
+    const dir = tmpDir();
+    const b = await started(dir);
+    const before = b.stats().fsyncs;
+    await Promise.all(Array.from({ length: 500 }, (_, i) => b.create(`/g/${i}`, 'x'.repeat(100))));
+    const used = b.stats().fsyncs - before;
+    expect(used).toBeGreaterThan(0);
+    expect(used).toBeLessThan(50);
+    const b2 = await started(dir);
+    expect((await b2.list('/g/', '', 0, 0)).count).toBe(500);
+    await b2.close();
+    await b.close();
+  });
+
+  it('does not show a write to readers or watchers before it is durable', async () => {
+    const dir = tmpDir();
+    const b = await started(dir);
+    const c = collector();
+    await b.watch('/v/', 0, c.on);
+    const p = b.create('/v/a', '1');
+    // Not yet fsynced: invisible.
+    expect((await b.get('/v/a')).kv).toBeUndefined();
+    expect(c.events).toHaveLength(0);
+    await p;
+    expect((await b.get('/v/a')).kv?.value).toBe('1');
+    await c.next(1);
+    await b.close();
+  });
+
+  it('snapshots and truncates the WAL when it grows past maxWalBytes', async () => {
+    const dir = tmpDir();
+    const b = await started(dir, { maxWalBytes: 8 * 1024 });
+    for (let i = 0; i < 200; i++) await b.create(`/big/${String(i).padStart(3, '0')}`, 'y'.repeat(200));
+    expect(b.stats().walBytes).toBeLessThan(8 * 1024 + 1024);
+    expect(fs.statSync(path.join(dir, 'wal.log')).size).toBeLessThan(8 * 1024 + 1024);
+    const rev = b.currentRevision();
+    await b.close();
+    const b2 = await started(dir);
+    expect(b2.currentRevision()).toBe(rev);
+    expect((await b2.list('/big/', '', 0, 0)).count).toBe(200);
+    await b2.close();
+  });
+
+  it('refuses a data dir locked by another live process', async () => {
+    const dir = tmpDir();
+    // pid 1 always exists (init); kill(1, 0) succeeds or fails with EPERM — both mean alive.
+    fs.writeFileSync(path.join(dir, 'LOCK'), '1\n');
+    await expect(started(dir)).rejects.toThrow(/in use by process 1/);
+  });
+
+  it('refuses to start on a truncated snapshot rather than come up empty', async () => {
+    const dir = tmpDir();
+    const b = await started(dir);
+    await b.create('/k/a', 'a');
+    await b.close();
+    await (await started(dir)).close(); // the start-up snapshot now holds /k/a
+    const snap = path.join(dir, 'snapshot');
+    const text = fs.readFileSync(snap, 'utf8');
+    fs.writeFileSync(snap, text.split('\n').slice(0, 2).join('\n'));
+    await expect(started(dir)).rejects.toThrow(/snapshot/);
+  });
+
+  it('after a restart, watches before the recovered revision are compacted', async () => {
+    const dir = tmpDir();
+    const b = await started(dir);
+    await b.create('/k/a', 'a');
+    await b.create('/k/b', 'b');
+    await b.close();
+    const b2 = await started(dir);
+    expect(b2.compactRevision()).toBe(2);
+    await expect(b2.watch('/k/', 2, () => undefined)).rejects.toThrow(/compacted/);
+    const c = collector();
+    await b2.watch('/k/', 3, c.on);
+    await b2.create('/k/c', 'c');
+    expect((await c.next(1))[0].kv.modRevision).toBe(3);
+    await b2.close();
+  });
+});
+
+describe('auto-compaction', () => {
+  it('keeps the last N revisions and the last retainMs of history', async () => {
+    let now = 0;
+    const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
+    const b = new MemoryBackend({ clock, retainRevisions: 5, retainMs: 1000, compactionIntervalMs: 0 });
+    await b.start();
+    for (let i = 0; i < 20; i++) await b.create(`/a/${i}`, 'x');
+    b.autoCompact(); // t=0: nothing is older than retainMs yet
+    expect(b.compactRevision()).toBe(0);
+    now = 500;
+    for (let i = 20; i < 30; i++) await b.create(`/a/${i}`, 'x');
+    b.autoCompact(); // t=500: sample (500, 30)
+    expect(b.compactRevision()).toBe(0);
+    now = 1200;
+    b.autoCompact(); // the t=0 sample (rev 20) is now older than 1 s; 30-5=25 > 20 → compact to 20
+    expect(b.compactRevision()).toBe(20);
+    now = 1600;
+    b.autoCompact(); // the t=500 sample (rev 30) is old; but keep the last 5 revisions → 25
+    expect(b.compactRevision()).toBe(25);
+    await b.close();
+  });
+});
+
+describe('openBackend', () => {
+  it('chooses the backend by scheme', () => {
+    expect(openBackend('memory://')).toBeInstanceOf(MemoryBackend);
+    expect(openBackend('/tmp/some/dir')).toBeInstanceOf(WalBackend);
+    expect(openBackend('wal:///tmp/x')).toBeInstanceOf(WalBackend);
+    expect(() => openBackend('wal://relative')).toThrow(/absolute/);
+    expect(() => openBackend('etcd://127.0.0.1:2379')).toThrow(/etcd/);
+    expect(() => openBackend('nope://x')).toThrow(/unknown backend scheme/);
+  });
+
+  it('opens a working WAL store from a wal:// URL', async () => {
+    const dir = tmpDir();
+    const b = openBackend(`wal://${dir}`);
+    await b.start();
+    await b.create('/x', '1');
+    await b.close();
+    expect(fs.existsSync(path.join(dir, 'snapshot'))).toBe(true);
+  });
+});
