@@ -1,0 +1,144 @@
+/**
+ * Read models for the Overview, Nodes, Deployments and Events pages, derived from the live
+ * stores (never fetched here).
+ */
+import { computed, type Ref } from 'vue';
+import type { Deployment, Event, Pod } from '../models/kube';
+import { useNodesStore } from '../stores/nodes';
+import { usePodsStore } from '../stores/pods';
+import { useEventsStore } from '../stores/events';
+import { useLeasesStore } from '../stores/leases';
+import { useDeploymentsStore, useReplicaSetsStore } from '../stores/deployments';
+import { useNamespacesStore } from '../stores/namespaces';
+import { useConnectionStore } from '../stores/connection';
+import { ALL_NAMESPACES, usePreferencesStore } from '../stores/preferences';
+import { sortEventsNewestFirst } from '../models/event';
+import { deploymentSummary, podsOfDeployment } from '../models/deployment';
+import {
+  apiServerHealth,
+  controllerManagerHealth,
+  dockerHealth,
+  kubeletHealth,
+  schedulerHealth,
+  storeHealth,
+  type ComponentHealth,
+} from '../models/health';
+import { useNow } from './use-now';
+
+function inNamespace(ns: string, obj: { metadata: { namespace?: string } }): boolean {
+  return ns === ALL_NAMESPACES || obj.metadata.namespace === ns;
+}
+
+/** Health of the six components on the Overview, recomputed as leases, nodes and readyz change. */
+export function useComponentHealth() {
+  const conn = useConnectionStore();
+  const leases = useLeasesStore();
+  const nodes = useNodesStore();
+  const now = useNow();
+  const components = computed<ComponentHealth[]>(() => {
+    const t = now.value;
+    const node = [...nodes.items].sort((a, b) =>
+      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+    )[0];
+    const nodeLease = node ? leases.get(node.metadata.name!, 'kube-node-lease') : undefined;
+    return [
+      storeHealth(conn.readyz),
+      apiServerHealth(conn.readyz),
+      schedulerHealth(leases.get('kube-scheduler', 'kube-system'), t, leases.synced),
+      controllerManagerHealth(leases.get('kube-controller-manager', 'kube-system'), t, leases.synced),
+      kubeletHealth(node, nodeLease, t, nodes.synced && leases.synced),
+      dockerHealth(node, nodes.synced),
+    ];
+  });
+  return { components };
+}
+
+/** Pod counts by phase in the selected namespace. */
+export function usePodCounts() {
+  const pods = usePodsStore();
+  const prefs = usePreferencesStore();
+  return computed(() => {
+    const byPhase: Record<string, number> = { Running: 0, Pending: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
+    let total = 0;
+    for (const p of pods.items as readonly Pod[]) {
+      if (!inNamespace(prefs.namespace, p)) continue;
+      total++;
+      const phase = p.status?.phase ?? 'Pending';
+      byPhase[phase] = (byPhase[phase] ?? 0) + 1;
+    }
+    return { total, byPhase };
+  });
+}
+
+/** Newest events of the selected namespace, optionally Warnings only. */
+export function useEventList(opts: { warningsOnly?: Ref<boolean>; limit?: number } = {}) {
+  const store = useEventsStore();
+  const prefs = usePreferencesStore();
+  const events = computed(() => {
+    const list = (store.items as readonly Event[]).filter(
+      (e) => inNamespace(prefs.namespace, e) && (!opts.warningsOnly?.value || e.type === 'Warning'),
+    );
+    const sorted = sortEventsNewestFirst(list);
+    return opts.limit ? sorted.slice(0, opts.limit) : sorted;
+  });
+  const warningCount = computed(
+    () =>
+      (store.items as readonly Event[]).filter((e) => inNamespace(prefs.namespace, e) && e.type === 'Warning')
+        .length,
+  );
+  return { store, events, warningCount };
+}
+
+/** Deployments of the selected namespace with their kubectl columns. */
+export function useDeploymentList() {
+  const store = useDeploymentsStore();
+  const prefs = usePreferencesStore();
+  const rows = computed(() =>
+    (store.items as readonly Deployment[])
+      .filter((d) => inNamespace(prefs.namespace, d))
+      .map((d) => ({
+        key: `${d.metadata.namespace}/${d.metadata.name}`,
+        name: d.metadata.name ?? '',
+        namespace: d.metadata.namespace ?? '',
+        created: d.metadata.creationTimestamp,
+        images: (d.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '').join(', '),
+        ...deploymentSummary(d),
+      }))
+      .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)),
+  );
+  return { store, rows };
+}
+
+/** One Deployment and its pods, live. */
+export function useDeployment(namespace: Ref<string>, name: Ref<string>) {
+  const store = useDeploymentsStore();
+  const rs = useReplicaSetsStore();
+  const pods = usePodsStore();
+  const deployment = computed(() => store.get(name.value, namespace.value));
+  const summary = computed(() => (deployment.value ? deploymentSummary(deployment.value) : undefined));
+  const podList = computed(() =>
+    deployment.value ? podsOfDeployment(deployment.value, pods.items as Pod[], rs.items as never[]) : [],
+  );
+  return { store, pods, deployment, summary, podList };
+}
+
+/** Nodes sorted by name. */
+export function useNodeList() {
+  const store = useNodesStore();
+  const nodes = computed(() =>
+    [...store.items].sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '')),
+  );
+  return { store, nodes };
+}
+
+/** Namespace names for the selector, always including the selected one. */
+export function useNamespaceOptions() {
+  const store = useNamespacesStore();
+  const prefs = usePreferencesStore();
+  const names = computed(() => {
+    const set = new Set(store.items.map((n) => n.metadata.name ?? ''));
+    if (prefs.namespace) set.add(prefs.namespace);
+    return [...set].filter(Boolean).sort();
+  });
+  return { store, prefs, names };
+}

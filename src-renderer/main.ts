@@ -1,0 +1,18 @@
+/**
+ * Renderer entry: Pinia, the router and the root component. The connection store reads the
+ * session (Electron bridge or `#token=` fragment) before the router first resolves, so the
+ * token never lingers in the address bar.
+ */
+import { createApp } from 'vue';
+import { createPinia } from 'pinia';
+import App from './App.vue';
+import { createAppRouter } from './router';
+import { useConnectionStore } from './stores/connection';
+import './styles.css';
+
+const app = createApp(App);
+const pinia = createPinia();
+app.use(pinia);
+useConnectionStore(pinia).init();
+app.use(createAppRouter());
+app.mount('#app');

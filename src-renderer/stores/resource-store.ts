@@ -1,0 +1,131 @@
+/**
+ * The one way the dashboard holds Kubernetes objects: a Pinia setup store per kind, fed by
+ * the common `Informer` (list, then watch from its resourceVersion, re-list on 410). Events
+ * are applied immutably to a non-reactive map and published as a new array in a shallowRef
+ * once per microtask, so a re-list of thousands of objects renders once.
+ */
+import { defineStore } from 'pinia';
+import { computed, markRaw, ref, shallowRef } from 'vue';
+import { Informer, keyOf, type KubeClient } from '@common/client';
+import type { ResourceType } from '@common/resources';
+import type { KubeObject } from '../models/kube';
+import { errorMessage } from '../models/format';
+
+/** Async state of any store cache. */
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+/** A change to apply to a store (the informer's add/update/delete). */
+export interface StoreEvent<T extends KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: T;
+}
+
+/** Hooks a store reports its connection outcome to (the connection store). */
+export interface StoreHooks {
+  onError?(err: unknown): void;
+  onSync?(): void;
+}
+
+/** True when `incoming` is older than `current` (same object, smaller numeric resourceVersion). */
+export function isStale(current: KubeObject | undefined, incoming: KubeObject): boolean {
+  if (!current) return false;
+  if (current.metadata.uid && incoming.metadata.uid && current.metadata.uid !== incoming.metadata.uid)
+    return false;
+  const a = current.metadata.resourceVersion;
+  const b = incoming.metadata.resourceVersion;
+  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(b) < BigInt(a);
+}
+
+/** Creates the `useXxxStore` of one resource kind. */
+export function defineResourceStore<T extends KubeObject>(id: string, type: ResourceType) {
+  return defineStore(id, () => {
+    const items = shallowRef<readonly T[]>([]);
+    const index = shallowRef<ReadonlyMap<string, T>>(new Map());
+    const status = ref<LoadStatus>('idle');
+    const error = ref<string | null>(null);
+    const synced = ref(false);
+
+    const map = new Map<string, T>();
+    let informer: Informer<T> | undefined;
+    let flushQueued = false;
+
+    function flush(): void {
+      flushQueued = false;
+      index.value = new Map(map);
+      items.value = Object.freeze([...map.values()]);
+    }
+
+    function queueFlush(): void {
+      if (flushQueued) return;
+      flushQueued = true;
+      queueMicrotask(flush);
+    }
+
+    /** Applies one event; stale updates (older resourceVersion) are ignored. */
+    function applyEvent(ev: StoreEvent<T>): void {
+      const key = keyOf(ev.object);
+      const current = map.get(key);
+      if (ev.type === 'DELETED') {
+        if (!current || isStale(current, ev.object)) return;
+        map.delete(key);
+      } else {
+        if (isStale(current, ev.object)) return;
+        map.set(key, ev.object);
+      }
+      queueFlush();
+    }
+
+    /** Starts list+watch with a client; restarting replaces the previous informer. */
+    function start(client: KubeClient, hooks: StoreHooks = {}): void {
+      stop();
+      map.clear();
+      flush();
+      synced.value = false;
+      status.value = 'loading';
+      error.value = null;
+      const inf = new Informer<T>(client, type, {
+        onError(err) {
+          status.value = 'error';
+          error.value = errorMessage(err);
+          hooks.onError?.(err);
+        },
+        onSync() {
+          status.value = 'ready';
+          error.value = null;
+          synced.value = true;
+          hooks.onSync?.();
+        },
+      });
+      inf.addHandler({
+        add: (object) => applyEvent({ type: 'ADDED', object }),
+        update: (object) => applyEvent({ type: 'MODIFIED', object }),
+        delete: (object) => applyEvent({ type: 'DELETED', object }),
+      });
+      informer = markRaw(inf);
+      inf.start();
+    }
+
+    function stop(): void {
+      informer?.stop();
+      informer = undefined;
+      if (status.value !== 'idle') status.value = 'idle';
+    }
+
+    /** Marks the cache as synced without an informer (tests, fixtures). */
+    function markSynced(): void {
+      synced.value = true;
+      status.value = 'ready';
+      error.value = null;
+    }
+
+    /** Object by namespace and name (cluster-scoped: name only). */
+    function get(name: string, namespace?: string): T | undefined {
+      return index.value.get(namespace ? `${namespace}/${name}` : name);
+    }
+
+    const count = computed(() => items.value.length);
+
+    return { items, index, status, error, synced, count, applyEvent, flush, start, stop, markSynced, get };
+  });
+}
