@@ -45,8 +45,17 @@ export const notFound = (t: Pick<ResourceType, 'plural' | 'group'>, name: string
 export const alreadyExists = (t: Pick<ResourceType, 'plural' | 'group'>, name: string) =>
   new StatusError(409, 'AlreadyExists', `${qualifiedResource(t)} "${name}" already exists`, details(t, name));
 
-export const conflict = (t: Pick<ResourceType, 'plural' | 'group'>, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again') =>
-  new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(t)} "${name}": ${why}`, details(t, name));
+export const conflict = (
+  t: Pick<ResourceType, 'plural' | 'group'>,
+  name: string,
+  why = 'the object has been modified; please apply your changes to the latest version and try again',
+) =>
+  new StatusError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedResource(t)} "${name}": ${why}`,
+    details(t, name),
+  );
 
 export const invalid = (kind: string, name: string, group: string, causes: StatusCause[]) =>
   new StatusError(
@@ -62,13 +71,19 @@ export const gone = (message: string) => new StatusError(410, 'Expired', message
 
 export const unauthorized = () => new StatusError(401, 'Unauthorized', 'Unauthorized');
 
-export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') =>
-  new StatusError(405, 'MethodNotAllowed', message);
+export const methodNotAllowed = (
+  message = 'the server does not allow this method on the requested resource',
+) => new StatusError(405, 'MethodNotAllowed', message);
 
 export const tooLarge = (limit: number) =>
   new StatusError(413, 'RequestEntityTooLarge', `the request body is too large: limit is ${limit} bytes`);
 
 export const unsupportedMediaType = (ct: string) =>
-  new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${ct})`);
+  new StatusError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${ct})`,
+  );
 
-export const internalError = (message: string) => new StatusError(500, 'InternalError', `Internal error occurred: ${message}`);
+export const internalError = (message: string) =>
+  new StatusError(500, 'InternalError', `Internal error occurred: ${message}`);

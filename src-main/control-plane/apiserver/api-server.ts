@@ -1,0 +1,368 @@
+/**
+ * The Kubernetes-compatible API server: HTTPS on 127.0.0.1 with a bearer token, health and
+ * version endpoints, discovery, OpenAPI v3 and the REST routes of every resource in
+ * common/resources.ts. The only component that touches the store.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { realClock, type Clock } from '../../common/clock';
+import { silentLogger, type Logger } from '../../common/logger';
+import { R, RESOURCES, findByPlural, type ResourceType } from '../../common/resources';
+import type { KubeObject } from '../../common/types';
+import { ensureCerts } from './certs';
+import {
+  AGGREGATED_V2,
+  AGGREGATED_V2BETA1,
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  groups,
+} from './discovery';
+import { parseAccept, sendJson, sendStatus, sendText } from './http';
+import { buildOpenApi, openApiIndex, type OpenApiDoc } from './openapi';
+import { strategyFor } from './registry';
+import { RestHandler, SYSTEM_NAMESPACES, type ResourceRequest } from './rest';
+import { StatusError, internalError, unauthorized } from './status';
+import type { ObjectStorage } from './storage';
+
+/** Options of the API server. */
+export interface ApiServerOptions {
+  storage: ObjectStorage;
+  /** Where certificates live (`<dataDir>/pki`). */
+  dataDir: string;
+  host?: string;
+  /** 0 = a random free port. */
+  port?: number;
+  /** The bearer token clients must present. */
+  token: string;
+  /** The token presented to kubelets when proxying logs. */
+  kubeletToken?: string;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** Version reported on /version; kubectl's dispatcher picks its binary by the minor (G3). */
+export const SERVER_VERSION = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.4-skiff',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2025-01-01T00:00:00Z',
+  goVersion: 'go1.23.4',
+  compiler: 'gc',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
+
+/** The API server. */
+export class ApiServer {
+  private server?: https.Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly rest: RestHandler;
+  private readonly openapi: Map<string, OpenApiDoc> = buildOpenApi();
+  private address = '';
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.logger = opts.logger ?? silentLogger;
+    this.clock = opts.clock ?? realClock;
+    this.rest = new RestHandler({
+      storage: opts.storage,
+      clock: this.clock,
+      logger: this.logger,
+      kubeletToken: opts.kubeletToken,
+    });
+  }
+
+  /** Registers field selectors, creates the built-in namespaces and starts listening. */
+  async start(): Promise<{ url: string; port: number; caPem: string }> {
+    for (const t of RESOURCES) {
+      const s = strategyFor(t);
+      if (s.fields) this.opts.storage.registerFields(t, s.fields);
+    }
+    await this.ensureNamespaces();
+    const certs = ensureCerts(this.opts.dataDir);
+    const server = https.createServer(
+      { key: certs.keyPem, cert: certs.certPem, keepAlive: true, requestTimeout: 0 },
+      (req, res) => {
+        void this.dispatch(req, res);
+      },
+    );
+    // Watches and log follows are long-lived: no idle timeout on responses in progress.
+    server.headersTimeout = 60_000;
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('secureConnection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('tlsClientError', (err) => this.logger.debug('TLS client error', { error: err.message }));
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    const host = this.opts.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const port = (server.address() as AddressInfo).port;
+    this.address = `${host}:${port}`;
+    const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.logger.info('API server listening', { url });
+    return { url, port, caPem: certs.caPem };
+  }
+
+  /** Stops listening and closes every open connection (watches included). */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  private async ensureNamespaces(): Promise<void> {
+    for (const name of SYSTEM_NAMESPACES) {
+      try {
+        await this.opts.storage.get(R.namespaces, undefined, name);
+      } catch (err) {
+        if (!(err instanceof StatusError && err.code === 404)) throw err;
+        const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+        const s = strategyFor(R.namespaces);
+        s.prepareForCreate?.(ns, { now: this.clock.now() });
+        s.applyDefaults?.(ns);
+        try {
+          await this.opts.storage.create(R.namespaces, ns);
+        } catch (e) {
+          if (!(e instanceof StatusError && e.code === 409)) throw e;
+        }
+      }
+    }
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const h = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(h);
+    if (!m) return false;
+    const a = Buffer.from(m[1].trim());
+    const b = Buffer.from(this.opts.token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = this.clock.now();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'https://localhost');
+    } catch {
+      sendStatus(res, new StatusError(400, 'BadRequest', 'malformed request URL'));
+      return;
+    }
+    try {
+      const path = url.pathname.replace(/\/+$/, '') || '/';
+      if (
+        PUBLIC_PATHS.has(path) ||
+        path.startsWith('/healthz/') ||
+        path.startsWith('/livez/') ||
+        path.startsWith('/readyz/')
+      ) {
+        await this.publicRoute(path, url, res);
+        return;
+      }
+      if (!this.authorized(req)) throw unauthorized();
+      await this.route(req, res, path, url);
+    } catch (err) {
+      if (err instanceof StatusError) {
+        // Drain what the client is still sending so the connection stays usable.
+        if (!req.complete) req.resume();
+        sendStatus(res, err);
+      } else {
+        this.logger.error('request failed', {
+          method: req.method,
+          url: req.url,
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        });
+        if (!req.complete) req.resume();
+        sendStatus(res, internalError(err instanceof Error ? err.message : String(err)));
+      }
+    } finally {
+      this.logger.debug('request', {
+        method: req.method,
+        url: req.url,
+        status: res.statusCode,
+        ms: this.clock.now() - started,
+      });
+    }
+  }
+
+  private async publicRoute(path: string, url: URL, res: ServerResponse): Promise<void> {
+    if (path === '/version') return sendJson(res, 200, SERVER_VERSION);
+    const checks: [string, boolean][] = [['ping', true]];
+    let storeOk = true;
+    try {
+      await this.opts.storage.get(R.namespaces, undefined, 'default');
+    } catch (err) {
+      storeOk = err instanceof StatusError && err.code === 404;
+    }
+    checks.push(['etcd', storeOk], ['poststarthook/start-apiserver', true]);
+    if (path.startsWith('/readyz')) checks.push(['informer-sync', true]);
+    const sub = path.split('/')[2];
+    if (sub) {
+      const c = checks.find(([n]) => n === sub || `poststarthook/${sub}` === n);
+      if (!c) return sendText(res, 404, 'page not found\n');
+      return sendText(res, c[1] ? 200 : 500, c[1] ? 'ok' : `[-]${c[0]} failed: reason withheld\n`);
+    }
+    const ok = checks.every(([, v]) => v);
+    const name = path.slice(1);
+    if (url.searchParams.has('verbose') || !ok) {
+      const lines = checks.map(([n, v]) => (v ? `[+]${n} ok` : `[-]${n} failed: reason withheld`));
+      return sendText(
+        res,
+        ok ? 200 : 500,
+        `${lines.join('\n')}\n${name} check ${ok ? 'passed' : 'failed'}\n`,
+      );
+    }
+    sendText(res, 200, 'ok');
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> {
+    const seg = path.split('/').slice(1).map(decodeURIComponent);
+    const method = req.method ?? 'GET';
+    // Discovery and OpenAPI are read-only.
+    if (seg[0] === 'openapi') {
+      if (method !== 'GET')
+        throw new StatusError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+        );
+      return this.openApiRoute(seg, url, res);
+    }
+    if (seg[0] === 'api') {
+      if (seg.length === 1) return this.discovery(req, res, true);
+      if (seg.length === 2 && method === 'GET') {
+        const list = apiResourceList('', seg[1]);
+        if (!list) throw pageNotFound();
+        return sendJson(res, 200, list);
+      }
+      return this.resourceRoute(req, res, url, '', seg[1], seg.slice(2));
+    }
+    if (seg[0] === 'apis') {
+      if (seg.length === 1) return this.discovery(req, res, false);
+      if (seg.length === 2) {
+        if (!groups().includes(seg[1]) || seg[1] === '') throw pageNotFound();
+        return sendJson(res, 200, apiGroup(seg[1]));
+      }
+      if (seg.length === 3) {
+        const list = apiResourceList(seg[1], seg[2]);
+        if (!list) throw pageNotFound();
+        return sendJson(res, 200, list);
+      }
+      return this.resourceRoute(req, res, url, seg[1], seg[2], seg.slice(3));
+    }
+    if (path === '/') {
+      return sendJson(res, 200, {
+        paths: [
+          '/api',
+          '/api/v1',
+          '/apis',
+          ...groups()
+            .filter(Boolean)
+            .map((g) => `/apis/${g}`),
+          '/healthz',
+          '/livez',
+          '/openapi/v3',
+          '/readyz',
+          '/version',
+        ],
+      });
+    }
+    throw pageNotFound();
+  }
+
+  private discovery(req: IncomingMessage, res: ServerResponse, core: boolean): void {
+    for (const e of parseAccept(req.headers.accept)) {
+      if (e.params.as === 'APIGroupDiscoveryList' && e.params.g === 'apidiscovery.k8s.io') {
+        if (e.params.v === 'v2') return sendJson(res, 200, aggregatedDiscovery(core, 'v2'), AGGREGATED_V2);
+        if (e.params.v === 'v2beta1')
+          return sendJson(res, 200, aggregatedDiscovery(core, 'v2beta1'), AGGREGATED_V2BETA1);
+      }
+    }
+    sendJson(res, 200, core ? apiVersions(this.address) : apiGroupList());
+  }
+
+  private openApiRoute(seg: string[], url: URL, res: ServerResponse): void {
+    if (seg[1] !== 'v3') throw pageNotFound();
+    if (seg.length === 2) return sendJson(res, 200, openApiIndex(this.openapi));
+    const doc = this.openapi.get(seg.slice(2).join('/'));
+    if (!doc) throw pageNotFound();
+    const hash = url.searchParams.get('hash');
+    if (hash && hash !== doc.hash) {
+      // Like kube-openapi's handler3: a stale hash redirects to the current one.
+      res.writeHead(301, { Location: `/openapi/v3/${doc.path}?hash=${doc.hash}`, 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    const headers: Record<string, string | number> = {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(doc.body),
+      Etag: `"${doc.hash}"`,
+    };
+    if (hash) {
+      headers['Cache-Control'] = 'public, immutable';
+      headers['Expires'] = new Date(this.clock.now() + 365 * 24 * 3600 * 1000).toUTCString();
+    } else headers['Cache-Control'] = 'no-cache, private';
+    res.writeHead(200, headers);
+    res.end(doc.body);
+  }
+
+  /** `rest` is what follows /api/v1 or /apis/{g}/{v}. */
+  private async resourceRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    group: string,
+    version: string,
+    rest: string[],
+  ): Promise<void> {
+    if (!RESOURCES.some((t) => t.group === group && t.version === version)) throw pageNotFound();
+    let namespace: string | undefined;
+    let parts = rest;
+    // /namespaces/{ns}/{resource}... unless it is the namespace object itself (or its subresource).
+    if (parts[0] === 'namespaces' && parts.length >= 3) {
+      // In the core group /namespaces/{name}/status|finalize is the Namespace's own subresource.
+      const ownSubresource = group === '' && !findByPlural(group, version, parts[2])?.namespaced;
+      if (!ownSubresource) {
+        namespace = parts[1];
+        parts = parts.slice(2);
+      }
+    }
+    const [plural, name, subresource, ...extra] = parts;
+    const type: ResourceType | undefined = plural ? findByPlural(group, version, plural) : undefined;
+    if (!type || extra.length) throw pageNotFound();
+    if (namespace !== undefined && !type.namespaced) throw pageNotFound();
+    if (name === '') throw pageNotFound();
+    const r: ResourceRequest = { req, res, query: url.searchParams, type, namespace, name, subresource };
+    await this.rest.handle(r);
+  }
+}
+
+function pageNotFound(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
