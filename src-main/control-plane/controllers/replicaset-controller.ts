@@ -1,0 +1,389 @@
+import type { ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
+import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import type { KubeClient } from '../../common/client/client';
+import { isNotFound } from '../../common/client/errors';
+import { keyOf, type Informer } from '../../common/client/informer';
+import { rfc3339 } from '../../common/clock';
+import { R } from '../../common/resources';
+import type { KubeObject, Pod, ReplicaSet } from '../../common/types';
+import { EventRecorder } from '../events/recorder';
+import {
+  Controller,
+  controllerRefOf,
+  type ControllerOptions,
+  type ReconcileResult,
+  type SharedInformers,
+} from './controller';
+import { Expectations } from './expectations';
+import {
+  clone,
+  isPodActive,
+  isPodAvailable,
+  isPodReady,
+  msUntilAvailable,
+  podReadySince,
+  selectorMatches,
+  ts,
+} from './pod-util';
+
+type RS = ReplicaSet & KubeObject;
+type PodObj = Pod & KubeObject;
+
+/** Options of the ReplicaSetController. */
+export interface ReplicaSetControllerOptions extends ControllerOptions {
+  /** Most pods created or deleted in one sync (upstream BurstReplicas: 500). */
+  burstReplicas?: number;
+}
+
+/** The owner reference a ReplicaSet puts on its pods. */
+export function rsOwnerRef(rs: RS): OwnerReference {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    name: rs.metadata.name!,
+    uid: rs.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
+
+function maxRestarts(p: Pod): number {
+  return Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0));
+}
+
+/**
+ * Which of two pods to delete first when scaling down; negative means `a` goes first.
+ * Behaves like kube-controller-manager's controller.ActivePods ordering: unassigned <
+ * assigned; Pending < Unknown < Running; not ready < ready; ready more recently < longer;
+ * more restarts < fewer; newer < older.
+ */
+export function comparePodsForDeletion(a: Pod, b: Pod): number {
+  const an = !!a.spec?.nodeName;
+  const bn = !!b.spec?.nodeName;
+  if (an !== bn) return an ? 1 : -1;
+  const ap = PHASE_ORDER[a.status?.phase ?? 'Pending'] ?? 0;
+  const bp = PHASE_ORDER[b.status?.phase ?? 'Pending'] ?? 0;
+  if (ap !== bp) return ap - bp;
+  const ar = isPodReady(a);
+  const br = isPodReady(b);
+  if (ar !== br) return ar ? 1 : -1;
+  if (ar && br) {
+    const at = podReadySince(a) ?? 0;
+    const bt = podReadySince(b) ?? 0;
+    if (at !== bt) return bt - at;
+  }
+  const rc = maxRestarts(b) - maxRestarts(a);
+  if (rc) return rc;
+  return ts(b.metadata?.creationTimestamp) - ts(a.metadata?.creationTimestamp);
+}
+
+/**
+ * kube-controller-manager's ReplicaSet controller: keeps `spec.replicas` active pods matching
+ * the selector, creating pods from the template (`<rs>-xxxxx` via generateName, controller
+ * ownerReference) and deleting the least valuable ones first; adopts matching orphans and
+ * releases pods that stop matching; reports replicas/fullyLabeled/ready/available counts.
+ */
+export class ReplicaSetController extends Controller {
+  readonly expectations: Expectations;
+  private readonly rsInf: Informer<RS>;
+  private readonly podInf: Informer<PodObj>;
+  private readonly recorder: EventRecorder;
+  private readonly burst: number;
+
+  constructor(
+    private readonly client: KubeClient,
+    informers: SharedInformers,
+    opts: ReplicaSetControllerOptions = {},
+  ) {
+    super('replicaset-controller', opts);
+    this.burst = opts.burstReplicas ?? 500;
+    this.expectations = new Expectations(this.clock);
+    this.recorder = new EventRecorder(client, 'replicaset-controller', '', this.clock);
+    this.rsInf = informers.informerFor<RS>(R.replicasets);
+    this.podInf = informers.informerFor<PodObj>(R.pods);
+    this.rsInf.addHandler({
+      add: (rs) => this.enqueue(rs),
+      update: (rs) => this.enqueue(rs),
+      delete: (rs) => {
+        this.expectations.delete(keyOf(rs));
+        this.enqueue(rs);
+      },
+    });
+    this.podInf.addHandler({
+      add: (p) => this.onPodAdd(p),
+      update: (p, old) => this.onPodUpdate(p, old),
+      delete: (p) => this.onPodDelete(p),
+    });
+  }
+
+  /** The cached RS a pod's controllerRef points at, if it still is that RS (uid match). */
+  private ownerOf(p: PodObj, ref = controllerRefOf(p)): RS | undefined {
+    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+    const rs = this.rsInf.get(`${p.metadata.namespace}/${ref.name}`);
+    return rs && rs.metadata.uid === ref.uid ? rs : undefined;
+  }
+
+  private enqueueMatching(p: PodObj): void {
+    for (const rs of this.rsInf.list()) {
+      if (
+        rs.metadata.namespace === p.metadata.namespace &&
+        selectorMatches(rs.spec?.selector, p.metadata.labels)
+      )
+        this.enqueue(rs);
+    }
+  }
+
+  private onPodAdd(p: PodObj): void {
+    if (p.metadata.deletionTimestamp) return this.onPodDelete(p);
+    const rs = this.ownerOf(p);
+    if (rs) {
+      this.expectations.creationObserved(keyOf(rs));
+      this.enqueue(rs);
+    } else if (!controllerRefOf(p)) {
+      this.enqueueMatching(p);
+    }
+  }
+
+  private onPodUpdate(p: PodObj, old: PodObj): void {
+    if (p.metadata.resourceVersion === old.metadata.resourceVersion) return;
+    if (p.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) {
+      // A pod marked for deletion counts as deleted for expectations (graceful deletion).
+      const rs = this.ownerOf(p);
+      if (rs) this.expectations.deletionObserved(keyOf(rs), keyOf(p));
+    }
+    const ref = controllerRefOf(p);
+    const oldRef = controllerRefOf(old);
+    if (oldRef && oldRef.uid !== ref?.uid) {
+      const oldRs = this.ownerOf(old, oldRef);
+      if (oldRs) this.enqueue(oldRs);
+    }
+    const rs = this.ownerOf(p, ref);
+    if (rs) this.enqueue(rs);
+    else if (!ref && (JSON.stringify(p.metadata.labels) !== JSON.stringify(old.metadata.labels) || oldRef))
+      this.enqueueMatching(p);
+  }
+
+  private onPodDelete(p: PodObj): void {
+    const rs = this.ownerOf(p);
+    if (!rs) return;
+    this.expectations.deletionObserved(keyOf(rs), keyOf(p));
+    this.enqueue(rs);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const rs = this.rsInf.get(key);
+    if (!rs) {
+      this.expectations.delete(key);
+      return;
+    }
+    const needsSync = this.expectations.satisfied(key);
+    const ns = rs.metadata.namespace;
+    const active = this.podInf.list().filter((p) => p.metadata.namespace === ns && isPodActive(p));
+    const pods = await this.claimPods(rs, active);
+
+    let manageErr: unknown;
+    let diff = 0;
+    if (needsSync && !rs.metadata.deletionTimestamp) {
+      diff = pods.length - (rs.spec?.replicas ?? 1);
+      try {
+        await this.manageReplicas(key, rs, pods, diff);
+      } catch (err) {
+        manageErr = err;
+      }
+    }
+    await this.updateStatus(rs, pods, manageErr, diff);
+    if (manageErr) throw manageErr;
+
+    // Pods that are Ready but not yet for minReadySeconds become available later: look again then.
+    const now = this.clock.now();
+    const waits = pods
+      .map((p) => msUntilAvailable(p, rs.spec?.minReadySeconds ?? 0, now))
+      .filter((x): x is number => x !== undefined);
+    if (waits.length) return { requeueAfter: Math.min(...waits) + 1 };
+  }
+
+  /**
+   * Behaves like kube-controller-manager's PodControllerRefManager.ClaimPods: keeps owned
+   * pods that match, releases owned ones that no longer match, adopts matching orphans
+   * (after re-reading the RS, so a deleted-and-recreated RS never adopts by a stale uid).
+   */
+  private async claimPods(rs: RS, pods: PodObj[]): Promise<PodObj[]> {
+    const out: PodObj[] = [];
+    let canAdopt: boolean | undefined;
+    for (const p of pods) {
+      const ref = controllerRefOf(p);
+      const matches = selectorMatches(rs.spec?.selector, p.metadata.labels);
+      if (ref) {
+        if (ref.uid !== rs.metadata.uid) continue;
+        if (matches) out.push(p);
+        else if (!rs.metadata.deletionTimestamp)
+          await this.setOwnerRefs(
+            p,
+            (p.metadata.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata.uid),
+          );
+        continue;
+      }
+      if (!matches || rs.metadata.deletionTimestamp) continue;
+      if (canAdopt === undefined) {
+        const fresh = await this.client
+          .get<RS>(R.replicasets, rs.metadata.name!, rs.metadata.namespace)
+          .catch((err) => {
+            if (isNotFound(err)) return undefined;
+            throw err;
+          });
+        canAdopt = !!fresh && fresh.metadata.uid === rs.metadata.uid && !fresh.metadata.deletionTimestamp;
+      }
+      if (!canAdopt) continue;
+      const adopted = await this.setOwnerRefs(p, [...(p.metadata.ownerReferences ?? []), rsOwnerRef(rs)]);
+      if (adopted) out.push(adopted);
+    }
+    return out;
+  }
+
+  /** Writes a pod's ownerReferences with a resourceVersion precondition (conflict → retry). */
+  private async setOwnerRefs(p: PodObj, refs: OwnerReference[]): Promise<PodObj | undefined> {
+    const copy = clone(p);
+    copy.metadata = { ...copy.metadata, ownerReferences: refs.length ? refs : undefined };
+    try {
+      return await this.client.update(R.pods, copy);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async manageReplicas(key: string, rs: RS, pods: PodObj[], diff: number): Promise<void> {
+    if (diff < 0) {
+      const n = Math.min(-diff, this.burst);
+      this.expectations.expectCreations(key, n);
+      const { successes, error } = await slowStartBatch(n, 1, () => this.createPod(rs));
+      // Pods we never managed to create will never be observed: stop waiting for them.
+      for (let i = successes; i < n; i++) this.expectations.creationObserved(key);
+      if (error) throw error;
+      return;
+    }
+    if (diff > 0) {
+      const n = Math.min(diff, this.burst);
+      const victims = [...pods].sort(comparePodsForDeletion).slice(0, n);
+      this.expectations.expectDeletions(key, victims.map(keyOf));
+      const errors: unknown[] = [];
+      await Promise.all(
+        victims.map(async (p) => {
+          try {
+            await this.client.delete(R.pods, p.metadata.name!, p.metadata.namespace);
+            await this.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
+          } catch (err) {
+            this.expectations.deletionObserved(key, keyOf(p));
+            if (!isNotFound(err)) {
+              errors.push(err);
+              await this.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${(err as Error).message}`);
+            }
+          }
+        }),
+      );
+      if (errors.length) throw errors[0];
+    }
+  }
+
+  private async createPod(rs: RS): Promise<void> {
+    const t = rs.spec?.template ?? {};
+    const pod: PodObj = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        generateName: `${rs.metadata.name}-`,
+        namespace: rs.metadata.namespace,
+        labels: t.metadata?.labels ? { ...t.metadata.labels } : undefined,
+        annotations: t.metadata?.annotations ? { ...t.metadata.annotations } : undefined,
+        finalizers: t.metadata?.finalizers,
+        ownerReferences: [rsOwnerRef(rs)],
+      },
+      spec: structuredClone(t.spec) as Pod['spec'],
+    };
+    try {
+      const created = await this.client.create(R.pods, pod);
+      await this.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
+    } catch (err) {
+      await this.event(rs, 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  private async updateStatus(rs: RS, pods: PodObj[], manageErr: unknown, diff: number): Promise<void> {
+    const now = this.clock.now();
+    const minReady = rs.spec?.minReadySeconds ?? 0;
+    const tmplLabels = rs.spec?.template?.metadata?.labels ?? {};
+    let conditions = [...(rs.status?.conditions ?? [])];
+    const failure = conditions.find((c) => c.type === 'ReplicaFailure');
+    if (manageErr && !failure) {
+      const c: ReplicaSetCondition = {
+        type: 'ReplicaFailure',
+        status: 'True',
+        reason: diff < 0 ? 'FailedCreate' : 'FailedDelete',
+        message: (manageErr as Error).message ?? String(manageErr),
+        lastTransitionTime: rfc3339(now),
+      };
+      conditions.push(c);
+    } else if (!manageErr && failure) {
+      conditions = conditions.filter((c) => c.type !== 'ReplicaFailure');
+    }
+    const status: ReplicaSetStatus = {
+      replicas: pods.length,
+      fullyLabeledReplicas: pods.filter((p) =>
+        Object.entries(tmplLabels).every(([k, v]) => p.metadata.labels?.[k] === v),
+      ).length,
+      readyReplicas: pods.filter(isPodReady).length,
+      availableReplicas: pods.filter((p) => isPodAvailable(p, minReady, now)).length,
+      observedGeneration: rs.metadata.generation,
+      ...(conditions.length ? { conditions } : {}),
+    };
+    const cur = (rs.status ?? {}) as ReplicaSetStatus;
+    const same =
+      (cur.replicas ?? 0) === status.replicas &&
+      (cur.fullyLabeledReplicas ?? 0) === status.fullyLabeledReplicas &&
+      (cur.readyReplicas ?? 0) === status.readyReplicas &&
+      (cur.availableReplicas ?? 0) === status.availableReplicas &&
+      cur.observedGeneration === status.observedGeneration &&
+      JSON.stringify(cur.conditions ?? []) === JSON.stringify(status.conditions ?? []);
+    if (same) return;
+    const copy = clone(rs);
+    copy.status = status;
+    try {
+      await this.client.updateStatus(R.replicasets, copy);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async event(rs: RS, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    try {
+      await this.recorder.record({ ...rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, type, reason, message);
+    } catch (err) {
+      this.log.warn(`event ${reason}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Behaves like kube-controller-manager's slowStartBatch: runs `count` calls in batches of
+ * 1, 2, 4, … and stops at the first batch with a failure, so a systematic error (quota,
+ * terminating namespace) costs one call instead of hundreds.
+ */
+export async function slowStartBatch(
+  count: number,
+  initial: number,
+  fn: () => Promise<void>,
+): Promise<{ successes: number; error?: unknown }> {
+  let remaining = count;
+  let successes = 0;
+  for (let batch = Math.min(remaining, initial); batch > 0; batch = Math.min(2 * batch, remaining)) {
+    const results = await Promise.allSettled(Array.from({ length: batch }, () => fn()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    successes += results.filter((r) => r.status === 'fulfilled').length;
+    if (failed) return { successes, error: failed.reason };
+    remaining -= batch;
+  }
+  return { successes };
+}
