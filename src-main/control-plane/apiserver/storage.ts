@@ -16,6 +16,8 @@ export interface StorageListOptions {
   continue?: string;
   /** '' / undefined = latest; '0' = any (cache ok); otherwise a revision. */
   resourceVersion?: string;
+  /** 'Exact' lists at exactly `resourceVersion` (410 if compacted); default NotOlderThan = latest. */
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
 }
 
 export interface StorageWatchOptions {
@@ -43,6 +45,10 @@ export interface ObjectStorage {
   create(t: ResourceType, obj: KubeObject, opts?: { dryRun?: boolean }): Promise<KubeObject>;
   /** Throws a StatusError (NotFound) when missing. */
   get(t: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject>;
+  /**
+   * Lists. The returned items (and watch event objects) are shared, deep-frozen snapshots:
+   * serialize or copy them, never modify them.
+   */
   list(t: ResourceType, opts?: StorageListOptions): Promise<KubeList>;
   /**
    * Read-modify-write with retries on conflict: `tryUpdate` gets the current object (a copy) and
@@ -59,9 +65,18 @@ export interface ObjectStorage {
     opts?: { dryRun?: boolean; allowCreate?: boolean },
   ): Promise<{ object: KubeObject; created: boolean }>;
   /** Deletes (or marks for deletion, see options and finalizers). Returns the final or marked object. */
-  delete(t: ResourceType, namespace: string | undefined, name: string, opts?: StorageDeleteOptions): Promise<KubeObject>;
+  delete(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts?: StorageDeleteOptions,
+  ): Promise<KubeObject>;
   /** Streams events; throws StatusError 410 Expired if resourceVersion was compacted. */
-  watch(t: ResourceType, opts: StorageWatchOptions, onEvent: (ev: WatchEvent) => void): Promise<{ stop(): void }>;
+  watch(
+    t: ResourceType,
+    opts: StorageWatchOptions,
+    onEvent: (ev: WatchEvent) => void,
+  ): Promise<{ stop(): void }>;
   /** Registers field-selector fields for a kind. */
   registerFields(t: ResourceType, getter: FieldGetter): void;
 }

@@ -1,0 +1,769 @@
+/**
+ * The generic object storage of the API server (Kubernetes' genericregistry.Store over the etcd3
+ * storage): Kubernetes objects over a {@link Backend}. See storage.ts for the contract.
+ *
+ * Keys: `/registry/{plural}/{ns}/{name}` for the core group, `/registry/{group}/{plural}/{ns}/{name}`
+ * otherwise; cluster-scoped kinds have no namespace segment. Values are the object's JSON with
+ * apiVersion and kind but without resourceVersion, which is always the key's modRevision.
+ *
+ * Reads parse each stored value at most once per revision: parsed objects are cached by key and
+ * modRevision, deep-frozen, and shared by every list and watch that returns them (so listing
+ * 10,000 pods does not re-parse 10,000 JSON documents). `get`, `create`, `guaranteedUpdate` and
+ * `delete` return private copies the caller may modify.
+ */
+import { randomUUID } from 'node:crypto';
+import { realClock, rfc3339, type Clock } from '../../common/clock';
+import { apiVersionOf, type ResourceType } from '../../common/resources';
+import type { KubeList, KubeObject, ObjectMeta, WatchEvent } from '../../common/types';
+import {
+  CompactedError,
+  KeyExistsError,
+  type Backend,
+  type KeyValue,
+  type StoreEvent,
+  type Watcher,
+} from '../store/backend';
+import {
+  matchesFieldSelector,
+  matchesLabelSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorError,
+  type FieldRequirement,
+  type LabelSelectorReqs,
+} from './selectors';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  gone,
+  internalError,
+  invalid,
+  notFound,
+  qualifiedResource,
+  StatusError,
+} from './status';
+import type {
+  FieldGetter,
+  ObjectStorage,
+  StorageDeleteOptions,
+  StorageListOptions,
+  StorageWatchOptions,
+} from './storage';
+
+/** Construction options; every source of time and randomness is injectable for tests. */
+export interface ObjectStoreOptions {
+  clock?: Clock;
+  newUid?: () => string;
+  random?: () => number;
+  /** Interval of BOOKMARK events on watches that allow them (default 60 s). */
+  bookmarkIntervalMs?: number;
+}
+
+/** The message kube-apiserver sends when a continue token's revision has been compacted. */
+export const CONTINUE_EXPIRED_MESSAGE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+// generateName suffixes use Kubernetes' alphabet (no vowels, no confusable characters).
+const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const GENERATE_ATTEMPTS = 8;
+const MAX_UPDATE_ATTEMPTS = 100;
+
+/** ObjectMeta without kubernetes-types' readonly markers: the server owns these fields. */
+type MutableMeta = { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] };
+const mut = (o: KubeObject): MutableMeta => o.metadata as MutableMeta;
+
+const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+const rec = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+
+/**
+ * Field labels Kubernetes itself supports for the built-in kinds (its per-kind GetAttrs /
+ * field label conversion functions). The REST layer may register more with registerFields.
+ */
+export const DEFAULT_FIELDS: Record<string, FieldGetter> = {
+  pods: (o) => {
+    const spec = rec(o.spec);
+    const status = rec(o.status);
+    return {
+      'spec.nodeName': str(spec.nodeName),
+      'spec.restartPolicy': str(spec.restartPolicy),
+      'spec.schedulerName': str(spec.schedulerName),
+      'spec.serviceAccountName': str(spec.serviceAccountName),
+      'spec.hostNetwork': String(spec.hostNetwork === true),
+      'status.phase': str(status.phase),
+      'status.podIP': str(status.podIP),
+      'status.nominatedNodeName': str(status.nominatedNodeName),
+    };
+  },
+  events: (o) => {
+    const io = rec(o.involvedObject);
+    return {
+      'involvedObject.kind': str(io.kind),
+      'involvedObject.namespace': str(io.namespace),
+      'involvedObject.name': str(io.name),
+      'involvedObject.uid': str(io.uid),
+      'involvedObject.apiVersion': str(io.apiVersion),
+      'involvedObject.resourceVersion': str(io.resourceVersion),
+      'involvedObject.fieldPath': str(io.fieldPath),
+      reason: str(o.reason),
+      reportingComponent: str(o.reportingComponent),
+      source: str(rec(o.source).component),
+      type: str(o.type),
+    };
+  },
+  nodes: (o) => ({ 'spec.unschedulable': String(rec(o.spec).unschedulable === true) }),
+  namespaces: (o) => ({ 'status.phase': str(rec(o.status).phase) }),
+  'replicasets.apps': (o) => ({ 'status.replicas': str(rec(o.status).replicas ?? 0) }),
+};
+
+/** A parsed object cached per key: the newest seen revision and the one before it. */
+interface Cached {
+  rev: number;
+  obj: KubeObject;
+  prevRev?: number;
+  prevObj?: KubeObject;
+}
+
+/** Filters shared by list and watch. */
+interface Filter {
+  labels: LabelSelectorReqs;
+  fields: FieldRequirement[];
+}
+
+/** ObjectStorage over a Backend (see the module comment). */
+export class ObjectStore implements ObjectStorage {
+  private readonly clock: Clock;
+  private readonly newUid: () => string;
+  private readonly random: () => number;
+  private readonly bookmarkIntervalMs: number;
+  private readonly cache = new Map<string, Cached>();
+  private readonly fieldGetters = new Map<string, FieldGetter[]>();
+
+  constructor(
+    private readonly backend: Backend,
+    opts: ObjectStoreOptions = {},
+  ) {
+    this.clock = opts.clock ?? realClock;
+    this.newUid = opts.newUid ?? randomUUID;
+    this.random = opts.random ?? Math.random;
+    this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
+    for (const [res, getter] of Object.entries(DEFAULT_FIELDS)) this.fieldGetters.set(res, [getter]);
+  }
+
+  // ---- keys ---------------------------------------------------------------------------------
+
+  private typePrefix(t: ResourceType): string {
+    return `/registry/${t.group ? `${t.group}/` : ''}${t.plural}/`;
+  }
+
+  private prefix(t: ResourceType, namespace: string | undefined): string {
+    return this.typePrefix(t) + (t.namespaced && namespace ? `${namespace}/` : '');
+  }
+
+  private key(t: ResourceType, namespace: string | undefined, name: string): string {
+    if (t.namespaced && !namespace) throw badRequest(`a namespace is required for ${qualifiedResource(t)}`);
+    return this.typePrefix(t) + (t.namespaced ? `${namespace}/` : '') + name;
+  }
+
+  // ---- object cache and (de)serialization ---------------------------------------------------
+
+  /** A private, mutable copy of the object stored in `kv`. */
+  private fresh(kv: KeyValue): KubeObject {
+    const obj = JSON.parse(kv.value) as KubeObject;
+    obj.metadata = obj.metadata ?? {};
+    mut(obj).resourceVersion = String(kv.modRevision);
+    return obj;
+  }
+
+  /**
+   * The shared, frozen object stored in `kv` (parsed once per key and revision). `remember`
+   * false: do not add it to the cache (the key is deleted; caching it would leak).
+   */
+  private shared(kv: KeyValue, remember = true): KubeObject {
+    const c = this.cache.get(kv.key);
+    if (c) {
+      if (c.rev === kv.modRevision) return c.obj;
+      if (c.prevRev === kv.modRevision) return c.prevObj!;
+    }
+    const obj = deepFreeze(this.fresh(kv));
+    if (remember && (!c || kv.modRevision > c.rev)) {
+      // Keep the previous revision too: a watch event needs both the old and the new object.
+      this.cache.set(kv.key, { rev: kv.modRevision, obj, prevRev: c?.rev, prevObj: c?.obj });
+    }
+    return obj;
+  }
+
+  private serialize(t: ResourceType, obj: KubeObject): string {
+    const { resourceVersion: _rv, ...meta } = obj.metadata;
+    const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = obj;
+    return JSON.stringify({ apiVersion: apiVersionOf(t), kind: t.kind, metadata: meta, ...rest });
+  }
+
+  // ---- selectors ----------------------------------------------------------------------------
+
+  registerFields(t: ResourceType, getter: FieldGetter): void {
+    const k = qualifiedResource(t);
+    this.fieldGetters.set(k, [...(this.fieldGetters.get(k) ?? []), getter]);
+  }
+
+  private fieldsOf(t: ResourceType, obj: KubeObject): Record<string, string> {
+    let out: Record<string, string> = {
+      'metadata.name': obj.metadata.name ?? '',
+      'metadata.namespace': t.namespaced ? (obj.metadata.namespace ?? '') : '',
+    };
+    for (const g of this.fieldGetters.get(qualifiedResource(t)) ?? []) out = { ...out, ...g(obj) };
+    return out;
+  }
+
+  /** Field names a kind supports, or undefined if a getter cannot be probed (then accept any). */
+  private supportedFields(t: ResourceType): Set<string> | undefined {
+    const names = new Set(['metadata.name', 'metadata.namespace']);
+    for (const g of this.fieldGetters.get(qualifiedResource(t)) ?? []) {
+      try {
+        for (const k of Object.keys(g({ metadata: {} }))) names.add(k);
+      } catch {
+        return undefined;
+      }
+    }
+    return names;
+  }
+
+  private filter(t: ResourceType, labelSelector?: string, fieldSelector?: string): Filter {
+    try {
+      const labels = parseLabelSelector(labelSelector);
+      const fields = parseFieldSelector(fieldSelector);
+      const supported = fields.length > 0 ? this.supportedFields(t) : undefined;
+      for (const f of fields) {
+        if (supported && !supported.has(f.field)) throw badRequest(`field label not supported: ${f.field}`);
+      }
+      return { labels, fields };
+    } catch (err) {
+      if (err instanceof SelectorError) throw badRequest(err.message);
+      throw err;
+    }
+  }
+
+  private passes(t: ResourceType, f: Filter, obj: KubeObject): boolean {
+    if (f.labels.length > 0 && !matchesLabelSelector(f.labels, obj.metadata.labels)) return false;
+    if (f.fields.length > 0 && !matchesFieldSelector(f.fields, this.fieldsOf(t, obj))) return false;
+    return true;
+  }
+
+  // ---- create / get -------------------------------------------------------------------------
+
+  async create(t: ResourceType, obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
+    if (obj.metadata?.resourceVersion)
+      throw badRequest('resourceVersion should not be set on objects to be created');
+    return this.createObject(t, obj, opts.dryRun === true);
+  }
+
+  private async createObject(t: ResourceType, input: KubeObject, dryRun: boolean): Promise<KubeObject> {
+    const meta = { ...(input.metadata ?? {}) };
+    if (!t.namespaced) delete meta.namespace;
+    else if (!meta.namespace)
+      throw badRequest(`the namespace of the provided object is not set (${qualifiedResource(t)})`);
+    if (!meta.name && !meta.generateName) {
+      throw invalid(t.kind, '', t.group, [
+        {
+          reason: 'FieldValueRequired',
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+        },
+      ]);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const generated = !meta.name;
+      const name = meta.name || meta.generateName + this.randomSuffix();
+      // Like BeforeCreate/FillObjectMetaSystemFields: the server owns these fields.
+      const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...keep } = meta;
+      const obj: KubeObject = {
+        ...input,
+        apiVersion: apiVersionOf(t),
+        kind: t.kind,
+        metadata: {
+          ...keep,
+          name,
+          uid: this.newUid(),
+          creationTimestamp: rfc3339(this.clock.now()),
+          generation: 1,
+        },
+      };
+      const key = this.key(t, meta.namespace, name);
+      try {
+        if (dryRun) {
+          if ((await this.backend.get(key)).kv) throw new KeyExistsError(key);
+          return obj;
+        }
+        const kv = await this.backend.create(key, this.serialize(t, obj));
+        mut(obj).resourceVersion = String(kv.modRevision);
+        return obj;
+      } catch (err) {
+        if (!(err instanceof KeyExistsError)) throw err;
+        // Kubernetes (RetryGenerateName, GA in 1.32) retries a colliding generated name.
+        if (!generated || attempt + 1 >= GENERATE_ATTEMPTS) throw alreadyExists(t, name);
+      }
+    }
+  }
+
+  private randomSuffix(): string {
+    let s = '';
+    for (let i = 0; i < 5; i++)
+      s += NAME_ALPHABET[Math.floor(this.random() * NAME_ALPHABET.length) % NAME_ALPHABET.length];
+    return s;
+  }
+
+  async get(t: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const { kv } = await this.backend.get(this.key(t, namespace, name));
+    if (!kv) throw notFound(t, name);
+    return this.fresh(kv);
+  }
+
+  // ---- list ---------------------------------------------------------------------------------
+
+  async list(
+    t: ResourceType,
+    opts: StorageListOptions & { resourceVersionMatch?: 'NotOlderThan' | 'Exact' } = {},
+  ): Promise<KubeList> {
+    const filter = this.filter(t, opts.labelSelector, opts.fieldSelector);
+    const prefix = this.prefix(t, opts.namespace);
+    const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
+    let rev = 0;
+    let startKey = '';
+    if (opts.continue) {
+      if (opts.resourceVersion && opts.resourceVersion !== '0') {
+        throw badRequest('specifying resource version is not allowed when using continue');
+      }
+      const tok = decodeContinue(opts.continue);
+      if (tok.rv < (await this.backend.compactRevision())) throw gone(CONTINUE_EXPIRED_MESSAGE);
+      rev = tok.rv;
+      startKey = prefix + tok.start;
+    } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
+      const want = parseResourceVersion(opts.resourceVersion);
+      if (opts.resourceVersionMatch === 'Exact') {
+        rev = want;
+        const compacted = await this.backend.compactRevision();
+        if (want < compacted) throw gone(`too old resource version: ${want} (${compacted})`);
+      }
+      // NotOlderThan (the default): the latest state is never older; wait briefly for a future RV.
+      await this.waitForRevision(want);
+    }
+
+    const items: KubeObject[] = [];
+    let listRev = rev;
+    let next: string | undefined;
+    let remaining: number | undefined;
+    const filtering = filter.labels.length > 0 || filter.fields.length > 0;
+    for (;;) {
+      const res = await this.list0(prefix, startKey, limit > 0 ? limit - items.length : 0, listRev);
+      listRev = res.revision; // later chunks read at the same revision
+      let stoppedAt = -1;
+      for (let i = 0; i < res.kvs.length; i++) {
+        const obj = this.shared(res.kvs[i]);
+        if (filtering && !this.passes(t, filter, obj)) continue;
+        items.push(obj);
+        if (limit > 0 && items.length >= limit) {
+          stoppedAt = i;
+          break;
+        }
+      }
+      const lastScanned = stoppedAt >= 0 ? res.kvs[stoppedAt] : res.kvs[res.kvs.length - 1];
+      const more = res.more || (stoppedAt >= 0 && stoppedAt < res.kvs.length - 1);
+      if (!more) break;
+      if (limit > 0 && items.length >= limit) {
+        next = encodeContinue(listRev, lastScanned.key.slice(prefix.length) + '\0');
+        // Kubernetes reports remainingItemCount only for unfiltered lists.
+        if (!filtering) remaining = res.count - res.kvs.length;
+        break;
+      }
+      startKey = lastScanned.key + '\0';
+    }
+    return {
+      apiVersion: apiVersionOf(t),
+      kind: t.listKind,
+      metadata: {
+        resourceVersion: String(listRev),
+        ...(next ? { continue: next } : {}),
+        ...(remaining !== undefined ? { remainingItemCount: remaining } : {}),
+      },
+      items,
+    };
+  }
+
+  private async list0(prefix: string, startKey: string, limit: number, rev: number) {
+    try {
+      return await this.backend.list(prefix, startKey, limit, rev);
+    } catch (err) {
+      if (err instanceof CompactedError)
+        throw gone(`too old resource version: ${err.requested} (${err.compactRevision})`);
+      throw err;
+    }
+  }
+
+  /** Kubernetes waits up to 3 s for a requested resourceVersion newer than the store, then 504s. */
+  private async waitForRevision(want: number): Promise<void> {
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      const cur = await this.backend.currentRevision();
+      if (want <= cur) return;
+      if (Date.now() >= deadline) {
+        throw new StatusError(504, 'Timeout', `Too large resource version: ${want}, current: ${cur}`, {
+          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+          retryAfterSeconds: 1,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  // ---- update -------------------------------------------------------------------------------
+
+  async guaranteedUpdate(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    tryUpdate: (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>,
+    opts: { dryRun?: boolean; allowCreate?: boolean } = {},
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const key = this.key(t, namespace, name);
+    const dryRun = opts.dryRun === true;
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const { kv } = await this.backend.get(key);
+      if (!kv) {
+        if (!opts.allowCreate) throw notFound(t, name);
+        const input = await tryUpdate(undefined);
+        const meta = { ...(input.metadata ?? {}), name, namespace };
+        delete meta.resourceVersion;
+        try {
+          return { object: await this.createObject(t, { ...input, metadata: meta }, dryRun), created: true };
+        } catch (err) {
+          // Someone created it meanwhile: go round again and update it instead.
+          if (err instanceof StatusError && err.reason === 'AlreadyExists') continue;
+          throw err;
+        }
+      }
+      const cur = this.fresh(kv);
+      const input = await tryUpdate(this.fresh(kv));
+      const inRv = input.metadata?.resourceVersion;
+      if (inRv && inRv !== cur.metadata.resourceVersion) throw conflict(t, name);
+      const next = this.prepareUpdate(t, cur, input);
+      const result = await this.writeUpdate(t, key, kv, cur, next, dryRun);
+      if (result) return { object: result, created: false };
+    }
+    throw internalError(`too many conflicting updates to ${qualifiedResource(t)} "${name}"`);
+  }
+
+  /** Server-owned fields survive a client update, as in Kubernetes' BeforeUpdate. */
+  private prepareUpdate(t: ResourceType, cur: KubeObject, input: KubeObject): KubeObject {
+    const m = cur.metadata;
+    const meta: MutableMeta = { ...(input.metadata ?? {}) };
+    meta.name = m.name;
+    if (t.namespaced) meta.namespace = m.namespace;
+    else delete meta.namespace;
+    meta.uid = m.uid;
+    meta.creationTimestamp = m.creationTimestamp;
+    meta.resourceVersion = m.resourceVersion;
+    // Only deletion (below) sets these; an update cannot clear or move them.
+    if (m.deletionTimestamp) meta.deletionTimestamp = m.deletionTimestamp;
+    else delete meta.deletionTimestamp;
+    if (m.deletionGracePeriodSeconds !== undefined)
+      meta.deletionGracePeriodSeconds = m.deletionGracePeriodSeconds;
+    else delete meta.deletionGracePeriodSeconds;
+    const next: KubeObject = { ...input, apiVersion: apiVersionOf(t), kind: t.kind, metadata: meta };
+    meta.generation = m.generation ?? 1;
+    if (!deepEqual(withoutMetaStatus(next), withoutMetaStatus(cur))) meta.generation += 1;
+    return next;
+  }
+
+  /**
+   * Writes `next` over `cur` (compare-and-swap on kv's revision). Returns undefined when the CAS
+   * lost a race (the caller retries), the unchanged `cur` for a no-op, or the written object.
+   */
+  private async writeUpdate(
+    t: ResourceType,
+    key: string,
+    kv: KeyValue,
+    cur: KubeObject,
+    next: KubeObject,
+    dryRun: boolean,
+  ): Promise<KubeObject | undefined> {
+    if (deepEqual(next, cur)) return cur; // no-op: same resourceVersion, no event
+    const m = mut(next);
+    // Behaves like genericregistry.Store.shouldDeleteDuringUpdate: removing the last finalizer of
+    // an object whose deletion is due (grace period 0) deletes it. A pod still in its graceful
+    // termination period (grace > 0) stays until the kubelet deletes it with grace 0.
+    if (
+      m.deletionTimestamp &&
+      !(m.finalizers && m.finalizers.length > 0) &&
+      (m.deletionGracePeriodSeconds ?? 0) === 0
+    ) {
+      if (dryRun) return next;
+      const del = await this.backend.delete(key, kv.modRevision);
+      if (!del.ok) return undefined;
+      this.cache.delete(key);
+      m.resourceVersion = String(del.revision);
+      return next;
+    }
+    if (dryRun) return next;
+    const res = await this.backend.update(key, this.serialize(t, next), kv.modRevision);
+    if (!res.ok) return undefined;
+    m.resourceVersion = String(res.kv!.modRevision);
+    return next;
+  }
+
+  // ---- delete -------------------------------------------------------------------------------
+
+  async delete(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts: StorageDeleteOptions = {},
+  ): Promise<KubeObject> {
+    const key = this.key(t, namespace, name);
+    const dryRun = opts.dryRun === true;
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const { kv } = await this.backend.get(key);
+      if (!kv) throw notFound(t, name);
+      const cur = this.fresh(kv);
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== cur.metadata.uid) {
+        throw conflict(
+          t,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid ?? ''}`,
+        );
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
+        throw conflict(
+          t,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
+        );
+      }
+      const finalizers = gcFinalizers(cur.metadata.finalizers ?? [], opts.propagationPolicy);
+      const grace = opts.gracePeriodSeconds;
+      if (finalizers.length === 0 && !(grace !== undefined && grace > 0)) {
+        if (dryRun) return cur;
+        const del = await this.backend.delete(key, kv.modRevision);
+        if (!del.ok) continue;
+        this.cache.delete(key);
+        return cur;
+      }
+      // Mark for deletion: finalizers still pending, or a graceful deletion in progress.
+      const next = structuredClone(cur);
+      const m = mut(next);
+      if (finalizers.length > 0) m.finalizers = finalizers;
+      else delete m.finalizers;
+      if (!m.deletionTimestamp) {
+        const g = grace !== undefined && grace > 0 ? Math.floor(grace) : 0;
+        m.deletionTimestamp = rfc3339(this.clock.now() + g * 1000);
+        m.deletionGracePeriodSeconds = g;
+        m.generation = (m.generation ?? 1) + 1; // as BeforeDelete does for graceful deletion
+      } else if (grace !== undefined && grace < (m.deletionGracePeriodSeconds ?? 0)) {
+        // A pending graceful deletion can only be shortened, never extended.
+        const g = Math.max(0, Math.floor(grace));
+        m.deletionTimestamp = rfc3339(this.clock.now() + g * 1000);
+        m.deletionGracePeriodSeconds = g;
+      }
+      if (deepEqual(next, cur)) return cur;
+      if (dryRun) return next;
+      const res = await this.backend.update(key, this.serialize(t, next), kv.modRevision);
+      if (!res.ok) continue;
+      m.resourceVersion = String(res.kv!.modRevision);
+      return next;
+    }
+    throw internalError(`too many conflicting deletes of ${qualifiedResource(t)} "${name}"`);
+  }
+
+  // ---- watch --------------------------------------------------------------------------------
+
+  async watch(
+    t: ResourceType,
+    opts: StorageWatchOptions,
+    onEvent: (ev: WatchEvent) => void,
+  ): Promise<{ stop(): void }> {
+    const filter = this.filter(t, opts.labelSelector, opts.fieldSelector);
+    const filtering = filter.labels.length > 0 || filter.fields.length > 0;
+    const prefix = this.prefix(t, opts.namespace);
+    const rvParam = opts.resourceVersion;
+
+    let initial: KubeObject[] = [];
+    let from: number;
+    let lastRev: number;
+    if (!rvParam || rvParam === '0') {
+      // Start from the current state: synthetic ADDED events, then changes after that list.
+      const res = await this.backend.list(prefix, '', 0, 0);
+      initial = res.kvs.map((kv) => this.shared(kv)).filter((o) => !filtering || this.passes(t, filter, o));
+      from = res.revision + 1;
+      lastRev = res.revision;
+    } else {
+      lastRev = parseResourceVersion(rvParam);
+      from = lastRev + 1;
+    }
+
+    let stopped = false;
+    let ready = false;
+    const buffered: StoreEvent[][] = [];
+    const emit = (ev: WatchEvent) => {
+      if (!stopped) onEvent(ev);
+    };
+    const handle = (ev: StoreEvent) => {
+      const rev = ev.kv.modRevision;
+      if (ev.type === 'DELETE') {
+        const prev = this.shared(ev.prevKv!, false);
+        if (!filtering || this.passes(t, filter, prev)) emit({ type: 'DELETED', object: withRv(prev, rev) });
+      } else {
+        const obj = this.shared(ev.kv);
+        const curPasses = !filtering || this.passes(t, filter, obj);
+        if (!ev.prevKv) {
+          if (curPasses) emit({ type: 'ADDED', object: obj });
+        } else {
+          const prevPasses = !filtering || this.passes(t, filter, this.shared(ev.prevKv));
+          // Kubernetes' etcd3 watcher: an object that starts matching is ADDED, one that stops
+          // matching is DELETED (carrying its old state at the new revision).
+          if (curPasses && prevPasses) emit({ type: 'MODIFIED', object: obj });
+          else if (curPasses) emit({ type: 'ADDED', object: obj });
+          else if (prevPasses) emit({ type: 'DELETED', object: withRv(this.shared(ev.prevKv), rev) });
+        }
+      }
+      lastRev = rev;
+    };
+    const onBatch = (events: StoreEvent[]) => {
+      if (stopped) return;
+      if (!ready) {
+        buffered.push(events);
+        return;
+      }
+      for (const ev of events) handle(ev);
+    };
+
+    let watcher: Watcher;
+    try {
+      watcher = await this.backend.watch(prefix, from, onBatch);
+    } catch (err) {
+      if (err instanceof CompactedError)
+        throw gone(`too old resource version: ${from - 1} (${err.compactRevision})`);
+      throw err;
+    }
+
+    let timer: unknown;
+    const bookmark = () => {
+      if (stopped) return;
+      const progress = Math.max(lastRev, watcher.progressRevision?.() ?? 0);
+      emit({
+        type: 'BOOKMARK',
+        object: {
+          kind: t.kind,
+          apiVersion: apiVersionOf(t),
+          metadata: { resourceVersion: String(progress) },
+        },
+      });
+      timer = this.clock.setTimeout(bookmark, this.bookmarkIntervalMs);
+    };
+    if (opts.allowBookmarks) timer = this.clock.setTimeout(bookmark, this.bookmarkIntervalMs);
+
+    // Deliver after watch() has resolved, so the caller is ready to write events.
+    setImmediate(() => {
+      if (stopped) return;
+      for (const obj of initial) emit({ type: 'ADDED', object: obj });
+      ready = true;
+      for (const batch of buffered.splice(0)) for (const ev of batch) handle(ev);
+    });
+
+    return {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        watcher.cancel();
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        buffered.length = 0;
+      },
+    };
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+/** Applies an explicit propagationPolicy to the GC finalizers, as Kubernetes' deletion does. */
+function gcFinalizers(current: string[], policy: StorageDeleteOptions['propagationPolicy']): string[] {
+  if (!policy) return [...current];
+  const rest = current.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+  if (policy === 'Orphan') return [...rest, 'orphan'];
+  if (policy === 'Foreground') return [...rest, 'foregroundDeletion'];
+  return rest;
+}
+
+function withRv(obj: KubeObject, rev: number): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rev) } };
+}
+
+function withoutMetaStatus(obj: KubeObject): Record<string, unknown> {
+  const { metadata: _m, status: _s, ...rest } = obj;
+  return rest;
+}
+
+function parseResourceVersion(rv: string): number {
+  if (!/^\d+$/.test(rv))
+    throw badRequest(`resourceVersion: Invalid value: "${rv}": must be an unsigned integer`);
+  return Number(rv);
+}
+
+/** Continue tokens have kube-apiserver's shape: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"…"}. */
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64');
+}
+
+function decodeContinue(token: string): { rv: number; start: string } {
+  let parsed: { v?: unknown; rv?: unknown; start?: unknown };
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as typeof parsed;
+  } catch {
+    throw badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
+  }
+  if (parsed.v !== 'meta.k8s.io/v1')
+    throw badRequest('continue key is not valid: server does not recognize this encoded key');
+  if (typeof parsed.rv !== 'number' || !Number.isInteger(parsed.rv) || parsed.rv <= 0) {
+    throw badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
+  }
+  if (
+    typeof parsed.start !== 'string' ||
+    !parsed.start ||
+    parsed.start.includes('/..') ||
+    parsed.start.startsWith('..')
+  ) {
+    throw badRequest('continue key is not valid: encoded start key is invalid');
+  }
+  return { rv: parsed.rv, start: parsed.start };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Structural equality of JSON values; key order does not matter, undefined members are absent. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
+  return true;
+}
