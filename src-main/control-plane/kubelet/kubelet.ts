@@ -1,0 +1,994 @@
+import type {
+  ContainerStatus as KubeContainerStatus,
+  Lease,
+  Node,
+  KubeObject,
+  Pod as ApiPod,
+  PodStatus,
+} from '../../common/types';
+import type { PodCondition } from 'kubernetes-types/core/v1';
+import { R } from '../../common/resources';
+import type { KubeClient } from '../../common/client/client';
+import { Informer } from '../../common/client/informer';
+import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/errors';
+import { realClock, rfc3339, type Clock } from '../../common/clock';
+import { silentLogger, type Logger } from '../../common/logger';
+import { EventRecorder } from '../events/recorder';
+import { containerResources, podPorts, pullPolicy, qosClass, resolveEnv } from './pod-spec';
+import type {
+  ContainerRuntime,
+  ContainerStatus,
+  ImageInfo,
+  RuntimeInfo,
+  SandboxStatus,
+} from './runtime/runtime';
+import { LABELS } from './runtime/runtime';
+import { KubeletServer, type LogTargetResolver } from './server';
+
+/** Options of the kubelet. */
+export interface KubeletOptions {
+  nodeName: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Address of the kubelet's HTTP server (logs); default 127.0.0.1. */
+  serverHost?: string;
+  /** Port of the kubelet's HTTP server; 0 (default) picks a free one. */
+  serverPort?: number;
+  /** Bearer token every request to the kubelet server must carry. */
+  serverToken: string;
+  /** Runtime relist period; default 3 s. */
+  relistIntervalMs?: number;
+  /** Lease renewal and runtime health check period; default 10 s. */
+  heartbeatIntervalMs?: number;
+  /** Unconditional node status post period; default 60 s. */
+  nodeStatusIntervalMs?: number;
+  /** First CrashLoopBackOff / ImagePullBackOff delay; default 10 s (doubling up to maxBackoffMs). */
+  initialBackoffMs?: number;
+  /** Largest back-off; default 300 s. */
+  maxBackoffMs?: number;
+}
+
+/** The Kubernetes version this kubelet reports. */
+export const KUBELET_VERSION = 'v1.32.4-skiff';
+/** Pod annotation with the host addresses of a pod's published ports, e.g. `{"80/TCP":"127.0.0.1:32768"}`. */
+export const PUBLISHED_PORTS_ANNOTATION = 'skiff.dev/published-ports';
+
+const HOST_IP = '127.0.0.1';
+
+/** A pod as read from the API: metadata is always there. */
+type Pod = ApiPod & KubeObject;
+type NodeObject = Node & KubeObject;
+
+interface Waiting {
+  reason: string;
+  message: string;
+}
+
+interface Backoff {
+  durationMs: number;
+  untilMs: number;
+}
+
+interface Worker {
+  running: Promise<void>;
+  again: boolean;
+}
+
+/**
+ * The node agent: registers the Node, renews its Lease and makes the runtime match the pods
+ * bound to this node, reporting what happened through pods/status and Events. Modelled on the
+ * kubelet's pod workers + PLEG + kuberuntime SyncPod: per-pod workers serialized by pod UID,
+ * woken by the pod informer, a periodic runtime relist and (as hints) runtime events.
+ */
+export class Kubelet implements LogTargetResolver {
+  readonly nodeName: string;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly recorder: EventRecorder;
+  private readonly informer: Informer<Pod>;
+  private readonly server: KubeletServer;
+  private readonly workers = new Map<string, Worker>();
+  /** Waiting reasons set by failed steps (pull, create, back-off), per `uid/container`. */
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly crashBackoff = new Map<string, Backoff>();
+  private readonly pullBackoff = new Map<string, Backoff>();
+  /** Last status this kubelet wrote (canonical JSON) per pod uid, to write only changes. */
+  private readonly lastStatus = new Map<string, string>();
+  private readonly lastPorts = new Map<string, string>();
+  private readonly imageRefs = new Map<string, string>();
+  private readonly pulls = new Map<string, Promise<ImageInfo>>();
+  private readonly timers = new Set<unknown>();
+  private relistFingerprint = new Map<string, string>();
+  private stopEvents?: () => void;
+  private running = false;
+  private serverPort = 0;
+  private nodeUid?: string;
+  private runtimeInfo?: RuntimeInfo;
+  private runtimeError?: string;
+  private lastNodeStatus = '';
+  private lastNodePostMs = 0;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly runtime: ContainerRuntime,
+    private readonly opts: KubeletOptions,
+  ) {
+    this.nodeName = opts.nodeName;
+    this.clock = opts.clock ?? realClock;
+    this.log = opts.logger ?? silentLogger;
+    this.recorder = new EventRecorder(client, 'kubelet', opts.nodeName, this.clock);
+    this.informer = new Informer<Pod>(client, R.pods, {
+      fieldSelector: `spec.nodeName=${opts.nodeName}`,
+      clock: this.clock,
+      onError: (err) => this.log.warn('pod watch failed; retrying', { err: String(err) }),
+    });
+    this.server = new KubeletServer(this, runtime, {
+      host: opts.serverHost ?? '127.0.0.1',
+      port: opts.serverPort ?? 0,
+      token: opts.serverToken,
+      logger: this.log,
+    });
+  }
+
+  /** The bound port of the kubelet server (after start). */
+  get port(): number {
+    return this.serverPort;
+  }
+
+  /** Starts the server, registers the node, then syncs pods (adopting existing containers). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.serverPort = await this.server.start();
+    await this.heartbeat(true);
+    this.informer.addHandler({
+      add: (p) => this.enqueue(p.metadata.uid!),
+      // This kubelet writes the status itself: an update that only changed status needs no sync.
+      update: (p, old) => {
+        if (specChanged(p, old)) this.enqueue(p.metadata.uid!);
+      },
+      delete: (p) => this.enqueue(p.metadata.uid!),
+    });
+    this.informer.start();
+    this.stopEvents = this.runtime.events((ev) => {
+      if (ev.podUid && this.informer.hasSynced()) this.enqueue(ev.podUid);
+    });
+    this.every(this.opts.heartbeatIntervalMs ?? 10_000, () => this.heartbeat(false));
+    // The first relist after sync finds orphans of pods deleted while Skiff was down.
+    void this.informer.waitForSync().then(() => this.relist());
+    this.every(this.opts.relistIntervalMs ?? 3_000, () => this.relist());
+  }
+
+  /** Stops watching and serving; containers keep running for the next start to adopt. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const t of this.timers) this.clock.clearTimeout(t);
+    this.timers.clear();
+    this.stopEvents?.();
+    this.informer.stop();
+    await this.server.stop();
+    // Let in-flight pod syncs finish, so no half-written state is left behind.
+    await Promise.allSettled([...this.workers.values()].map((w) => w.running));
+  }
+
+  // ---- scheduling of work --------------------------------------------------------------
+
+  private every(ms: number, fn: () => Promise<void>): void {
+    const tick = () => {
+      if (!this.running) return;
+      fn()
+        .catch((err: unknown) => this.log.warn('periodic task failed', { err: String(err) }))
+        .finally(() => {
+          if (this.running) this.timers.add(this.clock.setTimeout(tick, ms));
+        });
+    };
+    this.timers.add(this.clock.setTimeout(tick, ms));
+  }
+
+  private enqueueAfter(uid: string, ms: number): void {
+    const t = this.clock.setTimeout(() => {
+      this.timers.delete(t);
+      this.enqueue(uid);
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** Runs syncPod for `uid`, never twice at once for the same pod; a request during a run reruns it. */
+  private enqueue(uid: string): void {
+    if (!this.running) return;
+    const w = this.workers.get(uid);
+    if (w) {
+      w.again = true;
+      return;
+    }
+    const worker: Worker = { again: false, running: Promise.resolve() };
+    worker.running = (async () => {
+      do {
+        worker.again = false;
+        try {
+          await this.syncPod(uid);
+        } catch (err) {
+          this.log.warn('pod sync failed; retrying', { uid, err: String((err as Error)?.message ?? err) });
+          this.enqueueAfter(uid, 1000);
+        }
+      } while (worker.again && this.running);
+      this.workers.delete(uid);
+    })();
+    this.workers.set(uid, worker);
+  }
+
+  private podByUid(uid: string): Pod | undefined {
+    return this.informer.list().find((p) => p.metadata.uid === uid);
+  }
+
+  /** PLEG-style relist: wake the workers of pods whose containers changed, and of orphans. */
+  private async relist(): Promise<void> {
+    if (!this.informer.hasSynced()) return;
+    const [sandboxes, containers] = await Promise.all([
+      this.runtime.listPodSandboxes(),
+      this.runtime.listContainers(),
+    ]);
+    const prints = new Map<string, string>();
+    for (const s of sandboxes) prints.set(s.podUid, (prints.get(s.podUid) ?? '') + `${s.id}:${s.state};`);
+    for (const c of containers) prints.set(c.podUid, (prints.get(c.podUid) ?? '') + `${c.id}:${c.state};`);
+    const known = new Set(this.informer.list().map((p) => p.metadata.uid!));
+    for (const [uid, print] of prints) {
+      if (this.relistFingerprint.get(uid) !== print || !known.has(uid)) this.enqueue(uid);
+    }
+    for (const uid of this.relistFingerprint.keys()) if (!prints.has(uid)) this.enqueue(uid);
+    this.relistFingerprint = prints;
+  }
+
+  // ---- node and lease ------------------------------------------------------------------
+
+  private async heartbeat(initial: boolean): Promise<void> {
+    try {
+      if (initial || !this.runtimeInfo) this.runtimeInfo = await this.runtime.info();
+      else await this.runtime.ping();
+      this.runtimeError = undefined;
+    } catch (err) {
+      this.runtimeError = `container runtime is down: ${String((err as Error)?.message ?? err)}`;
+    }
+    await this.postNodeStatus(initial);
+    await this.renewLease().catch((err: unknown) =>
+      this.log.warn('lease renewal failed', { err: String(err) }),
+    );
+  }
+
+  private buildNode(previous?: NodeObject): Node {
+    const info = this.runtimeInfo;
+    const now = rfc3339(this.clock.now());
+    const ready = !this.runtimeError && !!info;
+    const capacity: Record<string, string> = { pods: '110' };
+    const allocatable: Record<string, string> = { pods: '110' };
+    if (info) {
+      capacity.cpu = String(info.cpus);
+      capacity.memory = `${Math.floor(info.memoryBytes / 1024)}Ki`;
+      // Reserve a little for Skiff itself, like kube-reserved: 100m CPU and 256Mi.
+      allocatable.cpu = `${Math.max(0, info.cpus * 1000 - 100)}m`;
+      allocatable.memory = `${Math.max(0, Math.floor(info.memoryBytes / 1024) - 256 * 1024)}Ki`;
+      if (info.storageBytes) {
+        capacity['ephemeral-storage'] = `${Math.floor(info.storageBytes / 1024)}Ki`;
+        allocatable['ephemeral-storage'] = `${Math.floor((info.storageBytes * 0.9) / 1024)}Ki`;
+      }
+    }
+    const prevConds = previous?.status?.conditions ?? [];
+    const cond = (type: string, status: string, reason: string, message: string) => {
+      const old = prevConds.find((c) => c.type === type);
+      return {
+        type,
+        status,
+        reason,
+        message,
+        lastHeartbeatTime: now,
+        lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now,
+      };
+    };
+    const arch = info?.architecture ?? 'amd64';
+    const os = info?.operatingSystem ?? 'linux';
+    return {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        ...(previous?.metadata ?? {}),
+        name: this.nodeName,
+        labels: {
+          ...(previous?.metadata.labels ?? {}),
+          'kubernetes.io/hostname': this.nodeName,
+          'kubernetes.io/os': os,
+          'kubernetes.io/arch': arch,
+          'beta.kubernetes.io/os': os,
+          'beta.kubernetes.io/arch': arch,
+          'node-role.kubernetes.io/control-plane': '',
+        },
+      },
+      spec: previous?.spec ?? {},
+      status: {
+        capacity,
+        allocatable,
+        conditions: [
+          cond(
+            'MemoryPressure',
+            'False',
+            'KubeletHasSufficientMemory',
+            'kubelet has sufficient memory available',
+          ),
+          cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+          cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+          ready
+            ? cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')
+            : cond(
+                'Ready',
+                'False',
+                'KubeletNotReady',
+                this.runtimeError ?? 'container runtime status unknown',
+              ),
+        ],
+        addresses: [
+          { type: 'InternalIP', address: HOST_IP },
+          { type: 'Hostname', address: this.nodeName },
+        ],
+        daemonEndpoints: { kubeletEndpoint: { Port: this.serverPort } },
+        nodeInfo: {
+          machineID: '',
+          systemUUID: '',
+          bootID: '',
+          kernelVersion: info?.kernelVersion ?? '',
+          osImage: info?.osImage ?? '',
+          containerRuntimeVersion: info ? `${info.runtimeName}://${info.runtimeVersion}` : '',
+          kubeletVersion: KUBELET_VERSION,
+          kubeProxyVersion: KUBELET_VERSION,
+          operatingSystem: os,
+          architecture: arch,
+        },
+      },
+    };
+  }
+
+  /** Registers (create or update) the node; afterwards posts status when it changed or every ~60 s. */
+  private async postNodeStatus(register: boolean): Promise<void> {
+    let existing: NodeObject | undefined;
+    try {
+      existing = await this.client.get<NodeObject>(R.nodes, this.nodeName);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const node = this.buildNode(existing);
+    // Compare without heartbeat times: those change every time.
+    const fingerprint = JSON.stringify(node.status, (k, v: unknown) =>
+      k === 'lastHeartbeatTime' ? undefined : v,
+    );
+    const due = this.clock.now() - this.lastNodePostMs >= (this.opts.nodeStatusIntervalMs ?? 60_000);
+    if (!register && existing && fingerprint === this.lastNodeStatus && !due) return;
+    if (!existing) {
+      try {
+        existing = await this.client.create<NodeObject>(R.nodes, node as NodeObject);
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        existing = await this.client.get<NodeObject>(R.nodes, this.nodeName);
+      }
+    } else if (register) {
+      // Labels live in the main resource; status goes through nodes/status below.
+      existing = await this.client.update<NodeObject>(R.nodes, {
+        ...node,
+        status: existing.status,
+      } as NodeObject);
+    }
+    this.nodeUid = existing!.metadata!.uid;
+    await this.client.updateStatus(R.nodes, {
+      ...node,
+      metadata: { ...node.metadata, resourceVersion: existing!.metadata!.resourceVersion },
+    } as never);
+    this.lastNodeStatus = fingerprint;
+    this.lastNodePostMs = this.clock.now();
+  }
+
+  private async renewLease(): Promise<void> {
+    const now = new Date(this.clock.now())
+      .toISOString()
+      .replace(/\.(\d+)Z$/, (_m, ms: string) => `.${ms.padEnd(6, '0')}Z`);
+    const spec = { holderIdentity: this.nodeName, leaseDurationSeconds: 40, renewTime: now };
+    try {
+      const lease = await this.client.get<Lease & KubeObject>(R.leases, this.nodeName, 'kube-node-lease');
+      await this.client.update(R.leases, { ...lease, spec: { ...lease.spec, ...spec } } as never);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.client.create(R.leases, {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: {
+          name: this.nodeName,
+          namespace: 'kube-node-lease',
+          ownerReferences: this.nodeUid
+            ? [{ apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: this.nodeUid }]
+            : undefined,
+        },
+        spec,
+      } as never);
+    }
+  }
+
+  // ---- pod sync ------------------------------------------------------------------------
+
+  private async syncPod(uid: string): Promise<void> {
+    if (!this.informer.hasSynced()) return;
+    const pod = this.podByUid(uid);
+    const [sandboxes, containers] = await Promise.all([
+      this.runtime.listPodSandboxes({ [LABELS.podUid]: uid }),
+      this.runtime.listContainers({ [LABELS.podUid]: uid }),
+    ]);
+    if (!pod) {
+      // Gone from the API (force-deleted, or deleted while Skiff was down): remove everything.
+      await Promise.all([...containers, ...sandboxes].map((c) => this.runtime.removeContainer(c.id)));
+      this.forget(uid);
+      return;
+    }
+    if (pod.metadata.deletionTimestamp) {
+      await this.terminatePod(pod, sandboxes, containers);
+      return;
+    }
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      // A finished pod keeps its containers for logs, but its sandbox has nothing left to do.
+      await Promise.all(
+        sandboxes.filter((s) => s.state === 'ready').map((s) => this.runtime.stopPodSandbox(s.id, 0)),
+      );
+      return;
+    }
+
+    let sandbox = latest(sandboxes.filter((s) => s.state === 'ready'));
+    if (!sandbox) {
+      const doneForGood = this.podDone(pod, containers);
+      if (doneForGood) {
+        await this.postStatus(pod, undefined, containers);
+        return;
+      }
+      sandbox = await this.createSandbox(pod, sandboxes, containers);
+    }
+    await this.publishPorts(pod, sandbox);
+    // Other (older) sandboxes: their containers belong to dead network namespaces.
+    const stale = sandboxes.filter((s) => s.id !== sandbox.id);
+    if (stale.length) await Promise.all(stale.map((s) => this.runtime.removePodSandbox(s.id)));
+
+    const byName = groupByName(containers);
+    await Promise.all(
+      (pod.spec?.containers ?? []).map((c) => this.syncContainer(pod, sandbox, c, byName.get(c.name) ?? [])),
+    );
+
+    const fresh = await this.runtime.listContainers({ [LABELS.podUid]: uid });
+    await this.gcContainers(fresh);
+    await this.postStatus(pod, sandbox, fresh);
+  }
+
+  /** True when restartPolicy says none of the exited containers comes back and none runs. */
+  private podDone(pod: Pod, containers: ContainerStatus[]): boolean {
+    const byName = groupByName(containers);
+    const specs = pod.spec?.containers ?? [];
+    if (!specs.length) return false;
+    return specs.every((c) => {
+      const cur = byName.get(c.name)?.[0];
+      return !!cur && cur.state === 'exited' && !this.shouldRestart(pod, cur);
+    });
+  }
+
+  private shouldRestart(pod: Pod, c: ContainerStatus): boolean {
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    if (policy === 'Never') return false;
+    if (policy === 'OnFailure') return c.exitCode !== 0;
+    return true;
+  }
+
+  private async createSandbox(
+    pod: Pod,
+    sandboxes: SandboxStatus[],
+    containers: ContainerStatus[],
+  ): Promise<SandboxStatus> {
+    // The old sandbox died: its app containers lost their network, so stop them (kuberuntime
+    // kills the whole pod when the sandbox changes).
+    await Promise.all(
+      containers.filter((c) => c.state === 'running').map((c) => this.runtime.stopContainer(c.id, 0)),
+    );
+    const attempt = sandboxes.length ? Math.max(...sandboxes.map((s) => s.attempt)) + 1 : 0;
+    try {
+      const sb = await this.runtime.runPodSandbox({
+        podUid: pod.metadata.uid!,
+        podName: pod.metadata.name!,
+        namespace: pod.metadata.namespace!,
+        hostname: pod.spec?.hostname ?? pod.metadata.name!,
+        attempt,
+        ports: podPorts(pod),
+      });
+      if (attempt > 0)
+        this.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+      return sb;
+    } catch (err) {
+      const msg = String((err as Error)?.message ?? err);
+      this.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${msg}`);
+      for (const c of pod.spec?.containers ?? [])
+        this.waiting.set(`${pod.metadata.uid}/${c.name}`, { reason: 'ContainerCreating', message: msg });
+      await this.postStatus(pod, undefined, containers).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async publishPorts(pod: Pod, sb: SandboxStatus): Promise<void> {
+    if (!sb.ports.length) return;
+    const map: Record<string, string> = {};
+    for (const p of [...sb.ports].sort((a, b) => a.containerPort - b.containerPort)) {
+      map[`${p.containerPort}/${p.protocol}`] = `${p.hostIp}:${p.hostPort}`;
+    }
+    const value = JSON.stringify(map);
+    const uid = pod.metadata.uid!;
+    if (
+      this.lastPorts.get(uid) === value ||
+      pod.metadata.annotations?.[PUBLISHED_PORTS_ANNOTATION] === value
+    ) {
+      this.lastPorts.set(uid, value);
+      return;
+    }
+    await this.client.patch(R.pods, pod.metadata.name!, pod.metadata.namespace, {
+      metadata: { annotations: { [PUBLISHED_PORTS_ANNOTATION]: value } },
+    });
+    this.lastPorts.set(uid, value);
+  }
+
+  private async syncContainer(
+    pod: Pod,
+    sb: SandboxStatus,
+    c: NonNullable<Pod['spec']>['containers'][number],
+    instances: ContainerStatus[],
+  ): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const key = `${uid}/${c.name}`;
+    const cur = instances[0];
+    if (cur && cur.sandboxId === sb.id && cur.state === 'running') {
+      this.waiting.delete(key);
+      return;
+    }
+    if (cur && cur.sandboxId === sb.id && cur.state === 'created') {
+      // Created by an earlier sync that stopped before starting it.
+      await this.startCreated(pod, c.name, cur.id, key);
+      return;
+    }
+    if (cur && cur.state !== 'created') {
+      if (!this.shouldRestart(pod, cur)) return;
+      if (cur.sandboxId === sb.id) {
+        // Behaves like the kubelet's container back-off: first restart at once, then 10 s doubling to 300 s.
+        const now = this.clock.now();
+        let b = this.crashBackoff.get(key);
+        const max = this.opts.maxBackoffMs ?? 300_000;
+        const ran = (cur.finishedAt ?? now) - (cur.startedAt ?? now);
+        if (b && ran > 2 * max) b = undefined;
+        if (b) {
+          const until = (cur.finishedAt ?? now) + b.durationMs;
+          if (now < until) {
+            const message = `back-off ${fmtDuration(b.durationMs)} restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${uid})`;
+            this.waiting.set(key, { reason: 'CrashLoopBackOff', message });
+            this.event(
+              pod,
+              'Warning',
+              'BackOff',
+              `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${uid})`,
+            );
+            this.enqueueAfter(uid, until - now + 50);
+            return;
+          }
+          this.crashBackoff.set(key, { durationMs: Math.min(b.durationMs * 2, max), untilMs: 0 });
+        } else {
+          this.crashBackoff.set(key, { durationMs: this.opts.initialBackoffMs ?? 10_000, untilMs: 0 });
+        }
+      }
+    }
+    const image = await this.ensureImage(pod, c);
+    if (!image) return;
+    const attempt = cur ? cur.attempt + 1 : 0;
+    let id: string;
+    try {
+      id = await this.runtime.createContainer(sb.id, {
+        podUid: uid,
+        podName: pod.metadata.name!,
+        namespace: pod.metadata.namespace!,
+        name: c.name,
+        attempt,
+        image: c.image!,
+        command: c.command ? c.command.map((s) => this.expand(pod, c, sb, s)) : undefined,
+        args: c.args ? c.args.map((s) => this.expand(pod, c, sb, s)) : undefined,
+        env: resolveEnv(pod, c, { podIP: sb.ip, hostIP: HOST_IP, nodeName: this.nodeName }),
+        workingDir: c.workingDir,
+        tty: c.tty,
+        stdin: c.stdin,
+        stdinOnce: c.stdinOnce,
+        resources: containerResources(c),
+      });
+    } catch (err) {
+      const msg = String((err as Error)?.message ?? err);
+      this.waiting.set(key, { reason: 'CreateContainerError', message: msg });
+      this.event(pod, 'Warning', 'Failed', `Error: ${msg}`);
+      this.enqueueAfter(uid, 5000);
+      return;
+    }
+    this.event(pod, 'Normal', 'Created', `Created container ${c.name}`);
+    await this.startCreated(pod, c.name, id, key);
+  }
+
+  private async startCreated(pod: Pod, name: string, id: string, key: string): Promise<void> {
+    try {
+      await this.runtime.startContainer(id);
+      this.waiting.delete(key);
+      this.event(pod, 'Normal', 'Started', `Started container ${name}`);
+    } catch (err) {
+      // The engine marks the container exited with the error; the next sync backs off from it.
+      const msg = String((err as Error)?.message ?? err);
+      this.waiting.delete(key);
+      this.event(pod, 'Warning', 'Failed', `Error: failed to start container "${name}": ${msg}`);
+      this.enqueueAfter(pod.metadata.uid!, 200);
+    }
+  }
+
+  private expand(
+    pod: Pod,
+    c: NonNullable<Pod['spec']>['containers'][number],
+    sb: SandboxStatus,
+    s: string,
+  ): string {
+    const env = resolveEnv(pod, c, { podIP: sb.ip, hostIP: HOST_IP, nodeName: this.nodeName });
+    const vars = new Map(env.map((e) => [e.name, e.value] as const));
+    return s.replace(/\$\$|\$\(([^)]*)\)/g, (m, name?: string) =>
+      m === '$$' ? '$' : name !== undefined && vars.has(name) ? vars.get(name)! : m,
+    );
+  }
+
+  /** Makes the image present per imagePullPolicy; undefined (with a waiting reason set) when it cannot be. */
+  private async ensureImage(
+    pod: Pod,
+    c: NonNullable<Pod['spec']>['containers'][number],
+  ): Promise<ImageInfo | undefined> {
+    const uid = pod.metadata.uid!;
+    const key = `${uid}/${c.name}`;
+    const image = c.image!;
+    const policy = pullPolicy(c);
+    const present = await this.runtime.imageStatus(image);
+    if (policy === 'Never' && !present) {
+      const message = `Container image "${image}" is not present with pull policy of Never`;
+      this.waiting.set(key, { reason: 'ErrImageNeverPull', message });
+      this.event(pod, 'Warning', 'ErrImageNeverPull', message);
+      return undefined;
+    }
+    if (present && policy !== 'Always') return present;
+    const bkey = `${key}/${image}`;
+    const now = this.clock.now();
+    const b = this.pullBackoff.get(bkey);
+    if (b && now < b.untilMs) {
+      this.waiting.set(key, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+      this.event(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      this.event(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
+      this.enqueueAfter(uid, b.untilMs - now + 50);
+      return undefined;
+    }
+    this.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    const t0 = this.clock.now();
+    try {
+      // One pull per image at a time, shared by every pod that needs it.
+      let p = this.pulls.get(image);
+      if (!p) {
+        p = this.runtime.pullImage(image).finally(() => this.pulls.delete(image));
+        this.pulls.set(image, p);
+      }
+      const info = await p;
+      this.pullBackoff.delete(bkey);
+      this.event(
+        pod,
+        'Normal',
+        'Pulled',
+        `Successfully pulled image "${image}" in ${this.clock.now() - t0}ms`,
+      );
+      return info;
+    } catch (err) {
+      const msg = String((err as Error)?.message ?? err);
+      const duration = b
+        ? Math.min(b.durationMs * 2, this.opts.maxBackoffMs ?? 300_000)
+        : (this.opts.initialBackoffMs ?? 10_000);
+      this.pullBackoff.set(bkey, { durationMs: duration, untilMs: this.clock.now() + duration });
+      this.waiting.set(key, { reason: 'ErrImagePull', message: msg });
+      this.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${msg}`);
+      this.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
+      this.enqueueAfter(uid, duration + 50);
+      return undefined;
+    }
+  }
+
+  /** Keeps the current and the previous instance of each container (for `logs --previous`). */
+  private async gcContainers(containers: ContainerStatus[]): Promise<void> {
+    const old: ContainerStatus[] = [];
+    for (const list of groupByName(containers).values())
+      old.push(...list.slice(2).filter((c) => c.state !== 'running'));
+    await Promise.all(old.map((c) => this.runtime.removeContainer(c.id)));
+  }
+
+  private async terminatePod(
+    pod: Pod,
+    sandboxes: SandboxStatus[],
+    containers: ContainerStatus[],
+  ): Promise<void> {
+    const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const running = containers.filter((c) => c.state === 'running');
+    await Promise.all(
+      running.map(async (c) => {
+        this.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+        await this.runtime.stopContainer(c.id, grace);
+      }),
+    );
+    // The sandbox's pause process exits on SIGTERM at once; a foreign sandbox image gets 2 s.
+    await Promise.all(sandboxes.map((s) => this.runtime.stopPodSandbox(s.id, 2)));
+    await Promise.all([...containers, ...sandboxes].map((c) => this.runtime.removeContainer(c.id)));
+    try {
+      await this.client.delete(R.pods, pod.metadata.name!, pod.metadata.namespace, {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: pod.metadata.uid },
+      });
+    } catch (err) {
+      // Gone already, or a new pod of the same name (uid precondition failed): nothing to do.
+      if (!isNotFound(err) && !isConflict(err) && (err as { code?: number }).code !== 409) throw err;
+    }
+    this.forget(pod.metadata.uid!);
+  }
+
+  private forget(uid: string): void {
+    this.lastStatus.delete(uid);
+    this.lastPorts.delete(uid);
+    for (const m of [this.waiting, this.crashBackoff, this.pullBackoff] as Map<string, unknown>[]) {
+      for (const k of m.keys()) if (k.startsWith(`${uid}/`)) m.delete(k);
+    }
+  }
+
+  // ---- status ------------------------------------------------------------------------------
+
+  private async imageRef(c: ContainerStatus): Promise<string> {
+    const cached = this.imageRefs.get(c.imageId);
+    if (cached) return cached;
+    const info = await this.runtime.imageStatus(c.imageId).catch(() => undefined);
+    const ref = info?.repoDigests[0] ? `docker-pullable://${info.repoDigests[0]}` : `docker://${c.imageId}`;
+    this.imageRefs.set(c.imageId, ref);
+    return ref;
+  }
+
+  private async computeStatus(
+    pod: Pod,
+    sb: SandboxStatus | undefined,
+    containers: ContainerStatus[],
+  ): Promise<PodStatus> {
+    const uid = pod.metadata.uid!;
+    const old = pod.status ?? {};
+    const now = rfc3339(this.clock.now());
+    const byName = groupByName(containers);
+    const statuses: KubeContainerStatus[] = [];
+    let waiting = 0;
+    let running = 0;
+    let stopped = 0;
+    let succeeded = 0;
+    for (const spec of pod.spec?.containers ?? []) {
+      const [cur, prev] = byName.get(spec.name) ?? [];
+      const override = this.waiting.get(`${uid}/${spec.name}`);
+      const cs: KubeContainerStatus = {
+        name: spec.name,
+        image: spec.image ?? '',
+        imageID: '',
+        ready: false,
+        started: false,
+        restartCount: cur?.attempt ?? 0,
+        state: {},
+        lastState: {},
+      };
+      if (prev) cs.lastState = { terminated: terminated(prev) };
+      if (!cur) {
+        cs.state = { waiting: override ?? { reason: 'ContainerCreating' } };
+        waiting++;
+      } else {
+        cs.containerID = `docker://${cur.id}`;
+        cs.imageID = await this.imageRef(cur);
+        if (cur.state === 'running') {
+          cs.state = { running: { startedAt: rfc3339(cur.startedAt ?? cur.createdAt) } };
+          cs.ready = true;
+          cs.started = true;
+          running++;
+        } else if (cur.state === 'exited') {
+          const term = terminated(cur);
+          if (this.shouldRestart(pod, cur) && override) {
+            cs.state = { waiting: override };
+            cs.lastState = { terminated: term };
+            stopped++;
+          } else {
+            cs.state = { terminated: term };
+            stopped++;
+            if (cur.exitCode === 0) succeeded++;
+          }
+        } else {
+          cs.state = { waiting: override ?? { reason: 'ContainerCreating' } };
+          waiting++;
+        }
+      }
+      statuses.push(cs);
+    }
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    // Behaves like the kubelet's getPhase.
+    let phase: string;
+    if (waiting > 0) phase = 'Pending';
+    else if (running > 0) phase = 'Running';
+    else if (stopped > 0) {
+      if (policy === 'Always') phase = 'Running';
+      else if (stopped === succeeded) phase = 'Succeeded';
+      else if (policy === 'Never') phase = 'Failed';
+      else phase = 'Running';
+    } else phase = 'Pending';
+
+    const terminal = phase === 'Succeeded' || phase === 'Failed';
+    const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
+    const allReady = notReady.length === 0 && statuses.length > 0;
+    const cond = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => {
+      const prevC = old.conditions?.find((c) => c.type === type);
+      const status = ok ? 'True' : 'False';
+      return {
+        type,
+        status,
+        lastProbeTime: null as never,
+        lastTransitionTime: prevC && prevC.status === status ? prevC.lastTransitionTime : now,
+        ...(ok ? {} : { reason, message }),
+      };
+    };
+    const readyReason = terminal ? 'PodCompleted' : 'ContainersNotReady';
+    const readyMessage = terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
+    const conditions: PodCondition[] = [
+      cond('PodReadyToStartContainers', !!sb && sb.state === 'ready'),
+      cond('Initialized', true),
+      cond('Ready', allReady, readyReason, readyMessage),
+      cond('ContainersReady', allReady, readyReason, readyMessage),
+      old.conditions?.find((c) => c.type === 'PodScheduled') ?? cond('PodScheduled', true),
+    ];
+    const podIP = sb?.ip ?? old.podIP;
+    return {
+      phase,
+      conditions,
+      hostIP: HOST_IP,
+      hostIPs: [{ ip: HOST_IP }],
+      ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
+      startTime: old.startTime ?? now,
+      containerStatuses: statuses,
+      qosClass: qosClass(pod),
+    };
+  }
+
+  private async postStatus(
+    pod: Pod,
+    sb: SandboxStatus | undefined,
+    containers: ContainerStatus[],
+  ): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const status = await this.computeStatus(pod, sb, containers);
+    const json = canonical(status);
+    const last = this.lastStatus.get(uid) ?? canonical(pod.status ?? {});
+    if (json === last) {
+      this.lastStatus.set(uid, json);
+      return;
+    }
+    let target = pod;
+    for (let i = 0; ; i++) {
+      try {
+        await this.client.updateStatus(R.pods, { ...target, apiVersion: 'v1', kind: 'Pod', status } as never);
+        this.lastStatus.set(uid, json);
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || i >= 2) throw err;
+        target = await this.client.get<Pod>(R.pods, pod.metadata.name!, pod.metadata.namespace);
+        if (target.metadata.uid !== uid) return;
+      }
+    }
+  }
+
+  private event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const ref = { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata };
+    // Fire and forget: an event never delays a container start.
+    this.recorder
+      .record(ref, type, reason, message)
+      .catch((err: unknown) => this.log.debug('event not recorded', { reason, err: String(err) }));
+  }
+
+  // ---- log targets (server) ---------------------------------------------------------------
+
+  async resolveLogTarget(
+    namespace: string,
+    podName: string,
+    container: string | undefined,
+    previous: boolean,
+  ): Promise<{ id: string } | { code: number; reason: string; message: string }> {
+    const pod = this.informer.get(`${namespace}/${podName}`);
+    if (!pod) return { code: 404, reason: 'NotFound', message: `pods "${podName}" not found` };
+    const specs = pod.spec?.containers ?? [];
+    const name = container ?? (specs.length === 1 ? specs[0]!.name : undefined);
+    if (!name) {
+      return {
+        code: 400,
+        reason: 'BadRequest',
+        message: `a container name must be specified for pod ${podName}, choose one of: [${specs.map((c) => c.name).join(' ')}]`,
+      };
+    }
+    if (!specs.some((c) => c.name === name)) {
+      return { code: 404, reason: 'NotFound', message: `container ${name} is not valid for pod ${podName}` };
+    }
+    const instances = (
+      await this.runtime.listContainers({ [LABELS.podUid]: pod.metadata.uid!, [LABELS.containerName]: name })
+    ).sort((a, b) => b.attempt - a.attempt);
+    const target = previous ? instances[1] : instances[0];
+    if (!target) {
+      if (previous)
+        return {
+          code: 400,
+          reason: 'BadRequest',
+          message: `previous terminated container "${name}" in pod "${podName}" not found`,
+        };
+      const w = this.waiting.get(`${pod.metadata.uid}/${name}`);
+      return {
+        code: 400,
+        reason: 'BadRequest',
+        message: `container "${name}" in pod "${podName}" is waiting to start: ${w?.reason ?? 'ContainerCreating'}`,
+      };
+    }
+    return { id: target.id };
+  }
+}
+
+function specChanged(a: Pod, b: Pod): boolean {
+  const strip = (p: Pod) =>
+    JSON.stringify([
+      p.spec,
+      p.metadata.deletionTimestamp,
+      p.metadata.deletionGracePeriodSeconds,
+      p.metadata.uid,
+    ]);
+  return strip(a) !== strip(b);
+}
+
+function latest<T extends { attempt: number; createdAt: number }>(list: T[]): T | undefined {
+  return [...list].sort((a, b) => b.attempt - a.attempt || b.createdAt - a.createdAt)[0];
+}
+
+/** Containers by Kubernetes name, newest attempt first. */
+function groupByName(containers: ContainerStatus[]): Map<string, ContainerStatus[]> {
+  const m = new Map<string, ContainerStatus[]>();
+  for (const c of containers) (m.get(c.name) ?? m.set(c.name, []).get(c.name)!).push(c);
+  for (const list of m.values()) list.sort((a, b) => b.attempt - a.attempt || b.createdAt - a.createdAt);
+  return m;
+}
+
+function terminated(
+  c: ContainerStatus,
+): NonNullable<NonNullable<KubeContainerStatus['state']>['terminated']> {
+  return {
+    exitCode: c.exitCode ?? 0,
+    reason: c.oomKilled ? 'OOMKilled' : c.error ? 'StartError' : c.exitCode === 0 ? 'Completed' : 'Error',
+    ...(c.error ? { message: c.error } : {}),
+    startedAt: c.startedAt ? rfc3339(c.startedAt) : undefined,
+    finishedAt: c.finishedAt ? rfc3339(c.finishedAt) : undefined,
+    containerID: `docker://${c.id}`,
+  };
+}
+
+function fmtDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
+/** JSON with sorted keys and without undefined, so equal statuses compare equal. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, val: unknown) => {
+    if (val && typeof val === 'object' && !Array.isArray(val)) {
+      return Object.fromEntries(
+        Object.entries(val as Record<string, unknown>)
+          .filter(([, x]) => x !== undefined)
+          .sort(([a], [b]) => a.localeCompare(b)),
+      );
+    }
+    return val;
+  });
+}

@@ -1,0 +1,187 @@
+import type { Container, Pod } from '../../common/types';
+import type { ContainerResources, PortMapping } from './runtime/runtime';
+
+const SUFFIX: Record<string, number> = {
+  '': 1,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** A Kubernetes resource.Quantity ("500m", "128Mi", "1e3", 2) as a plain number; NaN if malformed. */
+export function parseQuantity(q: string | number | undefined): number {
+  if (q === undefined) return NaN;
+  if (typeof q === 'number') return q;
+  const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([a-zA-Z]*)$/.exec(q.trim());
+  if (!m || !(m[2]! in SUFFIX)) return NaN;
+  return Number(m[1]) * SUFFIX[m[2]!]!;
+}
+
+/**
+ * Engine limits of a container, as the kubelet's kuberuntime computes them: limits.memory →
+ * Memory, limits.cpu → CFS quota (NanoCpus), requests.cpu (or the limit when only that is set)
+ * → CPU shares (2 for none, like a BestEffort pod).
+ */
+export function containerResources(c: Container): ContainerResources {
+  const lim = c.resources?.limits ?? {};
+  const req = c.resources?.requests ?? {};
+  const mem = parseQuantity(lim.memory as string | undefined);
+  const cpuLimit = parseQuantity(lim.cpu as string | undefined);
+  const cpuReq = parseQuantity((req.cpu ?? lim.cpu) as string | undefined);
+  const out: ContainerResources = {};
+  if (mem > 0) out.memoryBytes = Math.round(mem);
+  if (cpuLimit > 0) out.nanoCpus = Math.round(cpuLimit * 1e9);
+  // Behaves like kuberuntime's MilliCPUToShares: 1 CPU = 1024 shares, minimum 2.
+  out.cpuShares = cpuReq > 0 ? Math.max(2, Math.round(cpuReq * 1024)) : 2;
+  return out;
+}
+
+/** The pod's QoS class (Guaranteed / Burstable / BestEffort), as the API server and kubelet derive it. */
+export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of all) {
+    const lim = c.resources?.limits ?? {};
+    const req = c.resources?.requests ?? {};
+    for (const r of ['cpu', 'memory']) {
+      const l = lim[r];
+      const q = req[r] ?? l;
+      if (l !== undefined || q !== undefined) any = true;
+      if (l === undefined || parseQuantity(q as string) !== parseQuantity(l as string)) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/** Values the downward API can read from the pod at container creation. */
+export interface DownwardValues {
+  podIP?: string;
+  hostIP: string;
+  nodeName: string;
+}
+
+/** Resolves a container's env list: literal values, fieldRefs and `$(VAR)` references to earlier entries. */
+export function resolveEnv(pod: Pod, c: Container, dv: DownwardValues): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  const vars = new Map<string, string>();
+  for (const e of c.env ?? []) {
+    let value: string;
+    if (e.value !== undefined) value = expandVars(e.value, vars);
+    else if (e.valueFrom?.fieldRef) value = fieldRefValue(pod, e.valueFrom.fieldRef.fieldPath, dv);
+    else if (e.valueFrom?.resourceFieldRef)
+      value = resourceFieldValue(c, e.valueFrom.resourceFieldRef.resource);
+    else value = '';
+    vars.set(e.name, value);
+    out.push({ name: e.name, value });
+  }
+  return out;
+}
+
+function fieldRefValue(pod: Pod, path: string, dv: DownwardValues): string {
+  const md = pod.metadata ?? {};
+  switch (path) {
+    case 'metadata.name':
+      return md.name ?? '';
+    case 'metadata.namespace':
+      return md.namespace ?? '';
+    case 'metadata.uid':
+      return md.uid ?? '';
+    case 'spec.nodeName':
+      return pod.spec?.nodeName ?? dv.nodeName;
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName ?? '';
+    case 'status.podIP':
+    case 'status.podIPs':
+      return dv.podIP ?? '';
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return dv.hostIP;
+  }
+  const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
+  if (m) return (m[1] === 'labels' ? md.labels : md.annotations)?.[m[2]!] ?? '';
+  return '';
+}
+
+function resourceFieldValue(c: Container, resource: string): string {
+  const [kind, name] = resource.split('.') as [string, string];
+  const v = (kind === 'limits' ? c.resources?.limits : c.resources?.requests)?.[name];
+  if (v === undefined) return '';
+  const n = parseQuantity(v as string);
+  // Kubernetes rounds up to whole units (cores, bytes) with the default divisor 1.
+  return String(Math.ceil(n));
+}
+
+/**
+ * Kubernetes' `$(VAR)` expansion (third_party/forked/golang/expansion): `$(NAME)` becomes the
+ * variable's value when defined, stays as written otherwise; `$$` escapes a `$`.
+ */
+export function expandVars(s: string, vars: Map<string, string>): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '$' && i + 1 < s.length) {
+      const next = s[i + 1];
+      if (next === '$') {
+        out += '$';
+        i++;
+        continue;
+      }
+      if (next === '(') {
+        const close = s.indexOf(')', i + 2);
+        if (close > 0) {
+          const name = s.slice(i + 2, close);
+          out += vars.has(name) ? vars.get(name)! : `$(${name})`;
+          i = close;
+          continue;
+        }
+      }
+    }
+    out += ch;
+  }
+  return out;
+}
+
+/** Every containerPort of the pod, to publish on 127.0.0.1 (hostPort when set, else ephemeral). */
+export function podPorts(pod: Pod): PortMapping[] {
+  const out: PortMapping[] = [];
+  const seen = new Set<string>();
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      const protocol = (p.protocol ?? 'TCP') as PortMapping['protocol'];
+      const key = `${p.containerPort}/${protocol}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        containerPort: p.containerPort,
+        protocol,
+        hostPort: p.hostPort || undefined,
+        hostIp: '127.0.0.1',
+      });
+    }
+  }
+  return out;
+}
+
+/** The effective pull policy: the API server defaults it, but a pod from elsewhere may lack it. */
+export function pullPolicy(c: Container): 'Always' | 'IfNotPresent' | 'Never' {
+  if (c.imagePullPolicy) return c.imagePullPolicy as 'Always' | 'IfNotPresent' | 'Never';
+  const image = c.image ?? '';
+  const lastPart = image.split('/').pop() ?? '';
+  const hasDigest = image.includes('@');
+  const tag = lastPart.includes(':') ? lastPart.split(':').pop() : undefined;
+  return !hasDigest && (!tag || tag === 'latest') ? 'Always' : 'IfNotPresent';
+}
