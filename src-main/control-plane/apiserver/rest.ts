@@ -469,6 +469,10 @@ export class RestHandler {
       return sendJson(r.res, 200, toScale(this.withType(r.type, object)));
     }
     const obj = await this.decodeObject(r, buf);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== r.name)
+      throw badRequest(
+        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${r.name})`,
+      );
     this.checkFields(r, s, obj, mode);
     const { object } = await this.storage.guaranteedUpdate(
       r.type,

@@ -1,5 +1,5 @@
 /**
- * Test helpers: an ApiServer over a real in-memory ObjectStore, reached over HTTPS with the
+ * Test helpers: an ApiServer over the real ObjectStore on the in-memory backend, reached over HTTPS with the
  * cluster CA, plus a raw request helper for header-level checks.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,10 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { KubeClient } from '../../../src-main/common/client';
 import type { TransportRequest, TransportResponse } from '../../../src-main/common/client/transport';
+import type { KubeObject } from '../../../src-main/common/types';
 import { ApiServer } from '../../../src-main/control-plane/apiserver/api-server';
 import { HttpsTransport } from '../../../src-main/control-plane/client/https-transport';
-// TEMPORARY: swap for the real ObjectStore over openBackend('memory://') once it lands.
-import { MemoryStorage } from './memory-storage';
+import { ObjectStore } from '../../../src-main/control-plane/apiserver/object-storage';
+import { openBackend, type Backend } from '../../../src-main/control-plane/store';
 
 /** A started API server and clients for it. */
 export interface TestApi {
@@ -19,7 +20,8 @@ export interface TestApi {
   token: string;
   dataDir: string;
   api: ApiServer;
-  storage: MemoryStorage;
+  storage: ObjectStore;
+  backend: Backend;
   client: KubeClient;
   transport: HttpsTransport;
   /** A raw request with the token (unless `token` is given; '' = none). */
@@ -30,7 +32,9 @@ export interface TestApi {
 /** Starts an ApiServer on a random port with a fresh data dir. */
 export async function startApi(opts: { kubeletToken?: string } = {}): Promise<TestApi> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'skiff-api-'));
-  const storage = new MemoryStorage();
+  const backend = openBackend('memory://');
+  await backend.start();
+  const storage = new ObjectStore(backend);
   const token = 'test-token-0123456789';
   const api = new ApiServer({ storage, dataDir, port: 0, token, kubeletToken: opts.kubeletToken });
   const { url, caPem } = await api.start();
@@ -44,6 +48,7 @@ export async function startApi(opts: { kubeletToken?: string } = {}): Promise<Te
     dataDir,
     api,
     storage,
+    backend,
     client,
     transport,
     request(req) {
@@ -58,16 +63,17 @@ export async function startApi(opts: { kubeletToken?: string } = {}): Promise<Te
       transport.close();
       for (const t of others) t.close();
       await api.stop();
+      await backend.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
+/** Test manifests: loosely typed so tests can poke at any field. */
+export type Manifest = KubeObject & { metadata: Record<string, any>; spec: Record<string, any> };
+
 /** A minimal valid pod. */
-export function pod(
-  name: string,
-  extra: Record<string, unknown> = {},
-): { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: Record<string, unknown> } {
+export function pod(name: string, extra: Record<string, unknown> = {}): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -78,7 +84,7 @@ export function pod(
 }
 
 /** A minimal valid deployment. */
-export function deployment(name: string, replicas = 2) {
+export function deployment(name: string, replicas = 2): Manifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -306,7 +306,7 @@ describe('REST: watch', () => {
   it('sends an ERROR 410 event for a compacted resourceVersion', async () => {
     const before = (await t.client.list(R.pods, { namespace: 'w' })).metadata.resourceVersion!;
     await t.client.create(R.pods, { ...pod('w2'), metadata: { name: 'w2', namespace: 'w' } } as KubeObject);
-    t.storage.compact();
+    await t.backend.compact(await t.backend.currentRevision());
     const res = await t.request({
       method: 'GET',
       path: `/api/v1/namespaces/w/pods?watch=true&resourceVersion=${before}`,
