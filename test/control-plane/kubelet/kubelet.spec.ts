@@ -96,7 +96,11 @@ describe.skipIf(!hasDocker)('Kubelet on real Docker', () => {
             ports: [{ containerPort: 8080 }],
             resources: { limits: { cpu: '500m', memory: '64Mi' } },
           },
-          { name: 'side', image: IMAGE, command: ['sh', '-c', 'while true; do echo tick; sleep 1; done'] },
+          {
+            name: 'side',
+            image: IMAGE, // Catches SIGTERM but keeps running: only the kill after the grace period ends it.
+            command: ['sh', '-c', 'trap "echo term-received" TERM; while true; do echo tick; sleep 1; done'],
+          },
         ],
       },
     });
@@ -269,9 +273,26 @@ describe.skipIf(!hasDocker)('Kubelet on real Docker', () => {
     const t0 = Date.now();
     api.markDeleted('web', 'default', 2);
     await eventually(() => !api.getPod('web'), 10_000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900); // waited for the 2 s grace
     expect(Date.now() - t0).toBeLessThan(8000);
     expect(await containersOf(uid)).toHaveLength(0);
     expect(events('web').some((e) => e.reason === 'Killing')).toBe(true);
+  });
+
+  it('deletes a default-grace pod whose PID 1 ignores SIGTERM within 10 s', async () => {
+    const pod = api.addPod({
+      metadata: { name: 'stubborn' },
+      spec: {
+        nodeName: NODE,
+        containers: [{ name: 'main', image: IMAGE, command: ['sh', '-c', 'while true; do sleep 1; done'] }],
+      },
+    });
+    await eventually(() => status('stubborn')?.phase === 'Running', 20_000);
+    const t0 = Date.now();
+    api.markDeleted('stubborn'); // default grace: 30 s
+    await eventually(() => !api.getPod('stubborn'), 10_000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await containersOf(pod.metadata.uid!)).toHaveLength(0);
   });
 
   it('removes containers of pods that vanished from the API', async () => {

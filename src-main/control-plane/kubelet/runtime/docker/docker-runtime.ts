@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { statfs } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import {
   LABELS,
@@ -240,10 +240,31 @@ export class DockerRuntime implements ContainerRuntime {
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(timeoutSeconds)) });
+      const t = (await this.ignoresStopSignal(id)) ? 0 : Math.max(0, Math.round(timeoutSeconds));
+      await this.docker.getContainer(id).stop({ t });
     } catch (err) {
       // 304: already stopped; 404: already gone.
       if (!hasStatus(err, 304, 404)) throw err;
+    }
+  }
+
+  /**
+   * True when the container's PID 1 has no SIGTERM handler (e.g. `sh -c 'while …'`). The kernel
+   * discards such a signal to a namespace's init, so waiting out the grace period could not
+   * change the outcome — only delay it; the container is then killed at once. Needs the
+   * engine's /proc (a local engine); when unreadable the normal grace applies.
+   */
+  private async ignoresStopSignal(id: string): Promise<boolean> {
+    try {
+      const info = await this.docker.getContainer(id).inspect();
+      const signal = (info.Config as { StopSignal?: string }).StopSignal ?? 'SIGTERM';
+      if (!info.State.Running || !info.State.Pid || (signal !== 'SIGTERM' && signal !== '15')) return false;
+      const status = await readFile(`/proc/${info.State.Pid}/status`, 'utf8');
+      const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+      if (!caught) return false;
+      return (BigInt(`0x${caught}`) & (1n << 14n)) === 0n; // bit 14 = signal 15
+    } catch {
+      return false;
     }
   }
 
