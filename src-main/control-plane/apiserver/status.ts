@@ -57,13 +57,17 @@ export const conflict = (
     details(t, name),
   );
 
-export const invalid = (kind: string, name: string, group: string, causes: StatusCause[]) =>
-  new StatusError(
-    422,
-    'Invalid',
-    `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
-    { name, kind, ...(group ? { group } : {}), causes },
-  );
+/** 422 Invalid; with several causes the message lists them in brackets, as the real server does. */
+export const invalid = (kind: string, name: string, group: string, causes: StatusCause[]) => {
+  const parts = causes.map((c) => `${c.field}: ${c.message}`);
+  const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
+  return new StatusError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${list}`, {
+    name,
+    kind,
+    ...(group ? { group } : {}),
+    causes,
+  });
+};
 
 export const badRequest = (message: string) => new StatusError(400, 'BadRequest', message);
 
