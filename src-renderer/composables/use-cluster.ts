@@ -24,6 +24,7 @@ import {
   type ComponentHealth,
 } from '../models/health';
 import { useNow } from './use-now';
+import { useLive, useLiveWhile } from './use-live';
 
 function inNamespace(ns: string, obj: { metadata: { namespace?: string } }): boolean {
   return ns === ALL_NAMESPACES || obj.metadata.namespace === ns;
@@ -34,6 +35,7 @@ export function useComponentHealth() {
   const conn = useConnectionStore();
   const leases = useLeasesStore();
   const nodes = useNodesStore();
+  useLive(leases, nodes);
   const now = useNow();
   const components = computed<ComponentHealth[]>(() => {
     const t = now.value;
@@ -56,6 +58,7 @@ export function useComponentHealth() {
 /** Pod counts by phase in the selected namespace. */
 export function usePodCounts() {
   const pods = usePodsStore();
+  useLive(pods);
   const prefs = usePreferencesStore();
   return computed(() => {
     const byPhase: Record<string, number> = { Running: 0, Pending: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
@@ -73,6 +76,7 @@ export function usePodCounts() {
 /** Newest events of the selected namespace, optionally Warnings only. */
 export function useEventList(opts: { warningsOnly?: Ref<boolean>; limit?: number } = {}) {
   const store = useEventsStore();
+  useLive(store);
   const prefs = usePreferencesStore();
   const events = computed(() => {
     const list = (store.items as readonly Event[]).filter(
@@ -92,6 +96,7 @@ export function useEventList(opts: { warningsOnly?: Ref<boolean>; limit?: number
 /** Deployments of the selected namespace with their kubectl columns. */
 export function useDeploymentList() {
   const store = useDeploymentsStore();
+  useLive(store);
   const prefs = usePreferencesStore();
   const rows = computed(() =>
     (store.items as readonly Deployment[])
@@ -114,6 +119,9 @@ export function useDeployment(namespace: Ref<string>, name: Ref<string>) {
   const store = useDeploymentsStore();
   const rs = useReplicaSetsStore();
   const pods = usePodsStore();
+  // ReplicaSets are not watched here (connection budget): pods match by owner when the RS
+  // cache is warm, else by the Deployment's selector.
+  useLive(store, pods);
   const deployment = computed(() => store.get(name.value, namespace.value));
   const summary = computed(() => (deployment.value ? deploymentSummary(deployment.value) : undefined));
   const podList = computed(() =>
@@ -125,15 +133,20 @@ export function useDeployment(namespace: Ref<string>, name: Ref<string>) {
 /** Nodes sorted by name. */
 export function useNodeList() {
   const store = useNodesStore();
+  useLive(store);
   const nodes = computed(() =>
     [...store.items].sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '')),
   );
   return { store, nodes };
 }
 
-/** Namespace names for the selector, always including the selected one. */
-export function useNamespaceOptions() {
+/**
+ * Namespace names for selectors, always including the selected one. Watches namespaces only
+ * while `active` (the dropdown is open, or a page needs the list).
+ */
+export function useNamespaceOptions(active: Ref<boolean>) {
   const store = useNamespacesStore();
+  useLiveWhile(active, store);
   const prefs = usePreferencesStore();
   const names = computed(() => {
     const set = new Set(store.items.map((n) => n.metadata.name ?? ''));

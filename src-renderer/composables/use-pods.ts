@@ -5,6 +5,7 @@
 import { computed, type Ref } from 'vue';
 import type { Pod } from '../models/kube';
 import { usePodsStore } from '../stores/pods';
+import { useLive } from './use-live';
 import { ALL_NAMESPACES, usePreferencesStore } from '../stores/preferences';
 import { podReady, podRestarts, podStatus, statusTone, type StatusTone } from '../models/pod';
 
@@ -51,6 +52,7 @@ export function matchesFilter(row: PodRow, filter: string): boolean {
 /** Pods of the selected namespace, filtered by text, sorted by namespace then name. */
 export function usePodList(filter: Ref<string>) {
   const store = usePodsStore();
+  useLive(store);
   const prefs = usePreferencesStore();
   const rows = computed(() => {
     const ns = prefs.namespace;
@@ -71,6 +73,7 @@ export function usePodList(filter: Ref<string>) {
 /** One pod, live. `undefined` once deleted or while the cache is loading. */
 export function usePod(namespace: Ref<string>, name: Ref<string>) {
   const store = usePodsStore();
+  useLive(store);
   const pod = computed(() => store.get(name.value, namespace.value));
   return { store, pod };
 }

@@ -85,14 +85,14 @@ export const useConnectionStore = defineStore('connection', () => {
     if (!desktop.value) saveToken(t);
     if (phase.value === 'connecting') markConnected();
     for (const s of stores()) {
-      s.start(c, { onError: reportError, onSync: markConnected });
+      s.bind(c, { onError: reportError, onSync: markConnected });
     }
     void probeReadyz();
     return true;
   }
 
   function stopStores(): void {
-    for (const s of stores()) s.stop();
+    for (const s of stores()) s.unbind();
   }
 
   /** Forgets the token and returns to the Connect page. */

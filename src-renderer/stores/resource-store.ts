@@ -2,7 +2,8 @@
  * The one way the dashboard holds Kubernetes objects: a Pinia setup store per kind, fed by
  * the common `Informer` (list, then watch from its resourceVersion, re-list on 410). Events
  * are applied immutably to a non-reactive map and published as a new array in a shallowRef
- * once per microtask, so a re-list of thousands of objects renders once.
+ * once per microtask, so a re-list of thousands of objects renders once. A store watches only
+ * while a page uses it (acquire/release), to stay within the browser's connection budget.
  */
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
@@ -76,21 +77,40 @@ export function defineResourceStore<T extends KubeObject>(id: string, type: Reso
       queueFlush();
     }
 
+    let client: KubeClient | undefined;
+    let hooks: StoreHooks = {};
+    let users = 0;
+
     /** Starts list+watch with a client; restarting replaces the previous informer. */
-    function start(client: KubeClient, hooks: StoreHooks = {}): void {
+    function start(c: KubeClient, h: StoreHooks = {}): void {
       stop();
-      map.clear();
-      flush();
-      synced.value = false;
-      status.value = 'loading';
+      if (c !== client) {
+        // Another cluster or token: nothing cached is valid any more.
+        map.clear();
+        flush();
+        synced.value = false;
+      }
+      client = c;
+      hooks = h;
+      status.value = synced.value ? 'ready' : 'loading';
       error.value = null;
-      const inf = new Informer<T>(client, type, {
+      const inf = new Informer<T>(c, type, {
         onError(err) {
           status.value = 'error';
           error.value = errorMessage(err);
           hooks.onError?.(err);
         },
         onSync() {
+          // Objects deleted while this store was not watching are not in the new list: drop them.
+          const live = new Set(inf.list().map((o) => keyOf(o)));
+          let pruned = false;
+          for (const key of [...map.keys()]) {
+            if (!live.has(key)) {
+              map.delete(key);
+              pruned = true;
+            }
+          }
+          if (pruned) queueFlush();
           status.value = 'ready';
           error.value = null;
           synced.value = true;
@@ -109,7 +129,40 @@ export function defineResourceStore<T extends KubeObject>(id: string, type: Reso
     function stop(): void {
       informer?.stop();
       informer = undefined;
-      if (status.value !== 'idle') status.value = 'idle';
+      if (status.value !== 'idle' && !synced.value) status.value = 'idle';
+    }
+
+    /**
+     * Connects the store to a client. It watches only while some page uses it (`acquire`):
+     * a browser allows six HTTP/1.1 connections per host and every watch holds one open.
+     */
+    function bind(c: KubeClient, h: StoreHooks = {}): void {
+      if (c !== client) {
+        stop();
+        map.clear();
+        flush();
+        synced.value = false;
+      }
+      client = c;
+      hooks = h;
+      if (users > 0) start(c, h);
+    }
+
+    /** Disconnects (401, sign-out): stops watching and forgets the client. */
+    function unbind(): void {
+      stop();
+      client = undefined;
+    }
+
+    /** A page starts using this store: watch while at least one does. */
+    function acquire(): void {
+      users++;
+      if (users === 1 && client && !informer) start(client, hooks);
+    }
+
+    function release(): void {
+      users = Math.max(0, users - 1);
+      if (users === 0) stop();
     }
 
     /** Marks the cache as synced without an informer (tests, fixtures). */
@@ -126,6 +179,23 @@ export function defineResourceStore<T extends KubeObject>(id: string, type: Reso
 
     const count = computed(() => items.value.length);
 
-    return { items, index, status, error, synced, count, applyEvent, flush, start, stop, markSynced, get };
+    return {
+      items,
+      index,
+      status,
+      error,
+      synced,
+      count,
+      applyEvent,
+      flush,
+      start,
+      stop,
+      bind,
+      unbind,
+      acquire,
+      release,
+      markSynced,
+      get,
+    };
   });
 }
