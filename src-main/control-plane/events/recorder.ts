@@ -10,6 +10,7 @@ import { realClock, type Clock } from '../../common/clock';
  */
 export class EventRecorder {
   private readonly recent = new Map<string, { name: string; namespace: string; count: number }>();
+  private seq = 0;
 
   constructor(
     private readonly client: KubeClient,
@@ -29,7 +30,13 @@ export class EventRecorder {
     try {
       if (seen) {
         seen.count++;
-        await this.client.patch(R.events, seen.name, seen.namespace, { count: seen.count, lastTimestamp: now }, 'merge');
+        await this.client.patch(
+          R.events,
+          seen.name,
+          seen.namespace,
+          { count: seen.count, lastTimestamp: now },
+          'merge',
+        );
         return;
       }
     } catch (err) {
@@ -40,7 +47,12 @@ export class EventRecorder {
     const ev: Event = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { generateName: `${obj.metadata.name}.`, namespace },
+      // Named like client-go's recorder (`<object>.<unix nanos in hex>`): a generateName ending
+      // in '.' is not a valid DNS subdomain prefix, so the API server rejects it.
+      metadata: {
+        name: `${obj.metadata.name}.${(BigInt(this.clock.now()) * 1_000_000n + BigInt(this.seq++ % 1_000_000)).toString(16)}`,
+        namespace,
+      },
       involvedObject: {
         apiVersion: apiVersion || (t ? apiVersionOf(t) : undefined),
         kind,
