@@ -223,7 +223,7 @@ describe('DeploymentController', () => {
       'NewReplicaSetAvailable',
     );
     const msgs = api.listObjects(R.events).map((e) => e.message);
-    expect(msgs.some((m) => /^Scaled down replica set web-\w+ to 3 from 4$/.test(m!))).toBe(true);
+    expect(msgs.some((m) => /^Scaled down replica set web-\w+ to 3 from 4$/.test(String(m)))).toBe(true);
   });
 
   it('rollout undo re-uses the old ReplicaSet and bumps its revision instead of creating a new one', async () => {
