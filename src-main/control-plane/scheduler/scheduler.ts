@@ -174,7 +174,8 @@ export class Scheduler extends Controller {
     const binding = {
       apiVersion: 'v1',
       kind: 'Binding',
-      metadata: { name: name!, namespace },
+      // The uid makes the API server refuse to bind a different pod that reused the name.
+      metadata: { name: name!, namespace, uid: pod.metadata.uid },
       target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
     };
     try {

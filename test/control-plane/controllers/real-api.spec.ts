@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isNotFound } from '../../../src-main/common/client/errors';
+import { createLogger } from '../../../src-main/common/logger';
 import { R } from '../../../src-main/common/resources';
 import type { Deployment, KubeObject, Pod, ReplicaSet } from '../../../src-main/common/types';
 import { ControllerManager } from '../../../src-main/control-plane/controllers/controller-manager';
@@ -45,8 +46,12 @@ describe('controllers and scheduler against the real API server', () => {
         ],
       },
     });
-    cm = new ControllerManager(t.client);
-    sched = new Scheduler(t.client);
+    const logger = createLogger(
+      (level, c, msg, f) => process.env.SKIFF_TEST_LOG && console.log(level, c, msg, f ?? ''),
+      'debug',
+    );
+    cm = new ControllerManager(t.client, { logger });
+    sched = new Scheduler(t.client, { logger });
     cm.start();
     sched.start();
     // The "kubelet": bound pods become Running and Ready.
@@ -188,6 +193,11 @@ describe('controllers and scheduler against the real API server', () => {
       ).toHaveLength(0);
     }, wait);
     await expect(get('web')).rejects.toSatisfy(isNotFound);
+    if (process.env.SKIFF_TEST_LOG) {
+      const ev = await t.client.list(R.events, { namespace: 'default' });
+      for (const e of ev.items)
+        console.log('EVENT', (e.involvedObject as any).kind, e.reason, e.message, e.count);
+    }
   });
 
   it('leaves a pod too big for the node Pending with a FailedScheduling event', async () => {
