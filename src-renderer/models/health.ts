@@ -132,13 +132,14 @@ function leaseComponent(
       : { ...base, state: 'unknown', summary: 'Checking…' };
   }
   const age = leaseAgeSeconds(lease, now);
-  const holder = lease.spec?.holderIdentity;
+  // client-go style identities are `<host>_<uuid>`: the host is what a person recognises.
+  const holder = lease.spec?.holderIdentity?.split('_')[0];
   if (leaseFresh(lease, now)) {
     return {
       ...base,
       state: 'healthy',
       summary: 'Leading',
-      detail: `Leader ${holder ?? '?'}, renewed ${Math.round(age ?? 0)}s ago`,
+      detail: `Leader ${holder ?? '?'} · renewed ${Math.round(age ?? 0)}s ago`,
     };
   }
   return {
