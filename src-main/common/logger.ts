@@ -11,7 +11,11 @@ export interface Logger {
 type Sink = (level: string, component: string, msg: string, fields?: Record<string, unknown>) => void;
 
 /** Builds a Logger writing through `sink`, dropping levels below `min`. */
-export function createLogger(sink: Sink, min: 'debug' | 'info' | 'warn' | 'error' = 'info', component = 'skiff'): Logger {
+export function createLogger(
+  sink: Sink,
+  min: 'debug' | 'info' | 'warn' | 'error' = 'info',
+  component = 'skiff',
+): Logger {
   const order = ['debug', 'info', 'warn', 'error'];
   const on = (l: string) => order.indexOf(l) >= order.indexOf(min);
   const make = (c: string): Logger => ({

@@ -3,7 +3,16 @@
  * ones Skiff uses under short names and adds the few generic shapes (object, list, watch event,
  * Status) that every layer shares.
  */
-export type { Pod, PodSpec, PodStatus, Container, ContainerStatus, Node, Namespace, Event } from 'kubernetes-types/core/v1';
+export type {
+  Pod,
+  PodSpec,
+  PodStatus,
+  Container,
+  ContainerStatus,
+  Node,
+  Namespace,
+  Event,
+} from 'kubernetes-types/core/v1';
 export type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 export type { Lease } from 'kubernetes-types/coordination/v1';
 import type { ObjectMeta, Status } from 'kubernetes-types/meta/v1';

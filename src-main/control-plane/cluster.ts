@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeClient } from '../common/client/client';
+import { R } from '../common/resources';
 import { silentLogger, type Logger } from '../common/logger';
 import { HttpsTransport } from './client/https-transport';
 import { openBackend } from './store/index';
@@ -134,7 +135,15 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
     const nodeName = opts.nodeName ?? defaultNodeName();
     if (opts.kubelet !== false) {
-      const runtime = new DockerRuntime({ socketPath: opts.dockerSocket, sandboxImage: opts.sandboxImage });
+      // Scope the containers to this cluster (its kube-system namespace uid, Kubernetes' usual
+      // cluster id), so two Skiff data dirs on one Docker engine never adopt or remove each
+      // other's pods.
+      const kubeSystem = await client.get(R.namespaces, 'kube-system');
+      const runtime = new DockerRuntime({
+        socketPath: opts.dockerSocket,
+        sandboxImage: opts.sandboxImage,
+        managedBy: `skiff-${kubeSystem.metadata.uid}`,
+      });
       const kubelet = new Kubelet(client, runtime, {
         nodeName,
         serverHost: '127.0.0.1',

@@ -113,7 +113,8 @@ describe.skipIf(!hasDocker)('slice: kubectl → scheduler → controllers → ku
   });
 
   it('runs a 3-replica Deployment with enforced limits, and serves its logs', async () => {
-    expect((await kc(['create', 'namespace', NS])).code).toBe(0);
+    // (`kubectl create namespace` POSTs protobuf, which is the [api] issue's; apply sends JSON.)
+    expect((await kc(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${NS} }\n`)).code).toBe(0);
     const apply = await kc(['apply', '-f', '-'], deploymentYaml(3));
     expect(apply.stdout + apply.stderr).toContain('deployment.apps/hello created');
     await eventually(

@@ -36,7 +36,12 @@ export interface WriteOptions {
 }
 
 /** Path of a resource collection or object, e.g. `/apis/apps/v1/namespaces/ns/deployments/x/scale`. */
-export function resourcePath(t: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+export function resourcePath(
+  t: ResourceType,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+): string {
   let p = t.group ? `/apis/${t.group}/${t.version}` : `/api/${t.version}`;
   if (t.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
   p += `/${t.plural}`;
@@ -64,13 +69,22 @@ export class KubeClient {
   async raw<T>(req: TransportRequest): Promise<T> {
     const res = await this.transport.request({
       ...req,
-      headers: { Accept: 'application/json', ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...req.headers },
+      headers: {
+        Accept: 'application/json',
+        ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...req.headers,
+      },
     });
     if (res.status < 200 || res.status >= 300) throw errorFromResponse(res.status, res.body);
     return (res.body ? JSON.parse(res.body) : undefined) as T;
   }
 
-  get<T extends KubeObject>(t: ResourceType, name: string, namespace?: string, subresource?: string): Promise<T> {
+  get<T extends KubeObject>(
+    t: ResourceType,
+    name: string,
+    namespace?: string,
+    subresource?: string,
+  ): Promise<T> {
     return this.raw<T>({ method: 'GET', path: resourcePath(t, namespace, name, subresource) });
   }
 
@@ -85,13 +99,26 @@ export class KubeClient {
     return this.raw<KubeList<T>>({ method: 'GET', path: resourcePath(t, opts.namespace) + q });
   }
 
-  create<T extends KubeObject>(t: ResourceType, obj: T, opts: WriteOptions & { namespace?: string; subresource?: string; name?: string } = {}): Promise<T> {
+  create<T extends KubeObject>(
+    t: ResourceType,
+    obj: T,
+    opts: WriteOptions & { namespace?: string; subresource?: string; name?: string } = {},
+  ): Promise<T> {
     const ns = opts.namespace ?? obj.metadata?.namespace;
-    const path = resourcePath(t, ns, opts.subresource ? (opts.name ?? obj.metadata.name) : undefined, opts.subresource);
+    const path = resourcePath(
+      t,
+      ns,
+      opts.subresource ? (opts.name ?? obj.metadata.name) : undefined,
+      opts.subresource,
+    );
     return this.raw<T>({ method: 'POST', path: path + writeQuery(opts), body: JSON.stringify(obj) });
   }
 
-  update<T extends KubeObject>(t: ResourceType, obj: T, opts: WriteOptions & { subresource?: string } = {}): Promise<T> {
+  update<T extends KubeObject>(
+    t: ResourceType,
+    obj: T,
+    opts: WriteOptions & { subresource?: string } = {},
+  ): Promise<T> {
     const path = resourcePath(t, obj.metadata.namespace, obj.metadata.name, opts.subresource);
     return this.raw<T>({ method: 'PUT', path: path + writeQuery(opts), body: JSON.stringify(obj) });
   }
@@ -121,7 +148,12 @@ export class KubeClient {
     t: ResourceType,
     name: string,
     namespace?: string,
-    opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: boolean } = {},
+    opts: {
+      propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+      gracePeriodSeconds?: number;
+      preconditions?: { uid?: string; resourceVersion?: string };
+      dryRun?: boolean;
+    } = {},
   ): Promise<T> {
     const { dryRun, ...body } = opts;
     return this.raw<T>({
@@ -162,10 +194,20 @@ export class KubeClient {
   async *podLogs(
     namespace: string,
     name: string,
-    opts: { container?: string; follow?: boolean; tailLines?: number; sinceSeconds?: number; timestamps?: boolean; previous?: boolean; signal?: AbortSignal } = {},
+    opts: {
+      container?: string;
+      follow?: boolean;
+      tailLines?: number;
+      sinceSeconds?: number;
+      timestamps?: boolean;
+      previous?: boolean;
+      signal?: AbortSignal;
+    } = {},
   ): AsyncIterable<string> {
     const { signal, ...params } = opts;
-    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log` + query(params);
+    const path =
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log` +
+      query(params);
     const res = await this.transport.stream({ method: 'GET', path, signal });
     if (res.status !== 200) {
       let body = '';
@@ -177,7 +219,11 @@ export class KubeClient {
 }
 
 function writeQuery(opts: WriteOptions): string {
-  return query({ dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager, force: opts.force });
+  return query({
+    dryRun: opts.dryRun ? 'All' : undefined,
+    fieldManager: opts.fieldManager,
+    force: opts.force,
+  });
 }
 
 /** Splits a stream of text chunks into newline-delimited JSON values. */
