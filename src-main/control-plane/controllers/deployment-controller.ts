@@ -801,7 +801,9 @@ function proportion(rs: RS, d: Deploy, toAdd: number, added: number): number {
   else {
     const total = replicasOf(d) + maxSurge(d);
     const annotated = Number(rs.metadata.annotations?.[MAX_REPLICAS]) || d.status?.replicas || total;
-    fraction = Math.round((specReplicas(rs) * total) / annotated) - specReplicas(rs);
+    // integer.RoundToInt32 rounds halves away from zero.
+    const x = (specReplicas(rs) * total) / annotated;
+    fraction = Math.sign(x) * Math.round(Math.abs(x)) - specReplicas(rs);
   }
   const allowed = toAdd - added;
   return toAdd > 0 ? Math.min(fraction, allowed) : Math.max(fraction, allowed);

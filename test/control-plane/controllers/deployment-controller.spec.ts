@@ -346,6 +346,52 @@ describe('DeploymentController', () => {
     );
   });
 
+  it('scales proportionally across old and new ReplicaSets when resized mid-rollout', async () => {
+    const { api, ctrl } = await setup();
+    const d = api.seed(R.deployments, deploy('web', 20, 'nginx:2'));
+    const mk = (image: string, replicas: number, rev: string): RS => {
+      const template = structuredClone(deploy('web', 1, image).spec!.template) as any;
+      const hash = computeHash(template);
+      template.metadata.labels['pod-template-hash'] = hash;
+      return {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `web-${hash}`,
+          namespace: 'default',
+          labels: template.metadata.labels,
+          annotations: {
+            'deployment.kubernetes.io/revision': rev,
+            'deployment.kubernetes.io/desired-replicas': '10',
+            'deployment.kubernetes.io/max-replicas': '13',
+          },
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              name: 'web',
+              uid: d.metadata.uid!,
+              controller: true,
+            },
+          ],
+        },
+        spec: { replicas, selector: { matchLabels: template.metadata.labels }, template },
+      } as RS;
+    };
+    const old = api.seed(R.replicasets, mk('nginx:1', 8, '1'));
+    const cur = api.seed(R.replicasets, mk('nginx:2', 5, '2'));
+    await settle();
+    await ctrl.reconcile('default/web');
+    // 20 + 25% surge = 25 pods allowed; 12 more, shared 8:5 like kube-controller-manager.
+    expect(api.getObject<RS>(R.replicasets, 'default', old.metadata.name!)!.spec!.replicas).toBe(15);
+    const n = api.getObject<RS>(R.replicasets, 'default', cur.metadata.name!)!;
+    expect(n.spec!.replicas).toBe(10);
+    expect(n.metadata.annotations).toMatchObject({
+      'deployment.kubernetes.io/desired-replicas': '20',
+      'deployment.kubernetes.io/max-replicas': '25',
+    });
+  });
+
   it('a paused deployment does not roll out and says so; revisionHistoryLimit removes old empty RSes', async () => {
     const { api, ctrl } = await setup();
     api.seed(R.deployments, deploy('web', 1, 'nginx:1', { revisionHistoryLimit: 1 }));
