@@ -1,7 +1,7 @@
 import type { ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isNotFound } from '../../common/client/errors';
+import { isConflict, isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
@@ -272,11 +272,14 @@ export class ReplicaSetController extends Controller {
       await Promise.all(
         victims.map(async (p) => {
           try {
-            await this.client.delete(R.pods, p.metadata.name!, p.metadata.namespace);
+            await this.client.delete(R.pods, p.metadata.name!, p.metadata.namespace, {
+              preconditions: { uid: p.metadata.uid },
+            });
             await this.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
           } catch (err) {
             this.expectations.deletionObserved(key, keyOf(p));
-            if (!isNotFound(err)) {
+            // NotFound, or a uid conflict (a new pod took the name): the pod we meant is gone.
+            if (!isNotFound(err) && !isConflict(err)) {
               errors.push(err);
               await this.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${(err as Error).message}`);
             }
