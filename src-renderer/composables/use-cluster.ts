@@ -155,3 +155,20 @@ export function useNamespaceOptions(active: Ref<boolean>) {
   });
   return { store, prefs, names };
 }
+
+/** Events about one object (e.g. a pod), newest first, live. */
+export function useObjectEvents(kind: string, namespace: Ref<string>, name: Ref<string>) {
+  const store = useEventsStore();
+  useLive(store);
+  const events = computed(() =>
+    sortEventsNewestFirst(
+      (store.items as readonly Event[]).filter(
+        (e) =>
+          e.involvedObject.kind === kind &&
+          e.involvedObject.name === name.value &&
+          (e.involvedObject.namespace ?? e.metadata.namespace) === namespace.value,
+      ),
+    ),
+  );
+  return { store, events };
+}

@@ -112,7 +112,8 @@ describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium a
     await page.waitForTimeout(600);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      await page.waitForTimeout(300);
+      // naive-ui animates the theme change; wait for it to settle.
+      await page.waitForTimeout(900);
       await page.screenshot({ path: path.join(SHOTS, `${name}-${scheme}.png`) });
     }
     await page.emulateMedia({ colorScheme: 'light' });
