@@ -125,13 +125,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     stops.push(() => transport.close());
     const client = new KubeClient(transport);
 
-    const scheduler = new Scheduler(client, { logger: log.child('scheduler') });
-    scheduler.start();
-    stops.push(() => scheduler.stop());
-
     const controllers = new ControllerManager(client, { logger: log.child('controller-manager') });
+    // The scheduler shares the controller manager's informers: one pod watch per process.
+    const scheduler = new Scheduler(client, { logger: log.child('scheduler'), informers: controllers.informers });
     controllers.start();
     stops.push(() => controllers.stop());
+    scheduler.start();
+    stops.push(() => scheduler.stop());
 
     const nodeName = opts.nodeName ?? defaultNodeName();
     if (opts.kubelet !== false) {
