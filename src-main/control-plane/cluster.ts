@@ -127,7 +127,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
     const controllers = new ControllerManager(client, { logger: log.child('controller-manager') });
     // The scheduler shares the controller manager's informers: one pod watch per process.
-    const scheduler = new Scheduler(client, { logger: log.child('scheduler'), informers: controllers.informers });
+    const scheduler = new Scheduler(client, {
+      logger: log.child('scheduler'),
+      informers: controllers.informers,
+    });
     controllers.start();
     stops.push(() => controllers.stop());
     scheduler.start();

@@ -1,6 +1,11 @@
 import https from 'node:https';
 import http from 'node:http';
-import type { StreamResponse, Transport, TransportRequest, TransportResponse } from '../../common/client/transport';
+import type {
+  StreamResponse,
+  Transport,
+  TransportRequest,
+  TransportResponse,
+} from '../../common/client/transport';
 
 /** TLS and credentials for reaching an API server from Node. */
 export interface HttpsTransportOptions {
@@ -26,7 +31,12 @@ export class HttpsTransport implements Transport {
     this.url = new URL(baseUrl);
     this.agent =
       this.url.protocol === 'https:'
-        ? new https.Agent({ keepAlive: true, ca: opts.ca, rejectUnauthorized: !opts.insecure, maxSockets: 64 })
+        ? new https.Agent({
+            keepAlive: true,
+            ca: opts.ca,
+            rejectUnauthorized: !opts.insecure,
+            maxSockets: 64,
+          })
         : new http.Agent({ keepAlive: true, maxSockets: 64 });
   }
 
@@ -59,7 +69,11 @@ export class HttpsTransport implements Transport {
     const res = await this.send(req);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
-    return { status: res.statusCode ?? 0, headers: flatten(res.headers), body: Buffer.concat(chunks).toString('utf8') };
+    return {
+      status: res.statusCode ?? 0,
+      headers: flatten(res.headers),
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
   }
 
   async stream(req: TransportRequest): Promise<StreamResponse> {
@@ -70,7 +84,11 @@ export class HttpsTransport implements Transport {
         for await (const c of res) yield c as string;
       } catch (err) {
         // An aborted stream ends quietly; anything else is the caller's business.
-        if ((err as { name?: string }).name !== 'AbortError' && (err as { code?: string }).code !== 'ECONNRESET') throw err;
+        if (
+          (err as { name?: string }).name !== 'AbortError' &&
+          (err as { code?: string }).code !== 'ECONNRESET'
+        )
+          throw err;
       }
     }
     return { status: res.statusCode ?? 0, headers: flatten(res.headers), chunks: chunks() };
