@@ -13,6 +13,7 @@ import { useNamespacesStore } from '../stores/namespaces';
 import { useConnectionStore } from '../stores/connection';
 import { ALL_NAMESPACES, usePreferencesStore } from '../stores/preferences';
 import { sortEventsNewestFirst } from '../models/event';
+import { podStatus, statusTone } from '../models/pod';
 import { deploymentSummary, podsOfDeployment } from '../models/deployment';
 import {
   apiServerHealth,
@@ -55,21 +56,27 @@ export function useComponentHealth() {
   return { components };
 }
 
-/** Pod counts by phase in the selected namespace. */
+/**
+ * Pod counts of the selected namespace by what kubectl's STATUS says, grouped by colour: a
+ * crash-looping pod is "Running" by phase but belongs with the failing ones.
+ */
 export function usePodCounts() {
   const pods = usePodsStore();
   useLive(pods);
   const prefs = usePreferencesStore();
   return computed(() => {
-    const byPhase: Record<string, number> = { Running: 0, Pending: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
+    const byTone = { running: 0, starting: 0, failing: 0, completed: 0 };
     let total = 0;
     for (const p of pods.items as readonly Pod[]) {
       if (!inNamespace(prefs.namespace, p)) continue;
       total++;
-      const phase = p.status?.phase ?? 'Pending';
-      byPhase[phase] = (byPhase[phase] ?? 0) + 1;
+      const tone = statusTone(podStatus(p));
+      if (tone === 'success') byTone.running++;
+      else if (tone === 'error') byTone.failing++;
+      else if (tone === 'default') byTone.completed++;
+      else byTone.starting++;
     }
-    return { total, byPhase };
+    return { total, byTone };
   });
 }
 

@@ -52,6 +52,26 @@ spec:
           command: ["sh", "-c", "echo dashboard-e2e-line; echo '<img src=x onerror=\\"window.__xss=1\\">'; i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done"]
           resources:
             limits: { cpu: 100m, memory: 32Mi }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: crashy
+  namespace: ${NS}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: crashy }
+  template:
+    metadata:
+      labels: { app: crashy }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: app
+          image: skiff-test/busybox:1
+          imagePullPolicy: IfNotPresent
+          command: ["sh", "-c", "echo about to fail; exit 3"]
 `;
 
 describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium against serve mode', () => {
@@ -109,11 +129,12 @@ describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium a
   async function shot(name: string): Promise<void> {
     if (!SHOTS) return;
     fs.mkdirSync(SHOTS, { recursive: true });
+    // Screenshots show the settled state: no colour transitions half-way between themes.
+    await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; }' });
     await page.waitForTimeout(600);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      // naive-ui animates the theme change; wait for it to settle.
-      await page.waitForTimeout(900);
+      await page.waitForTimeout(400);
       await page.screenshot({ path: path.join(SHOTS, `${name}-${scheme}.png`) });
     }
     await page.emulateMedia({ colorScheme: 'light' });
@@ -130,7 +151,6 @@ describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium a
     for (const id of ['store', 'apiserver', 'scheduler', 'controller-manager', 'kubelet', 'docker']) {
       await page.locator(`[data-testid="health-${id}"][data-state="healthy"]`).waitFor();
     }
-    await shot('overview');
     await nav('Nodes');
     const status = page.getByTestId('node-status').first();
     await expect.poll(() => status.textContent()).toContain('Ready');
@@ -157,6 +177,14 @@ describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium a
       .toBe(2);
     // Same document all along: the marker set before the apply is still there.
     expect(await page.evaluate(() => (globalThis as unknown as Win).__noReload)).toBe(true);
+    // A failing container is shown in red (Error / CrashLoopBackOff, as kubectl words it).
+    const crashy = page.locator('[data-testid^="pod-row-crashy-"]');
+    await expect
+      .poll(async () => (await crashy.count()) === 1 && crashy.locator('[data-tone="error"]').count(), {
+        timeout: 60_000,
+      })
+      .toBe(1);
+    expect(await crashy.textContent()).toMatch(/Error|CrashLoopBackOff|ExitCode:3/);
     await shot('pods');
 
     await nav('Deployments');
@@ -249,5 +277,10 @@ describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium a
     const err = page.getByTestId('deploy-error');
     await err.waitFor();
     expect(await err.textContent()).toMatch(/already exists/);
+
+    // The Overview with workloads running (and the failing one among the warnings, if any).
+    await nav('Overview');
+    await expect.poll(() => page.getByTestId('stat-pods').textContent()).toMatch(/Running\s*[1-9]/);
+    await shot('overview');
   });
 });
