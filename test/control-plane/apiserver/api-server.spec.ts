@@ -94,7 +94,13 @@ describe('ApiServer: discovery', () => {
     const api = JSON.parse((await t.request({ method: 'GET', path: '/api' })).body);
     expect(api).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     const apis = JSON.parse((await t.request({ method: 'GET', path: '/apis' })).body);
-    expect(apis.groups.map((g: { name: string }) => g.name)).toEqual(['apps', 'coordination.k8s.io']);
+    expect(apis.groups.map((g: { name: string }) => g.name)).toEqual(
+      expect.arrayContaining(['apps', 'coordination.k8s.io', 'batch', 'autoscaling']),
+    );
+    // Preferred version first: autoscaling serves v2 and v1.
+    const autoscaling = apis.groups.find((g: { name: string }) => g.name === 'autoscaling');
+    expect(autoscaling.versions.map((v: { version: string }) => v.version)).toEqual(['v2', 'v1']);
+    expect(autoscaling.preferredVersion.version).toBe('v2');
     const v1 = JSON.parse((await t.request({ method: 'GET', path: '/api/v1' })).body);
     expect(v1.resources.find((r: { name: string }) => r.name === 'pods/eviction')).toMatchObject({
       group: 'policy',
@@ -114,7 +120,9 @@ describe('ApiServer: discovery', () => {
 
   it('serves OpenAPI v3 with hashes, cache headers and fieldValidation on PATCH', async () => {
     const idx = JSON.parse((await t.request({ method: 'GET', path: '/openapi/v3' })).body);
-    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1']);
+    expect(Object.keys(idx.paths)).toEqual(
+      expect.arrayContaining(['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1', 'apis/batch/v1']),
+    );
     const url = idx.paths['apis/apps/v1'].serverRelativeURL as string;
     const doc = await t.request({ method: 'GET', path: url });
     expect(doc.status).toBe(200);
