@@ -283,4 +283,32 @@ describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium a
     await expect.poll(() => page.getByTestId('stat-pods').textContent()).toMatch(/Running\s*[1-9]/);
     await shot('overview');
   });
+
+  it('shows an API-unreachable banner when Skiff stops and recovers by itself when it is back', async () => {
+    await nav('Pods');
+    await page.evaluate(() => ((globalThis as unknown as Win).__noReload = true));
+    const port = new URL(skiff.dashboardUrl).port;
+    const apiPort = new URL(skiff.apiUrl).port;
+    await skiff.stop();
+    const banner = page.getByTestId('api-unreachable');
+    await banner.waitFor({ timeout: 30_000 });
+    await shot('unreachable');
+    // Same data dir and ports: same token, same origin; running pods are adopted.
+    skiff = await startSkiff({ dataDir: skiff.dataDir, extraArgs: ['--port', port, '--api-port', apiPort] });
+    await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByTestId('connection-state').filter({ hasText: 'Connected' }).waitFor();
+    // Live again, in the same document: a scale made now shows up.
+    const scaled = await kubectl(skiff.kubeconfig, [
+      'scale',
+      'deployment',
+      'hello',
+      '-n',
+      NS,
+      '--replicas=3',
+    ]);
+    expect(scaled.code, scaled.stderr).toBe(0);
+    const rows = page.locator('[data-testid^="pod-row-hello-"]');
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(3);
+    expect(await page.evaluate(() => (globalThis as unknown as Win).__noReload)).toBe(true);
+  });
 });
