@@ -492,9 +492,16 @@ export class ObjectStore implements ObjectStorage {
     // Behaves like genericregistry.Store.shouldDeleteDuringUpdate: removing the last finalizer of
     // an object whose deletion is due (grace period 0) deletes it. A pod still in its graceful
     // termination period (grace > 0) stays until the kubelet deletes it with grace 0.
+    // Namespaces also wait for their spec.finalizers (ShouldDeleteNamespaceDuringUpdate): the
+    // namespace controller's PUT …/finalize that empties them is what deletes the namespace.
+    const specFinalizers =
+      t.group === '' && t.plural === 'namespaces'
+        ? ((next.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [])
+        : [];
     if (
       m.deletionTimestamp &&
       !(m.finalizers && m.finalizers.length > 0) &&
+      specFinalizers.length === 0 &&
       (m.deletionGracePeriodSeconds ?? 0) === 0
     ) {
       if (dryRun) return next;
@@ -542,7 +549,7 @@ export class ObjectStore implements ObjectStorage {
       }
       const finalizers = gcFinalizers(cur.metadata.finalizers ?? [], opts.propagationPolicy);
       const grace = opts.gracePeriodSeconds;
-      if (finalizers.length === 0 && !(grace !== undefined && grace > 0)) {
+      if (finalizers.length === 0 && !(grace !== undefined && grace > 0) && !opts.mark) {
         if (dryRun) return cur;
         const del = await this.backend.delete(key, kv.modRevision);
         if (!del.ok) continue;
@@ -565,6 +572,7 @@ export class ObjectStore implements ObjectStorage {
         m.deletionTimestamp = rfc3339(this.clock.now() + g * 1000);
         m.deletionGracePeriodSeconds = g;
       }
+      opts.mark?.(next);
       if (deepEqual(next, cur)) return cur;
       if (dryRun) return next;
       const res = await this.backend.update(key, this.serialize(t, next), kv.modRevision);

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import type { Clock } from '../../common/clock';
 import type { Logger } from '../../common/logger';
-import { R, RESOURCES, apiVersionOf, type ResourceType } from '../../common/resources';
+import { R, apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeObject, ObjectMeta, WatchEvent } from '../../common/types';
 import { boolParam, decodeBody, intParam, mediaType, readBody, sendJson, wantsTable } from './http';
 import { applyMerge, clone, deepEqual, jsonPatch, mergePatch, strategicMergePatch } from './patch';
@@ -129,6 +129,8 @@ export class RestHandler {
       if (method === 'PATCH') return this.patch(r, s);
       throw methodNotAllowed();
     }
+    if (r.type === R.namespaces && sub === 'finalize' && method === 'PUT')
+      return this.finalizeNamespace(r, s);
     if (r.type === R.pods && sub === 'binding' && method === 'POST') return this.bind(r);
     if (r.type === R.pods && sub === 'eviction' && method === 'POST') return this.evict(r, s);
     if (r.type === R.pods && sub === 'log' && method === 'GET') {
@@ -320,7 +322,7 @@ export class RestHandler {
       throw invalid(t.kind, obj.metadata?.name ?? obj.metadata?.generateName ?? '', t.group, causes);
   }
 
-  private async ensureNamespace(t: ResourceType, ns: string | undefined): Promise<void> {
+  private async ensureNamespace(t: ResourceType, ns: string | undefined, name = ''): Promise<void> {
     if (!t.namespaced || !ns) return;
     const nsObj = await this.storage.get(R.namespaces, undefined, ns);
     if (
@@ -330,7 +332,7 @@ export class RestHandler {
       throw new StatusError(
         403,
         'Forbidden',
-        `${t.plural} "${''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+        `${t.plural} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
         {
           kind: t.plural,
           causes: [
@@ -371,7 +373,7 @@ export class RestHandler {
     const obj = await this.decodeObject(r, await readBody(r.req));
     this.checkFields(r, s, obj, mode);
     this.prepareCreate(r, s, obj);
-    await this.ensureNamespace(r.type, r.namespace);
+    await this.ensureNamespace(r.type, r.namespace, obj.metadata.name ?? obj.metadata.generateName);
     const created = await this.storage.create(r.type, obj, { dryRun: isDry });
     this.sendObject(r, s, 201, this.withType(r.type, created));
   }
@@ -542,7 +544,7 @@ export class RestHandler {
       }
     };
     const creatable = apply && !r.subresource;
-    if (creatable) await this.ensureNamespace(r.type, r.namespace);
+    if (creatable) await this.ensureNamespace(r.type, r.namespace, r.name);
     const { object, created } = await this.storage.guaranteedUpdate(
       r.type,
       r.namespace,
@@ -651,7 +653,12 @@ export class RestHandler {
     return this.storage.delete(t, ns, name, { ...opts, gracePeriodSeconds: undefined });
   }
 
-  /** Deleting a namespace deletes its contents first (the namespace controller's job upstream). */
+  /**
+   * Behaves like kube-apiserver's namespace REST Delete: the first delete marks the namespace
+   * (deletionTimestamp, status.phase Terminating) while spec.finalizers are pending; the
+   * namespace controller empties it, calls PUT …/finalize to drop "kubernetes", and that (or a
+   * later delete with no finalizers left) removes it.
+   */
   private async deleteNamespace(name: string, opts: StorageDeleteOptions): Promise<KubeObject> {
     if (SYSTEM_NAMESPACES.includes(name))
       throw new StatusError(
@@ -661,18 +668,45 @@ export class RestHandler {
         { name, kind: 'namespaces' },
       );
     const ns = await this.storage.get(R.namespaces, undefined, name);
-    if (opts.dryRun) return ns;
-    for (const t of RESOURCES.filter((x) => x.namespaced)) {
-      const list = await this.storage.list(t, { namespace: name });
-      for (const item of list.items) {
-        try {
-          await this.deleteOne(t, name, item.metadata.name!, { propagationPolicy: 'Background' });
-        } catch (err) {
-          if (!(err instanceof StatusError && err.code === 404)) throw err;
-        }
-      }
-    }
-    return this.storage.delete(R.namespaces, undefined, name, { ...opts, gracePeriodSeconds: undefined });
+    const pending = (ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+    return this.storage.delete(R.namespaces, undefined, name, {
+      ...opts,
+      gracePeriodSeconds: undefined,
+      mark: pending.length
+        ? (marked) => {
+            marked.status = { ...(marked.status as object | undefined), phase: 'Terminating' };
+          }
+        : undefined,
+    });
+  }
+
+  /** PUT /api/v1/namespaces/{name}/finalize: replaces spec.finalizers only. */
+  private async finalizeNamespace(r: ResourceRequest, s: Strategy): Promise<void> {
+    const body = decodeBody(await readBody(r.req), r.req.headers['content-type']);
+    if (!isObject(body)) throw badRequest('the request body must be a Namespace object');
+    const incoming = body as KubeObject;
+    if (incoming.metadata?.name !== undefined && incoming.metadata.name !== r.name)
+      throw badRequest(
+        `the name of the object (${incoming.metadata.name}) does not match the name on the URL (${r.name})`,
+      );
+    const fins = (incoming.spec as { finalizers?: unknown } | undefined)?.finalizers ?? [];
+    if (!Array.isArray(fins) || fins.some((f) => typeof f !== 'string'))
+      throw invalid('Namespace', r.name!, '', [
+        { reason: 'FieldValueInvalid', field: 'spec.finalizers', message: 'must be a list of strings' },
+      ]);
+    const { object } = await this.storage.guaranteedUpdate(
+      R.namespaces,
+      undefined,
+      r.name!,
+      (cur) => {
+        const obj = clone(this.existing(r, cur));
+        obj.spec = { ...(obj.spec as object | undefined), finalizers: fins as string[] };
+        if (incoming.metadata?.resourceVersion) mut(obj).resourceVersion = incoming.metadata.resourceVersion;
+        return obj;
+      },
+      { dryRun: dryRun(r.query) },
+    );
+    this.sendObject(r, s, 200, this.withType(r.type, object));
   }
 
   private async delete(r: ResourceRequest, s: Strategy): Promise<void> {

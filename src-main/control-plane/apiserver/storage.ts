@@ -36,6 +36,11 @@ export interface StorageDeleteOptions {
   /** > 0 on an object that supports graceful deletion: set deletionTimestamp instead of deleting. */
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  /**
+   * Mark for deletion (deletionTimestamp) even without metadata finalizers, and let the caller
+   * adjust the marked copy: a namespace whose spec.finalizers are still pending (Terminating).
+   */
+  mark?: (marked: KubeObject) => void;
 }
 
 /** Field getters per kind for field selectors (metadata.name/namespace always work). */

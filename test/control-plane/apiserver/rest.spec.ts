@@ -191,15 +191,35 @@ describe('REST: create, get, update, delete', () => {
     expect(forced.metadata.name).toBe('bound');
   });
 
-  it('refuses to delete system namespaces; deleting a namespace deletes its contents', async () => {
+  it('refuses to delete system namespaces; a deleted namespace is Terminating until finalized', async () => {
     const err = await fails(t.client.delete(R.namespaces, 'default'));
     expect(err.code).toBe(403);
     await t.client.create(R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp' } });
     const p = pod('inside');
     p.metadata.namespace = 'tmp';
     await t.client.create(R.pods, p as KubeObject);
-    await t.client.delete(R.namespaces, 'tmp');
-    expect(isNotFound(await fails(t.client.get(R.pods, 'inside', 'tmp')))).toBe(true);
+    const marked = await t.client.delete(R.namespaces, 'tmp');
+    expect(marked.metadata.deletionTimestamp).toBeTruthy();
+    expect(marked.status).toEqual({ phase: 'Terminating' });
+    expect(marked.spec).toEqual({ finalizers: ['kubernetes'] });
+    // Contents are the namespace controller's to delete; new content is refused meanwhile.
+    expect((await t.client.get(R.pods, 'inside', 'tmp')).metadata.name).toBe('inside');
+    const p2 = pod('late');
+    p2.metadata.namespace = 'tmp';
+    const refused = await fails(t.client.create(R.pods, p2 as KubeObject));
+    expect(refused.code).toBe(403);
+    expect(refused.message).toBe(
+      'pods "late" is forbidden: unable to create new content in namespace tmp because it is being terminated',
+    );
+    // A status write while Terminating keeps it; emptying spec.finalizers removes it.
+    const ns = await t.client.get(R.namespaces, 'tmp');
+    const st = await t.client.updateStatus(R.namespaces, {
+      ...ns,
+      status: { phase: 'Terminating', conditions: [{ type: 'NamespaceContentRemaining', status: 'True' }] },
+    });
+    expect(st.metadata.deletionTimestamp).toBeTruthy();
+    await t.client.update(R.namespaces, { ...st, spec: { finalizers: [] } }, { subresource: 'finalize' });
+    expect(isNotFound(await fails(t.client.get(R.namespaces, 'tmp')))).toBe(true);
   });
 });
 
