@@ -3,6 +3,7 @@
  * from Skiff's dashboard server in serve mode without server-side fallbacks.
  */
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import { useConnectionStore } from './stores/connection';
 
 export const routes: RouteRecordRaw[] = [
   {
@@ -65,5 +66,19 @@ export const routes: RouteRecordRaw[] = [
 ];
 
 export function createAppRouter() {
-  return createRouter({ history: createWebHashHistory(), routes });
+  const router = createRouter({ history: createWebHashHistory(), routes });
+  // Without an accepted token every page leads to Connect, remembering where the user wanted
+  // to go; with one, Connect leads back there.
+  router.beforeEach((to) => {
+    const conn = useConnectionStore();
+    const needsToken = conn.phase === 'no-token' || conn.phase === 'unauthorized';
+    if (needsToken && to.name !== 'connect') {
+      return { name: 'connect', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+    }
+    if (!needsToken && conn.phase !== 'connecting' && to.name === 'connect') {
+      return typeof to.query.next === 'string' && to.query.next.startsWith('/') ? to.query.next : '/';
+    }
+    return true;
+  });
+  return router;
 }

@@ -158,6 +158,33 @@ describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium a
     await shot('nodes');
   });
 
+  it('asks for the token on a Connect page when opened without one, and rejects a wrong one', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    const p = await ctx.newPage();
+    try {
+      await p.goto(`${skiff.dashboardUrl}/#/pods`);
+      await p.getByTestId('connect-page').waitFor();
+      await p.getByTestId('connect-token').locator('input').fill('not-the-token');
+      await p.getByTestId('connect-submit').click();
+      await p.getByTestId('connect-error').waitFor();
+      if (SHOTS) {
+        await p.addStyleTag({ content: '*, *::before, *::after { transition: none !important; }' });
+        for (const scheme of ['light', 'dark'] as const) {
+          await p.emulateMedia({ colorScheme: scheme });
+          await p.waitForTimeout(400);
+          await p.screenshot({ path: path.join(SHOTS, `connect-${scheme}.png`) });
+        }
+      }
+      await p.getByTestId('connect-token').locator('input').fill(skiff.token);
+      await p.getByTestId('connect-submit').click();
+      // Back where the user wanted to go.
+      await expect.poll(() => p.url()).toContain('#/pods');
+      await p.locator('h1', { hasText: 'Pods' }).waitFor();
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('shows a Deployment applied with kubectl and its pods turning Running, without a reload', async () => {
     await nav('Pods');
     await page.evaluate(() => ((globalThis as unknown as Win).__noReload = true));
