@@ -1,7 +1,8 @@
 /**
  * Pure helpers over Node JSON: Ready condition with its reason, roles, capacity/allocatable.
  */
-import type { Node } from './kube';
+import type { Node, Pod } from './kube';
+import { parseQuantity } from './format';
 import type { StatusTone } from './pod';
 
 /** The node's Ready condition summarised: "Ready", or "NotReady" with why. */
@@ -42,4 +43,40 @@ export function nodeRoles(node: Node): string {
 /** Internal IP of the node, if reported. */
 export function nodeInternalIp(node: Node): string | undefined {
   return node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
+
+/** What the pods bound to a node ask for: summed container requests (limits when no request). */
+export interface NodeRequests {
+  cpu: number;
+  memory: number;
+  pods: number;
+}
+
+/**
+ * Requests of the non-terminated pods on a node, as the scheduler counts them: a container
+ * with a limit and no request requests its limit (Kubernetes defaulting).
+ */
+export function nodeRequests(node: Node, pods: readonly Pod[]): NodeRequests {
+  const out: NodeRequests = { cpu: 0, memory: 0, pods: 0 };
+  for (const p of pods) {
+    if (p.spec?.nodeName !== node.metadata.name) continue;
+    const phase = p.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') continue;
+    out.pods++;
+    for (const c of p.spec?.containers ?? []) {
+      const r = c.resources ?? {};
+      const cpu = parseQuantity((r.requests?.cpu ?? r.limits?.cpu) as string | undefined);
+      const mem = parseQuantity((r.requests?.memory ?? r.limits?.memory) as string | undefined);
+      if (!Number.isNaN(cpu)) out.cpu += cpu;
+      if (!Number.isNaN(mem)) out.memory += mem;
+    }
+  }
+  return out;
+}
+
+/** `part` as a whole percentage of `whole` ("12%"), or '' when unknown. */
+export function percentOf(part: number, whole: string | number | undefined): string {
+  const w = parseQuantity(whole);
+  if (!w || Number.isNaN(w)) return '';
+  return `${Math.round((part / w) * 100)}%`;
 }
