@@ -155,7 +155,6 @@ describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium a
     const status = page.getByTestId('node-status').first();
     await expect.poll(() => status.textContent()).toContain('Ready');
     expect(await status.textContent()).not.toContain('NotReady');
-    await shot('nodes');
   });
 
   it('asks for the token on a Connect page when opened without one, and rejects a wrong one', async () => {
@@ -309,6 +308,8 @@ describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium a
     await nav('Overview');
     await expect.poll(() => page.getByTestId('stat-pods').textContent()).toMatch(/Running\s*[1-9]/);
     await shot('overview');
+    await nav('Nodes');
+    await shot('nodes');
   });
 
   it('shows an API-unreachable banner when Skiff stops and recovers by itself when it is back', async () => {
