@@ -153,6 +153,14 @@ export const RESOURCES: ResourceType[] = [
   r('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, { shortNames: ['pc'] }),
   // coordination.k8s.io/v1
   r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  // Self-subject reviews (kubectl auth can-i / whoami): create-only, never stored.
+  r('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, {
+    verbs: ['create'],
+  }),
+  r('authorization.k8s.io', 'v1', 'SelfSubjectRulesReview', 'selfsubjectrulesreviews', false, {
+    verbs: ['create'],
+  }),
+  r('authentication.k8s.io', 'v1', 'SelfSubjectReview', 'selfsubjectreviews', false, { verbs: ['create'] }),
   // discovery.k8s.io/v1
   r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
 ];

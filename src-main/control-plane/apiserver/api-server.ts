@@ -11,6 +11,7 @@ import { realClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/logger';
 import { R, RESOURCES, findByPlural, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
+import { handleReview, isReview } from './authz';
 import { ensureCerts } from './certs';
 import {
   AGGREGATED_V2,
@@ -366,3 +367,4 @@ export class ApiServer {
 function pageNotFound(): StatusError {
   return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
+    if (isReview(type)) return handleReview(req, res, type, url.searchParams, name, namespace);

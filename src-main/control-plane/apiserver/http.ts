@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
+import { PROTOBUF_MEDIA_TYPE, decodeProtobuf } from './protobuf/decode';
 import { StatusError, badRequest, tooLarge, unsupportedMediaType } from './status';
 
 /** Kubernetes' request body limit (3 MiB, as kube-apiserver's MaxRequestBodyBytes). */
@@ -42,6 +43,11 @@ export function mediaType(header: string | undefined): string {
  */
 export function decodeBody(buf: Buffer, contentType: string | undefined, allowYaml = true): unknown {
   const mt = mediaType(contentType) || 'application/json';
+  // kubectl 1.32's typed clients POST protobuf (kubectl-wire G1).
+  if (mt === PROTOBUF_MEDIA_TYPE) {
+    if (!buf.length) throw badRequest('the request body is empty; expected a protobuf object');
+    return decodeProtobuf(buf);
+  }
   const text = buf.toString('utf8');
   if (!text.trim()) throw badRequest('the request body is empty; expected a JSON or YAML object');
   const isYaml =
@@ -55,10 +61,20 @@ export function decodeBody(buf: Buffer, contentType: string | undefined, allowYa
   throw unsupportedMediaType(mt);
 }
 
+/** The JSON text each decoded request object came from (for duplicate-field checks). */
+const JSON_TEXT = new WeakMap<object, string>();
+
+/** The JSON text an object was decoded from by parseJson, if it was. */
+export function jsonTextOf(obj: unknown): string | undefined {
+  return typeof obj === 'object' && obj !== null ? JSON_TEXT.get(obj) : undefined;
+}
+
 /** JSON.parse with a 400 that says where it failed. */
 export function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    const v: unknown = JSON.parse(text);
+    if (typeof v === 'object' && v !== null) JSON_TEXT.set(v, text);
+    return v;
   } catch (err) {
     const msg = (err as Error).message;
     const m = /position (\d+)/.exec(msg);

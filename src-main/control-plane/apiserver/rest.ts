@@ -9,7 +9,17 @@ import type { Clock } from '../../common/clock';
 import type { Logger } from '../../common/logger';
 import { R, apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeObject, ObjectMeta, WatchEvent } from '../../common/types';
-import { boolParam, decodeBody, intParam, mediaType, readBody, sendJson, wantsTable } from './http';
+import {
+  boolParam,
+  decodeBody,
+  intParam,
+  jsonTextOf,
+  mediaType,
+  readBody,
+  sendJson,
+  wantsTable,
+} from './http';
+import { duplicateJsonFields, fieldProblemMessages, pruneUnknownFields } from './field-validation';
 import { applyMerge, clone, deepEqual, jsonPatch, mergePatch, strategicMergePatch } from './patch';
 import { isGracefulPod } from './registry/pods';
 import { strategyFor, type Strategy } from './registry';
@@ -287,31 +297,45 @@ export class RestHandler {
     obj.metadata.namespace = r.namespace;
   }
 
-  /** Unknown top-level and metadata fields: Strict → 400; otherwise dropped (with a warning). */
+  /**
+   * Unknown and duplicate fields at every depth (field-validation.ts): Strict → 400 naming them;
+   * otherwise unknown fields are dropped, with `Warning: 299` headers for Warn.
+   */
   private checkFields(r: ResourceRequest, s: Strategy, obj: KubeObject, mode: FieldValidation): void {
-    const allowed = new Set([
-      'apiVersion',
-      'kind',
-      'metadata',
-      'spec',
-      'status',
-      ...(s.topLevelFields ?? []),
-    ]);
-    const unknown: string[] = [];
-    for (const k of Object.keys(obj)) if (!allowed.has(k)) unknown.push(k);
-    for (const k of Object.keys(obj.metadata ?? {})) if (!KNOWN_META.has(k)) unknown.push(`metadata.${k}`);
-    if (!unknown.length) return;
-    if (mode === 'Strict') {
-      throw badRequest(`strict decoding error: ${unknown.map((u) => `unknown field "${u}"`).join(', ')}`);
+    if (mode === 'Ignore') {
+      pruneUnknownFields(r.type, obj);
+      return;
     }
-    for (const u of unknown) {
-      if (u.startsWith('metadata.')) delete (obj.metadata as Record<string, unknown>)[u.slice(9)];
-      else delete obj[u];
+    const text = jsonTextOf(obj);
+    let unknown = pruneUnknownFields(r.type, obj);
+    if (!unknown) {
+      // A kind without a schema: only the envelope and metadata are known.
+      const allowed = new Set([
+        'apiVersion',
+        'kind',
+        'metadata',
+        'spec',
+        'status',
+        ...(s.topLevelFields ?? []),
+      ]);
+      unknown = [];
+      for (const k of Object.keys(obj)) if (!allowed.has(k)) unknown.push(k);
+      for (const k of Object.keys(obj.metadata ?? {})) if (!KNOWN_META.has(k)) unknown.push(`metadata.${k}`);
+      for (const u of unknown) {
+        if (u.startsWith('metadata.')) delete (obj.metadata as Record<string, unknown>)[u.slice(9)];
+        else delete obj[u];
+      }
     }
-    if (mode === 'Warn' && !r.res.headersSent)
+    const problems = fieldProblemMessages({ unknown, duplicate: text ? duplicateJsonFields(text) : [] });
+    if (!problems.length) return;
+    if (mode === 'Strict')
+      throw badRequest(
+        `${r.type.kind} in version "${r.type.version}" cannot be handled as a ${r.type.kind}: strict decoding error: ${problems.join(', ')}`,
+      );
+    if (!r.res.headersSent)
       r.res.setHeader(
         'Warning',
-        unknown.map((u) => `299 - "unknown field \\"${u}\\""`),
+        problems.map((p) => `299 - ${JSON.stringify(p)}`),
       );
   }
 
