@@ -80,5 +80,9 @@ export function createAppRouter() {
     }
     return true;
   });
+  router.afterEach((to) => {
+    const name = typeof to.params.name === 'string' ? `${to.params.name} · ` : '';
+    document.title = `${name}${(to.meta.title as string | undefined) ?? 'Dashboard'} · Skiff`;
+  });
   return router;
 }

@@ -33,6 +33,10 @@ export function usePodLogs(opts: {
   name: Ref<string>;
   container: Ref<string | undefined>;
   follow: Ref<boolean>;
+  /** Show the previous (terminated) instance of the container instead; never follows. */
+  previous?: Ref<boolean>;
+  /** Prefix each line with the kubelet's RFC 3339 timestamp. */
+  timestamps?: Ref<boolean>;
   /** Changes when the container instance changes (containerID); restarts the stream. */
   instance: Ref<string | undefined>;
 }) {
@@ -62,11 +66,13 @@ export function usePodLogs(opts: {
     try {
       const stream = client.podLogs(opts.namespace.value, opts.name.value, {
         container,
-        follow: opts.follow.value,
+        follow: opts.follow.value && !opts.previous?.value,
+        previous: opts.previous?.value || undefined,
+        timestamps: opts.timestamps?.value || undefined,
         tailLines: TAIL_LINES,
         signal: ac.signal,
       });
-      streaming.value = opts.follow.value;
+      streaming.value = opts.follow.value && !opts.previous?.value;
       let first = true;
       for await (const chunk of stream) {
         if (ac.signal.aborted) return;
@@ -93,7 +99,16 @@ export function usePodLogs(opts: {
   }
 
   watch(
-    [opts.namespace, opts.name, opts.container, opts.follow, opts.instance, () => conn.client],
+    [
+      opts.namespace,
+      opts.name,
+      opts.container,
+      opts.follow,
+      opts.instance,
+      () => opts.previous?.value,
+      () => opts.timestamps?.value,
+      () => conn.client,
+    ],
     () => void open(),
     { immediate: true },
   );

@@ -11,6 +11,7 @@ import { buildDeployment, type DeployFormValues } from '../models/deploy';
 import { errorMessage } from '../models/format';
 import { useConnectionStore } from './connection';
 import type { LoadStatus } from './resource-store';
+import { useDeploymentsStore } from './deployments';
 
 /** A readable server error: the Status message and, for 422s, the fields it names. */
 export interface DeployError {
@@ -53,6 +54,9 @@ export const useDeployStore = defineStore('deploy', () => {
         },
       );
       created.value = d;
+      // The server's answer is the object as stored: show it right away on the Deployment
+      // page; the watch delivers the same resourceVersion (or newer) moments later.
+      useDeploymentsStore().applyEvent({ type: 'ADDED', object: d });
       status.value = 'ready';
       return d;
     } catch (err) {

@@ -235,6 +235,13 @@ describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium a
     await expect.poll(lastTick, { timeout: 15_000 }).toBeGreaterThan(before);
     await page.getByTestId('log-state').filter({ hasText: 'Following' }).waitFor();
     await shot('pod');
+
+    // A crash-looping container: the previous instance's output is one switch away.
+    await nav('Pods');
+    await page.locator('[data-testid^="pod-row-crashy-"]').click();
+    await page.getByTestId('log-previous').click({ timeout: 60_000 });
+    await page.getByTestId('log-state').filter({ hasText: 'Previous instance' }).waitFor();
+    await expect.poll(() => view.textContent(), { timeout: 30_000 }).toContain('about to fail');
   });
 
   it('creates a Deployment with the Deploy form and its pods run', async () => {

@@ -18,7 +18,7 @@ function pod(
   name: string,
   nodeName: string,
   phase: string,
-  res: { requests?: object; limits?: object },
+  res: { requests?: Record<string, string>; limits?: Record<string, string> },
 ): Pod {
   return {
     metadata: { name, namespace: 'd' },
