@@ -15,6 +15,10 @@ import { kubectl, startSkiff, type SkiffProcess } from '../helpers/skiff-process
 
 const hasDocker = dockerAvailable();
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = fs.existsSync(CHROMIUM);
+// Like Docker: locally a missing browser skips, in CI it is a failure.
+if (!hasChromium && process.env.CI === 'true')
+  throw new Error(`CI=true but Chromium is missing at ${CHROMIUM}`);
 const NS = `dash-${Date.now().toString(36)}`;
 const SHOTS =
   process.env.SKIFF_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
@@ -74,7 +78,7 @@ spec:
           command: ["sh", "-c", "echo about to fail; exit 3"]
 `;
 
-describe.skipIf(!hasDocker || !fs.existsSync(CHROMIUM))('dashboard in Chromium against serve mode', () => {
+describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve mode', () => {
   let skiff: SkiffProcess;
   let browser: Browser;
   let context: BrowserContext;
