@@ -323,6 +323,29 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
     await shot('nodes');
   });
 
+  it('scales and deletes a Deployment from its page', async () => {
+    await nav('Deployments');
+    await page.locator('[data-testid="deployment-row-web-ui"]').click();
+    await page.getByTestId('scale-input').locator('input').fill('3');
+    await page.getByTestId('scale-apply').click();
+    const rows = page.locator('[data-testid^="pod-row-web-ui-"]');
+    await expect
+      .poll(async () => (await rows.allTextContents()).filter((t) => t.includes('Running')).length, {
+        timeout: 90_000,
+      })
+      .toBe(3);
+    await expect
+      .poll(() => page.getByTestId('deployment-ready').textContent(), { timeout: 60_000 })
+      .toBe('3/3');
+
+    await page.getByTestId('deployment-delete').click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).last().click();
+    await expect.poll(() => page.url()).toMatch(/#\/deployments$/);
+    await page.locator('[data-testid="deployment-row-web-ui"]').waitFor({ state: 'detached' });
+    const gone = await kubectl(skiff.kubeconfig, ['get', 'deployment', 'web-ui', '-n', NS]);
+    expect(gone.stderr).toMatch(/NotFound|not found/);
+  });
+
   it('shows an API-unreachable banner when Skiff stops and recovers by itself when it is back', async () => {
     await nav('Pods');
     await page.evaluate(() => ((globalThis as unknown as Win).__noReload = true));
