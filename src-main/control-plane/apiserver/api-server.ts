@@ -13,6 +13,7 @@ import { R, RESOURCES, findByPlural, type ResourceType } from '../../common/reso
 import type { KubeObject } from '../../common/types';
 import { handleReview, isReview } from './authz';
 import { ensureCerts } from './certs';
+import { InFlightLimiter, type InFlightLimits } from './inflight';
 import {
   AGGREGATED_V2,
   AGGREGATED_V2BETA1,
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   kubeletToken?: string;
   logger?: Logger;
   clock?: Clock;
+  /** Max in-flight request limits (429 + Retry-After beyond them). */
+  inFlight?: InFlightLimits;
 }
 
 /** Version reported on /version; kubectl's dispatcher picks its binary by the minor (G3). */
@@ -69,11 +72,13 @@ export class ApiServer {
   private readonly clock: Clock;
   private readonly rest: RestHandler;
   private readonly openapi: Map<string, OpenApiDoc> = buildOpenApi();
+  private readonly inFlight: InFlightLimiter;
   private address = '';
 
   constructor(private readonly opts: ApiServerOptions) {
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? realClock;
+    this.inFlight = new InFlightLimiter(opts.inFlight);
     this.rest = new RestHandler({
       storage: opts.storage,
       clock: this.clock,
@@ -187,6 +192,7 @@ export class ApiServer {
         return;
       }
       if (!this.authorized(req)) throw unauthorized();
+      this.inFlight.admit(req, res, url);
       await this.route(req, res, path, url);
     } catch (err) {
       if (err instanceof StatusError) {

@@ -10,7 +10,11 @@ import type { TransportRequest, TransportResponse } from '../../../src-main/comm
 import type { KubeObject } from '../../../src-main/common/types';
 import { ApiServer } from '../../../src-main/control-plane/apiserver/api-server';
 import { HttpsTransport } from '../../../src-main/control-plane/client/https-transport';
-import { ObjectStore } from '../../../src-main/control-plane/apiserver/object-storage';
+import type { InFlightLimits } from '../../../src-main/control-plane/apiserver/inflight';
+import {
+  ObjectStore,
+  type ObjectStoreOptions,
+} from '../../../src-main/control-plane/apiserver/object-storage';
 import { openBackend, type Backend } from '../../../src-main/control-plane/store';
 
 /** A started API server and clients for it. */
@@ -30,13 +34,22 @@ export interface TestApi {
 }
 
 /** Starts an ApiServer on a random port with a fresh data dir. */
-export async function startApi(opts: { kubeletToken?: string } = {}): Promise<TestApi> {
+export async function startApi(
+  opts: { kubeletToken?: string; inFlight?: InFlightLimits; store?: ObjectStoreOptions } = {},
+): Promise<TestApi> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'skiff-api-'));
   const backend = openBackend('memory://');
   await backend.start();
-  const storage = new ObjectStore(backend);
+  const storage = new ObjectStore(backend, opts.store);
   const token = 'test-token-0123456789';
-  const api = new ApiServer({ storage, dataDir, port: 0, token, kubeletToken: opts.kubeletToken });
+  const api = new ApiServer({
+    storage,
+    dataDir,
+    port: 0,
+    token,
+    kubeletToken: opts.kubeletToken,
+    inFlight: opts.inFlight,
+  });
   const { url, caPem } = await api.start();
   const transport = new HttpsTransport(url, { ca: caPem, token });
   const client = new KubeClient(transport);

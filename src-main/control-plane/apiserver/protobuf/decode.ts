@@ -364,6 +364,12 @@ function readMessage(r: Reader, name: string, ctx: Ctx): Record<string, unknown>
       list.push(v === undefined ? (f.type.startsWith('@') ? {} : null) : v);
       continue;
     }
+    if (f.name === '^') {
+      // An embedded Go struct: its fields sit inline in the JSON object.
+      const v = readValue(r, wire, f.type, false, { path: ctx.path, depth: ctx.depth });
+      if (v && typeof v === 'object') Object.assign(out, v);
+      continue;
+    }
     const v = readValue(r, wire, f.type, f.pointer, { path, depth: ctx.depth });
     if (v === undefined) delete out[f.name];
     else out[f.name] = v;

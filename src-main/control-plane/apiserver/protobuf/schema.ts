@@ -8,6 +8,7 @@
  *   s string · b bool · i varint integer · f double · B bytes (→ base64) · T Time/MicroTime
  *   (→ RFC 3339) · D Duration · Q Quantity (→ string) · I IntOrString (→ number|string) ·
  *   R RawExtension/FieldsV1 (→ JSON) · map<v> a string-keyed map of v · @pkg.Message.
+ *   `^` as the name: an embedded Go struct whose fields are inlined in JSON.
  *   `*` repeated; `?` a Go pointer: its zero value is meaningful and kept (gogo writes every
  *   non-pointer field, so zero values of the others are dropped, as JSON's omitempty would).
  *
@@ -127,10 +128,10 @@ export const MESSAGES: Record<string, string> = {
   'meta.Condition':
     '1 type s; 2 status s; 3 observedGeneration i; 4 lastTransitionTime T; 5 reason s; 6 message s',
   'core.ScopeSelector': '1 matchExpressions @core.ScopedResourceSelectorRequirement*',
-  'core.Volume': '1 name s; 2 volumeSource @core.VolumeSource',
+  'core.Volume': '1 name s; 2 ^ @core.VolumeSource',
   'core.Container':
     '1 name s; 2 image s; 3 command s*; 4 args s*; 5 workingDir s; 6 ports @core.ContainerPort*; 19 envFrom @core.EnvFromSource*; 7 env @core.EnvVar*; 8 resources @core.ResourceRequirements; 23 resizePolicy @core.ContainerResizePolicy*; 24 restartPolicy s?; 25 restartPolicyRules @core.ContainerRestartRule*; 9 volumeMounts @core.VolumeMount*; 21 volumeDevices @core.VolumeDevice*; 10 livenessProbe @core.Probe?; 11 readinessProbe @core.Probe?; 22 startupProbe @core.Probe?; 12 lifecycle @core.Lifecycle?; 13 terminationMessagePath s; 20 terminationMessagePolicy s; 14 imagePullPolicy s; 15 securityContext @core.SecurityContext?; 16 stdin b; 17 stdinOnce b; 18 tty b',
-  'core.EphemeralContainer': '1  @core.EphemeralContainerCommon; 2 targetContainerName s',
+  'core.EphemeralContainer': '1 ^ @core.EphemeralContainerCommon; 2 targetContainerName s',
   'core.PodSecurityContext':
     '1 seLinuxOptions @core.SELinuxOptions?; 8 windowsOptions @core.WindowsSecurityContextOptions?; 2 runAsUser i?; 6 runAsGroup i?; 3 runAsNonRoot b?; 4 supplementalGroups i*; 12 supplementalGroupsPolicy s?; 5 fsGroup i?; 7 sysctls @core.Sysctl*; 9 fsGroupChangePolicy s?; 10 seccompProfile @core.SeccompProfile?; 11 appArmorProfile @core.AppArmorProfile?; 13 seLinuxChangePolicy s?',
   'core.Affinity':
@@ -190,7 +191,7 @@ export const MESSAGES: Record<string, string> = {
   'networking.IngressBackend':
     '4 service @networking.IngressServiceBackend?; 3 resource @core.TypedLocalObjectReference?',
   'networking.IngressTLS': '1 hosts s*; 2 secretName s',
-  'networking.IngressRule': '1 host s; 2 ingressRuleValue @networking.IngressRuleValue',
+  'networking.IngressRule': '1 host s; 2 ^ @networking.IngressRuleValue',
   'networking.IngressLoadBalancerStatus': '1 ingress @networking.IngressLoadBalancerIngress*',
   'core.ClientIPConfig': '1 timeoutSeconds i?',
   'core.LoadBalancerIngress': '1 ip s; 2 hostname s; 3 ipMode s?; 4 ports @core.PortStatus*',
@@ -207,7 +208,7 @@ export const MESSAGES: Record<string, string> = {
     '1 name s; 2 readOnly b; 7 recursiveReadOnly s?; 3 mountPath s; 4 subPath s; 5 mountPropagation s?; 6 subPathExpr s; 8 bindMountOptions s*',
   'core.VolumeDevice': '1 name s; 2 devicePath s',
   'core.Probe':
-    '1 handler @core.ProbeHandler; 2 initialDelaySeconds i; 3 timeoutSeconds i; 4 periodSeconds i; 5 successThreshold i; 6 failureThreshold i; 7 terminationGracePeriodSeconds i?',
+    '1 ^ @core.ProbeHandler; 2 initialDelaySeconds i; 3 timeoutSeconds i; 4 periodSeconds i; 5 successThreshold i; 6 failureThreshold i; 7 terminationGracePeriodSeconds i?',
   'core.Lifecycle': '1 postStart @core.LifecycleHandler?; 2 preStop @core.LifecycleHandler?; 3 stopSignal s?',
   'core.SecurityContext':
     '1 capabilities @core.Capabilities?; 2 privileged b?; 3 seLinuxOptions @core.SELinuxOptions?; 10 windowsOptions @core.WindowsSecurityContextOptions?; 4 runAsUser i?; 8 runAsGroup i?; 5 runAsNonRoot b?; 6 readOnlyRootFilesystem b?; 7 allowPrivilegeEscalation b?; 9 procMount s?; 11 seccompProfile @core.SeccompProfile?; 12 appArmorProfile @core.AppArmorProfile?',
@@ -294,7 +295,7 @@ export const MESSAGES: Record<string, string> = {
   'core.FCVolumeSource': '1 targetWWNs s*; 2 lun i?; 3 fsType s; 4 readOnly b; 5 wwids s*',
   'core.AzureFileVolumeSource': '1 secretName s; 2 shareName s; 3 readOnly b',
   'core.ConfigMapVolumeSource':
-    '1 localObjectReference @core.LocalObjectReference; 2 items @core.KeyToPath*; 3 defaultMode i?; 4 optional b?; 5 defaultUser i?',
+    '1 ^ @core.LocalObjectReference; 2 items @core.KeyToPath*; 3 defaultMode i?; 4 optional b?; 5 defaultUser i?',
   'core.VsphereVirtualDiskVolumeSource':
     '1 volumePath s; 2 fsType s; 3 storagePolicyName s; 4 storagePolicyID s',
   'core.QuobyteVolumeSource': '1 registry s; 2 volume s; 3 readOnly b; 4 user s; 5 group s; 6 tenant s',
@@ -311,8 +312,8 @@ export const MESSAGES: Record<string, string> = {
     '1 driver s; 2 readOnly b?; 3 fsType s?; 4 volumeAttributes map<s>; 5 nodePublishSecretRef @core.LocalObjectReference?',
   'core.EphemeralVolumeSource': '1 volumeClaimTemplate @core.PersistentVolumeClaimTemplate?',
   'core.ImageVolumeSource': '1 reference s; 2 pullPolicy s',
-  'core.ConfigMapEnvSource': '1 localObjectReference @core.LocalObjectReference; 2 optional b?',
-  'core.SecretEnvSource': '1 localObjectReference @core.LocalObjectReference; 2 optional b?',
+  'core.ConfigMapEnvSource': '1 ^ @core.LocalObjectReference; 2 optional b?',
+  'core.SecretEnvSource': '1 ^ @core.LocalObjectReference; 2 optional b?',
   'core.EnvVarSource':
     '1 fieldRef @core.ObjectFieldSelector?; 2 resourceFieldRef @core.ResourceFieldSelector?; 3 configMapKeyRef @core.ConfigMapKeySelector?; 4 secretKeyRef @core.SecretKeySelector?; 5 fileKeyRef @core.FileKeySelector?',
   'core.ContainerRestartRuleOnExitCodes': '1 operator s; 2 values i*',
@@ -351,8 +352,8 @@ export const MESSAGES: Record<string, string> = {
   'core.PersistentVolumeClaimTemplate': '1 metadata @meta.ObjectMeta; 2 spec @core.PersistentVolumeClaimSpec',
   'core.ObjectFieldSelector': '1 apiVersion s; 2 fieldPath s',
   'core.ResourceFieldSelector': '1 containerName s; 2 resource s; 3 divisor Q',
-  'core.ConfigMapKeySelector': '1 localObjectReference @core.LocalObjectReference; 2 key s; 3 optional b?',
-  'core.SecretKeySelector': '1 localObjectReference @core.LocalObjectReference; 2 key s; 3 optional b?',
+  'core.ConfigMapKeySelector': '1 ^ @core.LocalObjectReference; 2 key s; 3 optional b?',
+  'core.SecretKeySelector': '1 ^ @core.LocalObjectReference; 2 key s; 3 optional b?',
   'core.FileKeySelector': '1 volumeName s; 2 path s; 3 key s; 4 optional b?',
   'core.ExecAction': '1 command s*',
   'core.HTTPGetAction':
@@ -364,11 +365,9 @@ export const MESSAGES: Record<string, string> = {
     '1 matchExpressions @core.NodeSelectorRequirement*; 2 matchFields @core.NodeSelectorRequirement*',
   'core.ImageVolumeStatus': '1 imageRef s',
   'networking.HTTPIngressPath': '1 path s; 3 pathType s?; 2 backend @networking.IngressBackend',
-  'core.SecretProjection':
-    '1 localObjectReference @core.LocalObjectReference; 2 items @core.KeyToPath*; 4 optional b?',
+  'core.SecretProjection': '1 ^ @core.LocalObjectReference; 2 items @core.KeyToPath*; 4 optional b?',
   'core.DownwardAPIProjection': '1 items @core.DownwardAPIVolumeFile*',
-  'core.ConfigMapProjection':
-    '1 localObjectReference @core.LocalObjectReference; 2 items @core.KeyToPath*; 4 optional b?',
+  'core.ConfigMapProjection': '1 ^ @core.LocalObjectReference; 2 items @core.KeyToPath*; 4 optional b?',
   'core.ServiceAccountTokenProjection': '1 audience s; 2 expirationSeconds i?; 3 path s; 4 user i?',
   'core.ClusterTrustBundleProjection':
     '1 name s?; 2 signerName s?; 3 labelSelector @meta.LabelSelector?; 5 optional b?; 4 path s; 6 user i?',
