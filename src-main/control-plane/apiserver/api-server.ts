@@ -9,10 +9,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { realClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/logger';
-import { R, RESOURCES, findByPlural, type ResourceType } from '../../common/resources';
+import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { handleReview, isReview } from './authz';
+import { ensureBootstrapObjects } from './bootstrap';
 import { ensureCerts } from './certs';
+import { CrdManager } from './crd';
 import { InFlightLimiter, type InFlightLimits } from './inflight';
 import {
   AGGREGATED_V2,
@@ -27,7 +29,9 @@ import {
 import { parseAccept, sendJson, sendStatus, sendText } from './http';
 import { buildOpenApi, openApiIndex, type OpenApiDoc } from './openapi';
 import { strategyFor } from './registry';
+import { ResourceRegistry } from './resource-registry';
 import { RestHandler, SYSTEM_NAMESPACES, type ResourceRequest } from './rest';
+import { ServingStorage } from './serving-storage';
 import { StatusError, internalError, unauthorized } from './status';
 import type { ObjectStorage } from './storage';
 
@@ -72,6 +76,9 @@ export class ApiServer {
   private readonly clock: Clock;
   private readonly rest: RestHandler;
   private readonly openapi: Map<string, OpenApiDoc> = buildOpenApi();
+  /** The live set of served types: built-ins plus what CRDs add. */
+  private readonly registry = new ResourceRegistry();
+  private readonly crds: CrdManager;
   private readonly inFlight: InFlightLimiter;
   private address = '';
 
@@ -79,8 +86,16 @@ export class ApiServer {
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? realClock;
     this.inFlight = new InFlightLimiter(opts.inFlight);
-    this.rest = new RestHandler({
+    this.crds = new CrdManager({
       storage: opts.storage,
+      registry: this.registry,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    const serving = new ServingStorage(opts.storage, this.registry);
+    serving.onWrite((t, op, obj) => this.crds.onWrite(t, op, obj));
+    this.rest = new RestHandler({
+      storage: serving,
       clock: this.clock,
       logger: this.logger,
       kubeletToken: opts.kubeletToken,
@@ -94,6 +109,7 @@ export class ApiServer {
       if (s.fields) this.opts.storage.registerFields(t, s.fields);
     }
     await this.ensureNamespaces();
+    await this.crds.start();
     const certs = ensureCerts(this.opts.dataDir);
     const server = https.createServer(
       { key: certs.keyPem, cert: certs.certPem, keepAlive: true, requestTimeout: 0 },
@@ -127,6 +143,7 @@ export class ApiServer {
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     this.address = `${host}:${port}`;
+    await ensureBootstrapObjects(this.opts.storage, this.clock, port);
     const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.logger.info('API server listening', { url });
     return { url, port, caPem: certs.caPem };
@@ -137,6 +154,7 @@ export class ApiServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.crds.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
@@ -264,7 +282,7 @@ export class ApiServer {
     if (seg[0] === 'api') {
       if (seg.length === 1) return this.discovery(req, res, true);
       if (seg.length === 2 && method === 'GET') {
-        const list = apiResourceList('', seg[1]);
+        const list = apiResourceList('', seg[1], this.registry.all());
         if (!list) throw pageNotFound();
         return sendJson(res, 200, list);
       }
@@ -273,11 +291,11 @@ export class ApiServer {
     if (seg[0] === 'apis') {
       if (seg.length === 1) return this.discovery(req, res, false);
       if (seg.length === 2) {
-        if (!groups().includes(seg[1]) || seg[1] === '') throw pageNotFound();
-        return sendJson(res, 200, apiGroup(seg[1]));
+        if (!groups(this.registry.all()).includes(seg[1]) || seg[1] === '') throw pageNotFound();
+        return sendJson(res, 200, apiGroup(seg[1], this.registry.all()));
       }
       if (seg.length === 3) {
-        const list = apiResourceList(seg[1], seg[2]);
+        const list = apiResourceList(seg[1], seg[2], this.registry.all());
         if (!list) throw pageNotFound();
         return sendJson(res, 200, list);
       }
@@ -289,7 +307,7 @@ export class ApiServer {
           '/api',
           '/api/v1',
           '/apis',
-          ...groups()
+          ...groups(this.registry.all())
             .filter(Boolean)
             .map((g) => `/apis/${g}`),
           '/healthz',
@@ -306,18 +324,19 @@ export class ApiServer {
   private discovery(req: IncomingMessage, res: ServerResponse, core: boolean): void {
     for (const e of parseAccept(req.headers.accept)) {
       if (e.params.as === 'APIGroupDiscoveryList' && e.params.g === 'apidiscovery.k8s.io') {
-        if (e.params.v === 'v2') return sendJson(res, 200, aggregatedDiscovery(core, 'v2'), AGGREGATED_V2);
+        if (e.params.v === 'v2') return sendJson(res, 200, aggregatedDiscovery(core, 'v2', this.registry.all()), AGGREGATED_V2);
         if (e.params.v === 'v2beta1')
-          return sendJson(res, 200, aggregatedDiscovery(core, 'v2beta1'), AGGREGATED_V2BETA1);
+          return sendJson(res, 200, aggregatedDiscovery(core, 'v2beta1', this.registry.all()), AGGREGATED_V2BETA1);
       }
     }
-    sendJson(res, 200, core ? apiVersions(this.address) : apiGroupList());
+    sendJson(res, 200, core ? apiVersions(this.address) : apiGroupList(this.registry.all()));
   }
 
   private openApiRoute(seg: string[], url: URL, res: ServerResponse): void {
     if (seg[1] !== 'v3') throw pageNotFound();
-    if (seg.length === 2) return sendJson(res, 200, openApiIndex(this.openapi));
-    const doc = this.openapi.get(seg.slice(2).join('/'));
+    const docs = this.crds.openApiDocs(this.openapi);
+    if (seg.length === 2) return sendJson(res, 200, openApiIndex(docs));
+    const doc = docs.get(seg.slice(2).join('/'));
     if (!doc) throw pageNotFound();
     const hash = url.searchParams.get('hash');
     if (hash && hash !== doc.hash) {
@@ -348,20 +367,20 @@ export class ApiServer {
     version: string,
     rest: string[],
   ): Promise<void> {
-    if (!RESOURCES.some((t) => t.group === group && t.version === version)) throw pageNotFound();
+    if (!this.registry.servesGroupVersion(group, version)) throw pageNotFound();
     let namespace: string | undefined;
     let parts = rest;
     // /namespaces/{ns}/{resource}... unless it is the namespace object itself (or its subresource).
     if (parts[0] === 'namespaces' && parts.length >= 3) {
       // In the core group /namespaces/{name}/status|finalize is the Namespace's own subresource.
-      const ownSubresource = group === '' && !findByPlural(group, version, parts[2])?.namespaced;
+      const ownSubresource = group === '' && !this.registry.find(group, version, parts[2])?.namespaced;
       if (!ownSubresource) {
         namespace = parts[1];
         parts = parts.slice(2);
       }
     }
     const [plural, name, subresource, ...extra] = parts;
-    const type: ResourceType | undefined = plural ? findByPlural(group, version, plural) : undefined;
+    const type: ResourceType | undefined = plural ? this.registry.find(group, version, plural) : undefined;
     if (!type || extra.length) throw pageNotFound();
     if (namespace !== undefined && !type.namespaced) throw pageNotFound();
     if (name === '') throw pageNotFound();

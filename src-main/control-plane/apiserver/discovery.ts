@@ -54,61 +54,69 @@ function subresourceInfo(t: ResourceType, sub: string): SubresourceInfo {
       };
     case 'finalize':
       return { name: sub, ...self, verbs: ['update'] };
+    case 'ephemeralcontainers':
+      return { name: sub, ...self, verbs: ['get', 'patch', 'update'] };
     default:
       return { name: sub, ...self, verbs: ['get'] };
   }
 }
 
 /** Group names in discovery order ('' = core). */
-export function groups(): string[] {
-  return [...new Set(RESOURCES.map((t) => t.group))];
+export function groups(types: ResourceType[] = RESOURCES): string[] {
+  return [...new Set(types.map((t) => t.group))];
 }
 
 /** Versions served for a group, preferred first. */
-export function versionsOf(group: string): string[] {
-  return [...new Set(RESOURCES.filter((t) => t.group === group).map((t) => t.version))];
+export function versionsOf(group: string, types: ResourceType[] = RESOURCES): string[] {
+  return [...new Set(types.filter((t) => t.group === group).map((t) => t.version))];
 }
 
-function aggregatedGroup(group: string): unknown {
+function aggregatedGroup(group: string, types: ResourceType[]): unknown {
   return {
     metadata: { name: group, creationTimestamp: null },
-    versions: versionsOf(group).map((version) => ({
+    versions: versionsOf(group, types).map((version) => ({
       version,
       freshness: 'Current',
-      resources: RESOURCES.filter((t) => t.group === group && t.version === version).map((t) => ({
-        resource: t.plural,
-        responseKind: { group: t.group, version: t.version, kind: t.kind },
-        scope: t.namespaced ? 'Namespaced' : 'Cluster',
-        singularResource: t.singular,
-        verbs: t.verbs ?? [],
-        ...(t.shortNames?.length ? { shortNames: t.shortNames } : {}),
-        ...(t.categories?.length ? { categories: t.categories } : {}),
-        ...(t.subresources?.length
-          ? {
-              subresources: t.subresources.map((s) => {
-                const i = subresourceInfo(t, s);
-                return {
-                  subresource: s,
-                  responseKind: { group: i.group, version: i.version, kind: i.kind },
-                  verbs: i.verbs,
-                };
-              }),
-            }
-          : {}),
-      })),
+      resources: types
+        .filter((t) => t.group === group && t.version === version)
+        .map((t) => ({
+          resource: t.plural,
+          responseKind: { group: t.group, version: t.version, kind: t.kind },
+          scope: t.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: t.singular,
+          verbs: t.verbs ?? [],
+          ...(t.shortNames?.length ? { shortNames: t.shortNames } : {}),
+          ...(t.categories?.length ? { categories: t.categories } : {}),
+          ...(t.subresources?.length
+            ? {
+                subresources: t.subresources.map((s) => {
+                  const i = subresourceInfo(t, s);
+                  return {
+                    subresource: s,
+                    responseKind: { group: i.group, version: i.version, kind: i.kind },
+                    verbs: i.verbs,
+                  };
+                }),
+              }
+            : {}),
+        })),
     })),
   };
 }
 
 /** Aggregated discovery for /api (core=true) or /apis. */
-export function aggregatedDiscovery(core: boolean, version: 'v2' | 'v2beta1'): unknown {
+export function aggregatedDiscovery(
+  core: boolean,
+  version: 'v2' | 'v2beta1',
+  types: ResourceType[] = RESOURCES,
+): unknown {
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: `apidiscovery.k8s.io/${version}`,
     metadata: {},
-    items: groups()
+    items: groups(types)
       .filter((g) => (g === '') === core)
-      .map(aggregatedGroup),
+      .map((g) => aggregatedGroup(g, types)),
   };
 }
 
@@ -122,19 +130,19 @@ export function apiVersions(serverAddress: string): unknown {
 }
 
 /** Legacy APIGroup for one named group. */
-export function apiGroup(group: string): unknown {
-  const versions = versionsOf(group).map((v) => ({ groupVersion: `${group}/${v}`, version: v }));
+export function apiGroup(group: string, types: ResourceType[] = RESOURCES): unknown {
+  const versions = versionsOf(group, types).map((v) => ({ groupVersion: `${group}/${v}`, version: v }));
   return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions, preferredVersion: versions[0] };
 }
 
 /** Legacy /apis. */
-export function apiGroupList(): unknown {
-  const named = groups().filter((g) => g !== '');
+export function apiGroupList(types: ResourceType[] = RESOURCES): unknown {
+  const named = groups(types).filter((g) => g !== '');
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
     groups: named.map((g) => {
-      const { name, versions, preferredVersion } = apiGroup(g) as {
+      const { name, versions, preferredVersion } = apiGroup(g, types) as {
         name: string;
         versions: unknown[];
         preferredVersion: unknown;
@@ -145,8 +153,8 @@ export function apiGroupList(): unknown {
 }
 
 /** Legacy APIResourceList for /api/v1 or /apis/{g}/{v}; undefined when not served. */
-export function apiResourceList(group: string, version: string): unknown {
-  const types = RESOURCES.filter((t) => t.group === group && t.version === version);
+export function apiResourceList(group: string, version: string, all: ResourceType[] = RESOURCES): unknown {
+  const types = all.filter((t) => t.group === group && t.version === version);
   if (!types.length) return undefined;
   const resources: unknown[] = [];
   for (const t of types) {

@@ -252,13 +252,22 @@ export class ObjectStore implements ObjectStorage {
 
   // ---- create / get -------------------------------------------------------------------------
 
-  async create(t: ResourceType, obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
+  async create(
+    t: ResourceType,
+    obj: KubeObject,
+    opts: { dryRun?: boolean; uid?: string } = {},
+  ): Promise<KubeObject> {
     if (obj.metadata?.resourceVersion)
       throw badRequest('resourceVersion should not be set on objects to be created');
-    return this.createObject(t, obj, opts.dryRun === true);
+    return this.createObject(t, obj, opts.dryRun === true, opts.uid);
   }
 
-  private async createObject(t: ResourceType, input: KubeObject, dryRun: boolean): Promise<KubeObject> {
+  private async createObject(
+    t: ResourceType,
+    input: KubeObject,
+    dryRun: boolean,
+    uid?: string,
+  ): Promise<KubeObject> {
     const meta = { ...(input.metadata ?? {}) };
     if (!t.namespaced) delete meta.namespace;
     else if (!meta.namespace)
@@ -284,7 +293,7 @@ export class ObjectStore implements ObjectStorage {
         metadata: {
           ...keep,
           name,
-          uid: this.newUid(),
+          uid: uid ?? this.newUid(),
           creationTimestamp: rfc3339(this.clock.now()),
           generation: 1,
         },

@@ -398,6 +398,7 @@ export class RestHandler {
     this.checkFields(r, s, obj, mode);
     this.prepareCreate(r, s, obj);
     await this.ensureNamespace(r.type, r.namespace, obj.metadata.name ?? obj.metadata.generateName);
+    await s.admit?.(obj, { storage: this.storage, now: this.deps.clock.now(), dryRun: isDry });
     const created = await this.storage.create(r.type, obj, { dryRun: isDry });
     this.sendObject(r, s, 201, this.withType(r.type, created));
   }
@@ -573,7 +574,7 @@ export class RestHandler {
       r.type,
       r.namespace,
       r.name!,
-      (cur) => {
+      async (cur) => {
         if (!cur) {
           if (!creatable) throw notFound(r.type, r.name!);
           const obj = clone(patchBody) as KubeObject;
@@ -581,6 +582,7 @@ export class RestHandler {
           this.checkNamespace(r, obj);
           this.checkFields(r, s, obj, mode);
           this.prepareCreate(r, s, obj);
+          await s.admit?.(obj, { storage: this.storage, now: this.deps.clock.now(), dryRun: isDry });
           obj.metadata.managedFields = [managedEntry(manager, 'Apply', r.type, this.deps.clock.now())];
           return obj;
         }

@@ -47,7 +47,8 @@ export interface StorageDeleteOptions {
 export type FieldGetter = (obj: KubeObject) => Record<string, string>;
 
 export interface ObjectStorage {
-  create(t: ResourceType, obj: KubeObject, opts?: { dryRun?: boolean }): Promise<KubeObject>;
+  /** `uid`: a server-chosen uid (a strategy that needs it before the write, like Job's selector). */
+  create(t: ResourceType, obj: KubeObject, opts?: { dryRun?: boolean; uid?: string }): Promise<KubeObject>;
   /** Throws a StatusError (NotFound) when missing. */
   get(t: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject>;
   /**

@@ -1,27 +1,46 @@
 /**
  * The strategy registry: one Strategy per served resource type, looked up by ResourceType.
+ * Built-in kinds are listed here; CustomResourceDefinitions add and remove theirs at run time.
  */
 import type { ResourceType } from '../../../common/resources';
+import { APPS_STRATEGIES } from './apps';
+import { BATCH_STRATEGIES } from './batch';
 import { eventStrategy, leaseStrategy, namespaceStrategy, nodeStrategy } from './cluster';
+import { CORE_STRATEGIES } from './core';
+import { MISC_STRATEGIES } from './misc';
 import { podStrategy } from './pods';
 import type { Strategy } from './strategy';
 import { deploymentStrategy, replicaSetStrategy } from './workloads';
 
-const STRATEGIES: Strategy[] = [
-  namespaceStrategy,
-  nodeStrategy,
-  podStrategy,
-  eventStrategy,
-  deploymentStrategy,
-  replicaSetStrategy,
-  leaseStrategy,
-];
+const STRATEGIES = new Map<ResourceType, Strategy>(
+  [
+    namespaceStrategy,
+    nodeStrategy,
+    podStrategy,
+    eventStrategy,
+    deploymentStrategy,
+    replicaSetStrategy,
+    leaseStrategy,
+    ...CORE_STRATEGIES,
+    ...APPS_STRATEGIES,
+    ...BATCH_STRATEGIES,
+    ...MISC_STRATEGIES,
+  ].map((s) => [s.type, s]),
+);
 
 /** The strategy of a type (a generic one for kinds without specific behaviour). */
 export function strategyFor(t: ResourceType): Strategy {
-  return (
-    STRATEGIES.find((s) => s.type === t) ?? { type: t, hasStatus: (t.subresources ?? []).includes('status') }
-  );
+  return STRATEGIES.get(t) ?? { type: t, hasStatus: (t.subresources ?? []).includes('status') };
+}
+
+/** Registers the strategy of a type served at run time (a custom resource). */
+export function registerStrategy(s: Strategy): void {
+  STRATEGIES.set(s.type, s);
+}
+
+/** Forgets a run-time type's strategy. */
+export function unregisterStrategy(t: ResourceType): void {
+  STRATEGIES.delete(t);
 }
 
 export type { Strategy } from './strategy';

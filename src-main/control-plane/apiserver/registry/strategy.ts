@@ -6,7 +6,7 @@
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import type { ResourceType } from '../../../common/resources';
 import type { KubeObject } from '../../../common/types';
-import type { FieldGetter } from '../storage';
+import type { FieldGetter, ObjectStorage } from '../storage';
 import { Errors, validateMeta } from './validation';
 
 /** A Table column definition (meta.k8s.io/v1 TableColumnDefinition). */
@@ -48,6 +48,13 @@ export interface StrategyContext {
   now: number;
 }
 
+/** What admission may use: other objects (through storage), the clock, and whether this is a dry run. */
+export interface AdmissionContext {
+  storage: ObjectStorage;
+  now: number;
+  dryRun: boolean;
+}
+
 /** Per-kind REST behaviour. Only `type` is mandatory; the rest defaults to generic behaviour. */
 export interface Strategy {
   type: ResourceType;
@@ -65,6 +72,11 @@ export interface Strategy {
   validate?(obj: KubeObject): StatusCause[];
   /** Extra checks on update (immutability). */
   validateUpdate?(obj: KubeObject, old: KubeObject): StatusCause[];
+  /**
+   * Admission on create, after defaulting and validation, for what depends on other objects
+   * (Service clusterIP/nodePort allocation, the PVC's default StorageClass). Throws StatusError.
+   */
+  admit?(obj: KubeObject, ctx: AdmissionContext): Promise<void>;
   /** Table columns; defaults to Name, Created At. */
   table?: TableConvertor;
   /** The Scale view's selector string and status replicas, for kinds with /scale. */

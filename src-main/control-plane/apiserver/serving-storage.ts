@@ -1,0 +1,142 @@
+/**
+ * The storage the REST layer sees: ObjectStorage with version conversion in front of it
+ * (Kubernetes' codec between the request version and the storage version). A type whose
+ * `storageVersion` names another version (autoscaling/v1 HPAs, non-storage versions of a CRD) is
+ * read and written as that version and converted on the way in and out. Also tells listeners
+ * about writes (the CRD manager serves a new CRD before its create returns).
+ */
+import { apiVersionOf, type ResourceType } from '../../common/resources';
+import type { KubeList, KubeObject, WatchEvent } from '../../common/types';
+import { hpaV1ToV2, hpaV2ToV1 } from './registry/misc';
+import type { ResourceRegistry } from './resource-registry';
+import type {
+  FieldGetter,
+  ObjectStorage,
+  StorageDeleteOptions,
+  StorageListOptions,
+  StorageWatchOptions,
+} from './storage';
+
+/** Converts an object between two versions of one group/plural. */
+export function convertObject(obj: KubeObject, from: ResourceType, to: ResourceType): KubeObject {
+  if (from === to || apiVersionOf(from) === apiVersionOf(to)) return obj;
+  if (from.group === 'autoscaling' && from.plural === 'horizontalpodautoscalers') {
+    if (to.version === 'v1') return hpaV2ToV1(obj);
+    if (from.version === 'v1') return hpaV1ToV2(obj);
+  }
+  // Conversion strategy None (CRDs): only apiVersion changes.
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  return { apiVersion: apiVersionOf(to), kind: to.kind, ...rest } as KubeObject;
+}
+
+/** Something that wants to hear about successful (non-dry-run) writes. */
+export type WriteListener = (
+  t: ResourceType,
+  op: 'create' | 'update' | 'delete',
+  obj: KubeObject,
+) => Promise<void> | void;
+
+/** ObjectStorage with conversion to and from storage versions. */
+export class ServingStorage implements ObjectStorage {
+  private readonly listeners: WriteListener[] = [];
+
+  constructor(
+    private readonly inner: ObjectStorage,
+    private readonly registry: ResourceRegistry,
+  ) {}
+
+  /** Registers a write listener (awaited before the write's response). */
+  onWrite(fn: WriteListener): void {
+    this.listeners.push(fn);
+  }
+
+  private async notify(t: ResourceType, op: 'create' | 'update' | 'delete', obj: KubeObject): Promise<void> {
+    for (const l of this.listeners) await l(t, op, obj);
+  }
+
+  private out(t: ResourceType, st: ResourceType, obj: KubeObject): KubeObject {
+    return st === t ? obj : convertObject(obj, st, t);
+  }
+
+  async create(
+    t: ResourceType,
+    obj: KubeObject,
+    opts: { dryRun?: boolean; uid?: string } = {},
+  ): Promise<KubeObject> {
+    const st = this.registry.storageType(t);
+    const uid = opts.uid ?? obj.metadata?.uid;
+    const created = await this.inner.create(st, st === t ? obj : convertObject(obj, t, st), { ...opts, uid });
+    if (!opts.dryRun) await this.notify(st, 'create', created);
+    return this.out(t, st, created);
+  }
+
+  async get(t: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const st = this.registry.storageType(t);
+    return this.out(t, st, await this.inner.get(st, namespace, name));
+  }
+
+  async list(t: ResourceType, opts?: StorageListOptions): Promise<KubeList> {
+    const st = this.registry.storageType(t);
+    const list = await this.inner.list(st, opts);
+    if (st === t) return list;
+    return { ...list, items: list.items.map((o) => convertObject(o, st, t)) };
+  }
+
+  async guaranteedUpdate(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    tryUpdate: (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>,
+    opts?: { dryRun?: boolean; allowCreate?: boolean },
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const st = this.registry.storageType(t);
+    const res = await this.inner.guaranteedUpdate(
+      st,
+      namespace,
+      name,
+      async (cur) => {
+        if (st === t) return tryUpdate(cur);
+        const view = cur && convertObject(cur, st, t);
+        const next = await tryUpdate(view);
+        // Returning the current object untouched is how callers say "no change".
+        return next === view && cur ? cur : convertObject(next, t, st);
+      },
+      opts,
+    );
+    if (!opts?.dryRun) await this.notify(st, res.created ? 'create' : 'update', res.object);
+    return { ...res, object: this.out(t, st, res.object) };
+  }
+
+  async delete(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts?: StorageDeleteOptions,
+  ): Promise<KubeObject> {
+    const st = this.registry.storageType(t);
+    const obj = await this.inner.delete(st, namespace, name, opts);
+    if (!opts?.dryRun) await this.notify(st, 'delete', obj);
+    return this.out(t, st, obj);
+  }
+
+  async watch(
+    t: ResourceType,
+    opts: StorageWatchOptions,
+    onEvent: (ev: WatchEvent) => void,
+  ): Promise<{ stop(): void }> {
+    const st = this.registry.storageType(t);
+    if (st === t) return this.inner.watch(t, opts, onEvent);
+    return this.inner.watch(st, opts, (ev) => {
+      if (ev.type === 'ERROR') return onEvent(ev);
+      const o = ev.object as KubeObject;
+      onEvent({
+        ...ev,
+        object: ev.type === 'BOOKMARK' ? { ...o, apiVersion: apiVersionOf(t) } : convertObject(o, st, t),
+      });
+    });
+  }
+
+  registerFields(t: ResourceType, getter: FieldGetter): void {
+    this.inner.registerFields(this.registry.storageType(t), getter);
+  }
+}
