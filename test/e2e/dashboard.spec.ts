@@ -238,7 +238,13 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
     const before = await lastTick();
     await expect.poll(lastTick, { timeout: 15_000 }).toBeGreaterThan(before);
     await page.getByTestId('log-state').filter({ hasText: 'Following' }).waitFor();
+    // Search highlights in place (text only: the HTML-looking line matches as text too).
+    await page.getByTestId('log-search').locator('input').fill('ONERROR');
+    await expect.poll(() => page.getByTestId('log-matches').textContent()).toBe('1');
+    expect(await view.locator('mark').allTextContents()).toEqual(['onerror']);
+    expect(await view.locator('img').count()).toBe(0);
     await shot('pod');
+    await page.getByTestId('log-search').locator('input').fill('');
 
     // A crash-looping container: the previous instance's output is one switch away.
     await nav('Pods');
