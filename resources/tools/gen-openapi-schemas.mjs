@@ -205,6 +205,49 @@ schemas[INT_OR_STRING] = {
   format: 'int-or-string',
 };
 
+// kubernetes-types has no fields for the schema extensions CRDs use; upstream's JSONSchemaProps
+// schema lists them, and without them field validation would prune them from every CRD.
+{
+  const props =
+    schemas['io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps']?.properties;
+  if (props) {
+    const bool = (description) => ({ type: 'boolean', description });
+    Object.assign(props, {
+      'x-kubernetes-embedded-resource': bool(
+        'x-kubernetes-embedded-resource defines that the value is an embedded Kubernetes runtime.Object, with TypeMeta and ObjectMeta.',
+      ),
+      'x-kubernetes-int-or-string': bool(
+        'x-kubernetes-int-or-string specifies that this value is either an integer or a string.',
+      ),
+      'x-kubernetes-preserve-unknown-fields': bool(
+        'x-kubernetes-preserve-unknown-fields stops the API server decoding step from pruning fields which are not specified in the validation schema.',
+      ),
+      'x-kubernetes-list-map-keys': {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          'x-kubernetes-list-map-keys annotates an array with the x-kubernetes-list-type `map` by specifying the keys used as the index of the map.',
+      },
+      'x-kubernetes-list-type': {
+        type: 'string',
+        description:
+          'x-kubernetes-list-type annotates an array to further describe its topology: atomic, set or map.',
+      },
+      'x-kubernetes-map-type': {
+        type: 'string',
+        description:
+          'x-kubernetes-map-type annotates an object to further describe its topology: granular or atomic.',
+      },
+      'x-kubernetes-validations': {
+        type: 'array',
+        items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        description:
+          'x-kubernetes-validations describes a list of validation rules written in the CEL expression language.',
+      },
+    });
+  }
+}
+
 for (const [typeField, strategy, key] of PATCH) {
   const parts = typeField.split('.');
   const field = parts.pop();
