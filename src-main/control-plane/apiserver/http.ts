@@ -56,9 +56,26 @@ export function decodeBody(buf: Buffer, contentType: string | undefined, allowYa
     mt === 'text/yaml' ||
     mt === 'application/apply-patch+yaml';
   const isJson = mt === 'application/json' || mt.endsWith('+json') || mt === '*/*';
-  if (isJson) return parseJson(text);
-  if (isYaml && allowYaml) return parseYaml(text);
+  if (isJson) return assertDepth(parseJson(text));
+  if (isYaml && allowYaml) return assertDepth(parseYaml(text));
   throw unsupportedMediaType(mt);
+}
+
+/** Deepest nesting of objects/arrays accepted in a request body (recursion stays bounded). */
+export const MAX_BODY_DEPTH = 200;
+
+/** 400 for bodies nested deeper than MAX_BODY_DEPTH; checked without recursion. */
+export function assertDepth<T>(value: T): T {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d > MAX_BODY_DEPTH)
+      throw badRequest(`the request body is nested too deeply: the limit is ${MAX_BODY_DEPTH} levels`);
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (typeof child === 'object' && child !== null) stack.push([child, d + 1]);
+  }
+  return value;
 }
 
 /** The JSON text each decoded request object came from (for duplicate-field checks). */
