@@ -346,7 +346,7 @@ describe('batch', () => {
       'Last Schedule',
       'Age',
     ]);
-    expect(tb.rows[0].cells.slice(0, 6)).toEqual(['hello', '*/5 * * * *', '<none>', false, 0, '<none>']);
+    expect(tb.rows[0].cells.slice(0, 6)).toEqual(['hello', '*/5 * * * *', '<none>', 'False', 0, '<none>']);
   });
 
   it('parses cron schedules like robfig/cron', () => {

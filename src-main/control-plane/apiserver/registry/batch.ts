@@ -386,7 +386,8 @@ export const cronJobStrategy: Strategy = {
         obj.metadata.name,
         c.spec?.schedule ?? '',
         c.spec?.timeZone ?? '<none>',
-        c.spec?.suspend ?? false,
+        // printBoolPtr: the real server sends "True"/"False" strings in this boolean column.
+        c.spec?.suspend ? 'True' : 'False',
         c.status?.active?.length ?? 0,
         c.status?.lastScheduleTime ? age(c.status.lastScheduleTime, now) : '<none>',
         age(obj.metadata.creationTimestamp, now),
