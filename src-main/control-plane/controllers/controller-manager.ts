@@ -3,11 +3,25 @@ import { randomUUID } from 'node:crypto';
 import type { KubeClient } from '../../common/client/client';
 import { realClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/logger';
+import { R } from '../../common/resources';
 import { SharedInformers, type Controller } from './controller';
+import { CronJobController } from './cronjob-controller';
+import { DaemonSetController } from './daemonset-controller';
 import { DeploymentController } from './deployment-controller';
+import { DisruptionController } from './disruption-controller';
+import { EndpointsController } from './endpoints-controller';
+import { EndpointSliceController } from './endpointslice-controller';
 import { GarbageCollector } from './garbage-collector';
+import { HorizontalPodAutoscalerController, type MetricsSource } from './hpa-controller';
+import { JobController } from './job-controller';
 import { LeaseRenewer } from './lease';
+import { NamespaceController } from './namespace-controller';
+import { PersistentVolumeController } from './persistentvolume-controller';
 import { ReplicaSetController } from './replicaset-controller';
+import { ResourceQuotaController } from './resourcequota-controller';
+import { ServiceAccountController } from './serviceaccount-controller';
+import { StatefulSetController } from './statefulset-controller';
+import { TtlAfterFinishedController } from './ttl-after-finished-controller';
 
 /** Options of the ControllerManager. */
 export interface ControllerManagerOptions {
@@ -19,19 +33,38 @@ export interface ControllerManagerOptions {
   leaseRenewIntervalMs?: number;
   /** Share informers with other components of the process. */
   informers?: SharedInformers;
+  /** Pod metrics for the HPA (default: the metrics.k8s.io API). */
+  metrics?: MetricsSource;
 }
 
 /**
- * Skiff's kube-controller-manager: the Deployment, ReplicaSet and garbage-collector
- * controllers over one set of shared informers, plus the `kube-system/kube-controller-manager`
- * Lease that the dashboard reads component health from. Controllers start once every
- * informer has listed, like WaitForCacheSync.
+ * Skiff's kube-controller-manager: the workload controllers (Deployment, ReplicaSet,
+ * StatefulSet, DaemonSet, Job, CronJob, TTL-after-finished), the namespace, service-account,
+ * endpoints/endpointslice, resource-quota, HPA, disruption (PDB) and persistent-volume
+ * controllers and the garbage collector, over one set of shared informers, plus the
+ * `kube-system/kube-controller-manager` Lease that the dashboard reads component health from.
+ * Controllers start once every informer has listed, like WaitForCacheSync. Everything is
+ * event-driven; only the HPA (15 s) and quota (5 min) resync on a timer, and Jobs, CronJobs
+ * and TTLs requeue exactly when their next deadline falls.
  */
 export class ControllerManager {
   readonly informers: SharedInformers;
   readonly replicaSets: ReplicaSetController;
   readonly deployments: DeploymentController;
   readonly garbageCollector: GarbageCollector;
+  readonly namespaces: NamespaceController;
+  readonly serviceAccounts: ServiceAccountController;
+  readonly jobs: JobController;
+  readonly cronJobs: CronJobController;
+  readonly ttlAfterFinished: TtlAfterFinishedController;
+  readonly statefulSets: StatefulSetController;
+  readonly daemonSets: DaemonSetController;
+  readonly endpoints: EndpointsController;
+  readonly endpointSlices: EndpointSliceController;
+  readonly resourceQuotas: ResourceQuotaController;
+  readonly autoscalers: HorizontalPodAutoscalerController;
+  readonly disruption: DisruptionController;
+  readonly volumes: PersistentVolumeController;
   private readonly lease: LeaseRenewer;
   private readonly ownInformers: boolean;
   private readonly log: Logger;
@@ -45,7 +78,37 @@ export class ControllerManager {
     const copts = { clock, logger: this.log };
     this.replicaSets = new ReplicaSetController(client, this.informers, copts);
     this.deployments = new DeploymentController(client, this.informers, copts);
-    this.garbageCollector = new GarbageCollector(client, this.informers, copts);
+    this.garbageCollector = new GarbageCollector(client, this.informers, {
+      ...copts,
+      types: [
+        R.pods,
+        R.replicasets,
+        R.deployments,
+        R.jobs,
+        R.cronjobs,
+        R.statefulsets,
+        R.daemonsets,
+        R.controllerrevisions,
+        R.services,
+        R.endpointslices,
+      ],
+    });
+    this.namespaces = new NamespaceController(client, this.informers, copts);
+    this.serviceAccounts = new ServiceAccountController(client, this.informers, copts);
+    this.jobs = new JobController(client, this.informers, copts);
+    this.cronJobs = new CronJobController(client, this.informers, copts);
+    this.ttlAfterFinished = new TtlAfterFinishedController(client, this.informers, copts);
+    this.statefulSets = new StatefulSetController(client, this.informers, copts);
+    this.daemonSets = new DaemonSetController(client, this.informers, copts);
+    this.endpoints = new EndpointsController(client, this.informers, copts);
+    this.endpointSlices = new EndpointSliceController(client, this.informers, copts);
+    this.resourceQuotas = new ResourceQuotaController(client, this.informers, copts);
+    this.autoscalers = new HorizontalPodAutoscalerController(client, this.informers, {
+      ...copts,
+      metrics: opts.metrics,
+    });
+    this.disruption = new DisruptionController(client, this.informers, copts);
+    this.volumes = new PersistentVolumeController(client, this.informers, copts);
     this.lease = new LeaseRenewer(client, {
       name: 'kube-controller-manager',
       holderIdentity: opts.holderIdentity ?? `${hostname()}_${randomUUID()}`,
@@ -57,7 +120,24 @@ export class ControllerManager {
   }
 
   private get controllers(): Controller[] {
-    return [this.replicaSets, this.deployments, this.garbageCollector];
+    return [
+      this.replicaSets,
+      this.deployments,
+      this.garbageCollector,
+      this.namespaces,
+      this.serviceAccounts,
+      this.jobs,
+      this.cronJobs,
+      this.ttlAfterFinished,
+      this.statefulSets,
+      this.daemonSets,
+      this.endpoints,
+      this.endpointSlices,
+      this.resourceQuotas,
+      this.autoscalers,
+      this.disruption,
+      this.volumes,
+    ];
   }
 
   /** Starts informers and the lease; controllers begin once the caches have synced. */
