@@ -255,6 +255,24 @@ function versionPriority(v: string): number {
   return level * 1e6 + major * 1e3 + (m[3] ? Number(m[3]) : 0);
 }
 
+const KNOWN_META = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+]);
+
 const DATE_DESCRIPTION =
   'CreationTimestamp is a timestamp representing the server time when this object was created.';
 
@@ -315,7 +333,20 @@ export function customStrategy(
     hasStatus: !!version.subresources?.status,
     scale: !!version.subresources?.scale,
     topLevelFields: rootPreserve ? undefined : props,
+    pruneUnknown(obj) {
+      const b = body(obj);
+      const unknown = prune(bodySchema, b);
+      for (const k of Object.keys(obj))
+        if (!['apiVersion', 'kind', 'metadata'].includes(k) && !(k in b)) delete obj[k];
+      for (const k of Object.keys(obj.metadata ?? {}))
+        if (!KNOWN_META.has(k)) {
+          delete (obj.metadata as Record<string, unknown>)[k];
+          unknown.push(`metadata.${k}`);
+        }
+      return unknown;
+    },
     applyDefaults(obj) {
+      // Pruning on every write also covers patches and status updates (the decoder's job upstream).
       const b = body(obj);
       prune(bodySchema, b);
       for (const k of Object.keys(obj))

@@ -303,11 +303,11 @@ export class RestHandler {
    */
   private checkFields(r: ResourceRequest, s: Strategy, obj: KubeObject, mode: FieldValidation): void {
     if (mode === 'Ignore') {
-      pruneUnknownFields(r.type, obj);
+      if (!pruneUnknownFields(r.type, obj)) s.pruneUnknown?.(obj);
       return;
     }
     const text = jsonTextOf(obj);
-    let unknown = pruneUnknownFields(r.type, obj);
+    let unknown = pruneUnknownFields(r.type, obj) ?? s.pruneUnknown?.(obj);
     if (!unknown) {
       // A kind without a schema: only the envelope and metadata are known.
       const allowed = new Set([

@@ -191,6 +191,24 @@ describe('CustomResourceDefinitions', () => {
         expect.objectContaining({ field: 'spec.labels.a' }),
       ]),
     );
+    const strict = await t.request({
+      method: 'POST',
+      path: '/apis/example.com/v1/namespaces/default/widgets?fieldValidation=Strict',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(widget('strict', { image: 'x', unknown: 1, labels: {} })),
+    });
+    expect(strict.status).toBe(400);
+    expect(JSON.parse(strict.body).message).toContain('strict decoding error: unknown field "spec.unknown"');
+    const warn = await t.request({
+      method: 'POST',
+      path: '/apis/example.com/v1/namespaces/default/widgets?fieldValidation=Warn',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...widget('warned', { image: 'x', unknown: 1 }), top: true }),
+    });
+    expect(warn.status).toBe(201);
+    expect(warn.headers['warning']).toContain('unknown field \\"spec.unknown\\"');
+    expect(warn.headers['warning']).toContain('unknown field \\"top\\"');
+    await t.client.delete(W, 'warned', 'default');
     const range = await fails(t.client.create(W, widget('bad2', { image: 'UPPER', replicas: 11 })));
     expect(range.status.details!.causes!.map((c) => c.message)).toEqual([
       expect.stringContaining("should match '^[a-z0-9./:-]+$'"),

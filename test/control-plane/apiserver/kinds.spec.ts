@@ -507,7 +507,7 @@ describe('autoscaling v2 and v1 share one storage', () => {
       spec: { metrics: [...v2.spec.metrics, pods] },
     });
     const back = (await t.client.get(R.horizontalpodautoscalersV1, 'web', 'default')) as Obj;
-    expect(back.metadata.annotations['autoscaling.alpha.kubernetes.io/metrics']).toContain('qps');
+    expect(back.metadata.annotations!['autoscaling.alpha.kubernetes.io/metrics']).toContain('qps');
     const rv = back.metadata.resourceVersion;
     const same = (await t.client.update(R.horizontalpodautoscalersV1, back)) as Obj;
     expect(same.metadata.resourceVersion).toBe(rv);

@@ -62,6 +62,11 @@ export interface Strategy {
   hasStatus: boolean;
   /** Extra top-level fields beyond apiVersion/kind/metadata/spec/status (strict field validation). */
   topLevelFields?: string[];
+  /**
+   * For kinds with their own schema (custom resources): removes the fields it does not know, at
+   * any depth, and returns their paths (`spec.foo`) for fieldValidation Strict/Warn.
+   */
+  pruneUnknown?(obj: KubeObject): string[];
   /** Field-selector fields besides metadata.name/namespace. */
   fields?: FieldGetter;
   /** Resets what clients may not set on create (status) and fills create-only data. */
