@@ -4,7 +4,7 @@
  * common/resources.ts. The only component that touches the store.
  */
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { realClock, type Clock } from '../../common/clock';
@@ -27,6 +27,7 @@ import {
   groups,
 } from './discovery';
 import { parseAccept, sendJson, sendStatus, sendText } from './http';
+import { markUpgrade } from './pod-stream-proxy';
 import { buildOpenApi, openApiIndex, type OpenApiDoc } from './openapi';
 import { strategyFor } from './registry';
 import { ResourceRegistry } from './resource-registry';
@@ -126,6 +127,17 @@ export class ApiServer {
     server.on('secureConnection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
+    });
+    // exec/attach/portforward upgrades go through the normal routing (auth, Status errors) with
+    // a response bound to the raw socket; pod-stream-proxy.ts takes the socket over.
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      const res = new ServerResponse(req);
+      res.shouldKeepAlive = false;
+      res.assignSocket(socket);
+      res.on('finish', () => socket.end());
+      socket.on('error', () => socket.destroy());
+      markUpgrade(req, socket, head);
+      void this.dispatch(req, res);
     });
     server.on('tlsClientError', (err) => this.logger.debug('TLS client error', { error: err.message }));
     server.on('clientError', (_err, socket) => {

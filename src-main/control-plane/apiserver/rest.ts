@@ -28,6 +28,7 @@ import { StatusError, badRequest, conflict, invalid, methodNotAllowed, notFound 
 import type { ObjectStorage, StorageDeleteOptions } from './storage';
 import { TABLE_CONTENT_TYPE, includeObjectParam, toTable } from './table';
 import { streamPodLogs } from './pod-logs';
+import { isUpgrade, proxyPodStream } from './pod-stream-proxy';
 
 /** A resource request after URL parsing. */
 export interface ResourceRequest {
@@ -151,8 +152,15 @@ export class RestHandler {
         logger: this.deps.logger,
       });
     }
-    if (r.type === R.pods && (sub === 'exec' || sub === 'attach' || sub === 'portforward'))
-      throw badRequest('Upgrade request required');
+    if (r.type === R.pods && (sub === 'exec' || sub === 'attach' || sub === 'portforward')) {
+      if (!isUpgrade(r.req)) throw badRequest('Upgrade request required');
+      const pod = await this.storage.get(r.type, r.namespace, r.name!);
+      return proxyPodStream(pod, r, {
+        storage: this.storage,
+        kubeletToken: this.deps.kubeletToken,
+        logger: this.deps.logger,
+      });
+    }
     throw methodNotAllowed();
   }
 

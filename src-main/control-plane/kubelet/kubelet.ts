@@ -23,7 +23,12 @@ import type {
   SandboxStatus,
 } from './runtime/runtime';
 import { LABELS } from './runtime/runtime';
-import { KubeletServer, type LogTargetResolver } from './server';
+import {
+  KubeletServer,
+  type LogTargetResolver,
+  type ResolveFailure,
+  type StreamTargetResolver,
+} from './server';
 
 /** Options of the kubelet. */
 export interface KubeletOptions {
@@ -80,7 +85,7 @@ interface Worker {
  * kubelet's pod workers + PLEG + kuberuntime SyncPod: per-pod workers serialized by pod UID,
  * woken by the pod informer, a periodic runtime relist and (as hints) runtime events.
  */
-export class Kubelet implements LogTargetResolver {
+export class Kubelet implements LogTargetResolver, StreamTargetResolver {
   readonly nodeName: string;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -935,6 +940,56 @@ export class Kubelet implements LogTargetResolver {
       };
     }
     return { id: target.id };
+  }
+
+  async resolveStreamTarget(
+    namespace: string,
+    podName: string,
+    container: string | undefined,
+  ): Promise<{ id: string } | ResolveFailure> {
+    const pod = this.informer.get(`${namespace}/${podName}`);
+    if (!pod) return { code: 404, reason: 'NotFound', message: `pods "${podName}" not found` };
+    const all = [
+      ...(pod.spec?.containers ?? []),
+      ...(pod.spec?.initContainers ?? []),
+      ...(pod.spec?.ephemeralContainers ?? []),
+    ].map((c) => c.name);
+    const specs = pod.spec?.containers ?? [];
+    const name = container ?? (specs.length === 1 ? specs[0]!.name : undefined);
+    if (!name)
+      return {
+        code: 400,
+        reason: 'BadRequest',
+        message: `a container name must be specified for pod ${podName}, choose one of: [${specs.map((c) => c.name).join(' ')}]`,
+      };
+    if (!all.includes(name))
+      return { code: 404, reason: 'NotFound', message: `container ${name} is not valid for pod ${podName}` };
+    const instances = (
+      await this.runtime.listContainers({ [LABELS.podUid]: pod.metadata.uid!, [LABELS.containerName]: name })
+    ).sort((a, b) => b.attempt - a.attempt);
+    const cur = instances[0];
+    if (!cur || cur.state !== 'running')
+      return {
+        code: 400,
+        reason: 'BadRequest',
+        message: `container ${name} is not running in pod ${podName}`,
+      };
+    return { id: cur.id };
+  }
+
+  async resolvePortForwardTarget(
+    namespace: string,
+    podName: string,
+  ): Promise<{ sandboxId: string; desc: string } | ResolveFailure> {
+    const pod = this.informer.get(`${namespace}/${podName}`);
+    if (!pod) return { code: 404, reason: 'NotFound', message: `pods "${podName}" not found` };
+    const sb = latest(
+      (await this.runtime.listPodSandboxes({ [LABELS.podUid]: pod.metadata.uid! })).filter(
+        (s) => s.state === 'ready',
+      ),
+    );
+    if (!sb) return { code: 400, reason: 'BadRequest', message: `pod ${podName} has no running sandbox` };
+    return { sandboxId: sb.id, desc: `${podName}_${namespace}, uid ${pod.metadata.uid}` };
   }
 }
 

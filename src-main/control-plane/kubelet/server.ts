@@ -1,8 +1,45 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
+import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { Logger } from '../../common/logger';
 import type { ContainerRuntime } from './runtime/runtime';
+import { servePortForward } from './streaming/port-forward';
+import {
+  SPDY_REMOTE_COMMAND_PROTOCOLS,
+  WS_REMOTE_COMMAND_PROTOCOLS,
+  serveRemoteCommandSpdy,
+  serveRemoteCommandWebSocket,
+  streamOptions,
+} from './streaming/remote-command';
+
+/** The WebSocket subprotocol of port-forward: SPDY/3.1 carried in binary messages. */
+export const WS_PORT_FORWARD_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
+/** The SPDY `X-Stream-Protocol-Version` of port-forward. */
+export const SPDY_PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
+
+/** An HTTP-style failure of a lookup. */
+export interface ResolveFailure {
+  code: number;
+  reason: string;
+  message: string;
+}
+
+/** Where the server finds the containers and sandboxes that exec, attach and port-forward use. */
+export interface StreamTargetResolver {
+  /** The running runtime container for exec/attach (container may be omitted for one-container pods). */
+  resolveStreamTarget(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+  ): Promise<{ id: string } | ResolveFailure>;
+  /** The pod's ready sandbox for port-forward; `desc` names the pod in error messages. */
+  resolvePortForwardTarget(
+    namespace: string,
+    pod: string,
+  ): Promise<{ sandboxId: string; desc: string } | ResolveFailure>;
+}
 
 /** Where the server finds the container instance whose log is asked for. */
 export interface LogTargetResolver {
@@ -32,13 +69,23 @@ export interface KubeletServerOptions {
  */
 export class KubeletServer {
   private server?: http.Server;
-  private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly sockets = new Set<Socket>();
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    // Subprotocols are chosen per route in upgrade(); this only echoes that choice.
+    handleProtocols: (_offered, req) => (req as UpgradeRequest).chosenProtocol ?? false,
+  });
 
   constructor(
-    private readonly resolver: LogTargetResolver,
+    private readonly resolver: LogTargetResolver & StreamTargetResolver,
     private readonly runtime: ContainerRuntime,
     private readonly opts: KubeletServerOptions,
-  ) {}
+  ) {
+    this.wss.on('headers', (headers: string[], req: UpgradeRequest) => {
+      if (req.echoProtocolHeader) headers.push(`Sec-WebSocket-Protocol: ${req.chosenProtocol}`);
+    });
+  }
 
   /** Listens; resolves with the bound port. */
   async start(): Promise<number> {
@@ -53,6 +100,12 @@ export class KubeletServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgrade(req, socket, head).catch((err: unknown) => {
+        this.opts.logger.warn('kubelet stream request failed', { url: req.url, err: String(err) });
+        rawStatus(socket, 500, 'InternalError', String((err as Error)?.message ?? err));
+      });
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -65,8 +118,10 @@ export class KubeletServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    // Following log streams never end by themselves: cut them so close() can finish.
+    // Following log streams and exec/port-forward sessions never end by themselves: cut them
+    // so close() can finish.
     for (const s of this.sockets) s.destroy();
+    for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -76,12 +131,16 @@ export class KubeletServer {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://kubelet');
-    if (req.method !== 'GET') {
+    if (req.method !== 'GET' && !/^\/(exec|attach|portForward)\//.test(url.pathname)) {
       sendStatus(res, 405, 'MethodNotAllowed', `method ${req.method} not allowed`);
       return;
     }
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+      return;
+    }
+    if (/^\/(exec|attach|portForward)\//.test(url.pathname)) {
+      sendStatus(res, 400, 'BadRequest', 'Upgrade request required');
       return;
     }
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)(?:\/([^/]+))?\/?$/.exec(url.pathname);
@@ -93,6 +152,90 @@ export class KubeletServer {
       s === undefined ? s : decodeURIComponent(s),
     );
     await this.logs(req, res, ns!, pod!, container, url.searchParams);
+  }
+
+  /**
+   * exec, attach and port-forward: a WebSocket upgrade (GET, `Sec-WebSocket-Protocol`) or a
+   * SPDY/3.1 upgrade (POST, `X-Stream-Protocol-Version`), like the kubelet's streaming server.
+   */
+  private async upgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => undefined);
+    if (req.headers.authorization !== `Bearer ${this.opts.token}`)
+      return rawStatus(socket, 401, 'Unauthorized', 'Unauthorized');
+    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const m = /^\/(exec|attach|portForward)\/([^/]+)\/([^/]+)(?:\/([^/]+))?\/?$/.exec(url.pathname);
+    if (!m) return rawStatus(socket, 404, 'NotFound', 'the server could not find the requested resource');
+    const kind = m[1] as 'exec' | 'attach' | 'portForward';
+    const [ns, pod, container] = [m[2]!, m[3]!, m[4]].map((x) =>
+      x === undefined ? x : decodeURIComponent(x),
+    );
+    const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
+    const isWs = upgrade === 'websocket';
+    const isSpdy = upgrade === 'spdy/3.1';
+    if (!isWs && !isSpdy) return rawStatus(socket, 400, 'BadRequest', `unsupported upgrade "${upgrade}"`);
+    const offered = isWs
+      ? headerList(req, 'sec-websocket-protocol')
+      : headerList(req, 'x-stream-protocol-version');
+    const supported =
+      kind === 'portForward'
+        ? [isWs ? WS_PORT_FORWARD_PROTOCOL : SPDY_PORT_FORWARD_PROTOCOL]
+        : isWs
+          ? WS_REMOTE_COMMAND_PROTOCOLS
+          : SPDY_REMOTE_COMMAND_PROTOCOLS;
+    const protocol = supported.find((p) => offered.includes(p));
+    if (!protocol)
+      return rawStatus(
+        socket,
+        403,
+        'Forbidden',
+        `unable to upgrade: no supported protocol among [${offered.join(', ')}], supported: [${supported.join(', ')}]`,
+      );
+    const log = this.opts.logger;
+
+    if (kind === 'portForward') {
+      const target = await this.resolver.resolvePortForwardTarget(ns!, pod!);
+      if (!('sandboxId' in target)) return rawStatus(socket, target.code, target.reason, target.message);
+      const dial = (port: number) => this.runtime.portForward(target.sandboxId, port);
+      if (isWs) {
+        // `ws` refuses subprotocols that are not RFC 7230 tokens, and this one has a '/': take
+        // the header out of its sight and add the answer ourselves (see the 'headers' hook).
+        delete req.headers['sec-websocket-protocol'];
+        req.chosenProtocol = protocol;
+        req.echoProtocolHeader = true;
+        this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+          // The SPDY byte stream rides in binary messages with arbitrary boundaries.
+          const stream = createWebSocketStream(ws);
+          stream.on('error', () => undefined);
+          servePortForward(stream, target.desc, dial, log);
+        });
+      } else {
+        acceptSpdy(socket, head, protocol);
+        servePortForward(socket, target.desc, dial, log);
+      }
+      return;
+    }
+
+    const target = await this.resolver.resolveStreamTarget(ns!, pod!, container);
+    if (!('id' in target)) return rawStatus(socket, target.code, target.reason, target.message);
+    const opts = streamOptions(url.searchParams);
+    const command = url.searchParams.getAll('command');
+    if (kind === 'exec' && !command.length)
+      return rawStatus(socket, 400, 'BadRequest', 'you must specify at least 1 command');
+    if (!opts.stdin && !opts.stdout && !opts.stderr)
+      return rawStatus(socket, 400, 'BadRequest', 'you must specify at least 1 of stdin, stdout, stderr');
+    const start =
+      kind === 'exec'
+        ? (o: typeof opts) => this.runtime.exec(target.id, { ...o, command })
+        : (o: typeof opts) => this.runtime.attach(target.id, o);
+    if (isWs) {
+      req.chosenProtocol = protocol;
+      this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) =>
+        serveRemoteCommandWebSocket(ws, protocol, opts, kind === 'exec' ? command : undefined, start, log),
+      );
+    } else {
+      acceptSpdy(socket, head, protocol);
+      serveRemoteCommandSpdy(socket, protocol, opts, kind === 'exec' ? command : undefined, start, log);
+    }
   }
 
   private async logs(
@@ -176,6 +319,51 @@ class ByteLimit extends Transform {
     }
     cb();
   }
+}
+
+/** An upgrade request, with the subprotocol this server picked for the WebSocket handshake. */
+type UpgradeRequest = http.IncomingMessage & { chosenProtocol?: string; echoProtocolHeader?: boolean };
+
+/** Every value of a (possibly repeated, comma-joined) header. */
+function headerList(req: http.IncomingMessage, name: string): string[] {
+  const values = req.headersDistinct[name] ?? [];
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/** Answers a SPDY/3.1 upgrade with 101 and the chosen stream protocol. */
+function acceptSpdy(socket: Duplex, head: Buffer, protocol: string): void {
+  socket.write(
+    'HTTP/1.1 101 Switching Protocols\r\n' +
+      'Connection: Upgrade\r\n' +
+      'Upgrade: SPDY/3.1\r\n' +
+      `X-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
+  );
+  if ((socket as Socket).setNoDelay) (socket as Socket).setNoDelay(true);
+  if (head.length) socket.unshift(head);
+}
+
+/** A Status answer on a socket that asked for an upgrade (no ServerResponse there). */
+function rawStatus(socket: Duplex, code: number, reason: string, message: string): void {
+  if (!socket.writable) return;
+  const body = JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  });
+  socket.end(
+    `HTTP/1.1 ${code} ${http.STATUS_CODES[code] ?? 'Error'}\r\n` +
+      'Content-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }
 
 function sendStatus(res: http.ServerResponse, code: number, reason: string, message: string): void {

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
 import { DockerRuntime } from '../../../src-main/control-plane/kubelet/runtime/docker/docker-runtime';
-import { pauseRootfsTar } from '../../../src-main/control-plane/kubelet/runtime/docker/pause-image';
+import {
+  DEFAULT_SANDBOX_IMAGE,
+  pauseRootfsTar,
+} from '../../../src-main/control-plane/kubelet/runtime/docker/pause-image';
 import { dockerAvailable, removeManaged, testManagedBy } from './helpers/docker';
 
 const hasDocker = await dockerAvailable();
@@ -11,11 +14,14 @@ describe('pause image', () => {
   it('names the sandboxImage option when the architecture has no shipped binary', () => {
     expect(() => pauseRootfsTar('riscv64')).toThrow(/sandboxImage.*registry\.k8s\.io\/pause/);
   });
-  it('is a tar with one executable /pause ELF', () => {
+  it('is a tar with the executables /pause and /relay (ELF)', () => {
     const tar = pauseRootfsTar('x64');
     expect(tar.length % 512).toBe(0);
     expect(tar.subarray(0, 5).toString()).toBe('pause');
     expect(tar.subarray(512, 516)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    const second = 512 + Math.ceil(Number.parseInt(tar.subarray(124, 135).toString(), 8) / 512) * 512;
+    expect(tar.subarray(second, second + 5).toString()).toBe('relay');
+    expect(tar.subarray(second + 512, second + 516)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
   });
 });
 
@@ -25,8 +31,8 @@ describe.skipIf(!hasDocker)('DockerRuntime on the real engine', () => {
   afterAll(() => removeManaged(managedBy));
   beforeAll(async () => {
     // Build the default sandbox image from scratch once, to exercise the offline path.
-    const used = await docker.listContainers({ all: true, filters: { ancestor: ['skiff/pause:1'] } });
-    if (used.length === 0) await rt.removeImage('skiff/pause:1');
+    const used = await docker.listContainers({ all: true, filters: { ancestor: [DEFAULT_SANDBOX_IMAGE] } });
+    if (used.length === 0) await rt.removeImage(DEFAULT_SANDBOX_IMAGE);
   });
 
   it('runs a sandbox that stops fast, with published ports and the pod hostname', async () => {

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 
 /**
  * The kubelet's view of a container engine, shaped like Kubernetes' CRI (RuntimeService +
@@ -37,6 +37,17 @@ export interface ContainerRuntime {
    * open while the container runs; destroy it to stop early.
    */
   containerLogs(id: string, opts: LogOptions): Promise<Readable>;
+
+  /** Runs a command in a running container (kubectl exec); rejects when it cannot start. */
+  exec(id: string, opts: StreamOptions & { command: string[] }): Promise<StreamSession>;
+  /** Connects to the stdio of a running container's main process (kubectl attach). */
+  attach(id: string, opts: StreamOptions): Promise<StreamSession>;
+  /**
+   * A byte stream to `port` on the loopback of the sandbox's network namespace — what the
+   * kubelet's port-forward connects to, so apps listening on 127.0.0.1 only are reachable too.
+   * Failing to connect surfaces as an 'error' on the stream.
+   */
+  portForward(sandboxId: string, port: number): Promise<Duplex>;
 
   /** The local image a reference resolves to, or undefined when it is not present. */
   imageStatus(ref: string): Promise<ImageInfo | undefined>;
@@ -175,6 +186,34 @@ export interface ContainerStatus {
   /** The resolved image id, `sha256:…`. */
   imageId: string;
   labels: Record<string, string>;
+}
+
+/** Which stdio streams an exec/attach session carries. */
+export interface StreamOptions {
+  stdin: boolean;
+  stdout: boolean;
+  /** Ignored with `tty` (a terminal has one output). */
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** A running exec or attach session. */
+export interface StreamSession {
+  /** The process's stdin when asked for; `end()` closes it (EOF). */
+  stdin?: Writable;
+  /** stdout (with a TTY: the terminal output). */
+  stdout: Readable;
+  /** stderr; absent with a TTY or when not asked for. */
+  stderr?: Readable;
+  /** Sets the terminal size (TTY sessions). */
+  resize(width: number, height: number): Promise<void>;
+  /**
+   * Resolves when the session is over (the output ended), with the process's exit code when
+   * the engine knows it.
+   */
+  done: Promise<{ exitCode?: number }>;
+  /** Cuts the session (the client went away). */
+  close(): void;
 }
 
 /** Options of a log read. */

@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { readFile, statfs } from 'node:fs/promises';
-import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { Duplex, PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import {
   LABELS,
   SANDBOX_CONTAINER_NAME,
@@ -15,6 +15,8 @@ import {
   type RuntimeInfo,
   type SandboxConfig,
   type SandboxStatus,
+  type StreamOptions,
+  type StreamSession,
 } from '../runtime';
 import { DEFAULT_SANDBOX_IMAGE, pauseRootfsTar } from './pause-image';
 
@@ -173,17 +175,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.sandboxImageReady ??= (async () => {
       if (await this.imageStatus(this.sandboxImage)) return;
       if (this.sandboxImage === DEFAULT_SANDBOX_IMAGE) {
-        const [repo, tag] = DEFAULT_SANDBOX_IMAGE.split(':');
-        const stream = (await (this.docker.importImage as (...a: unknown[]) => Promise<unknown>).call(
-          this.docker,
-          Readable.from([pauseRootfsTar()]),
-          {
-            repo,
-            tag,
-            changes: ['CMD ["/pause"]'],
-          },
-        )) as NodeJS.ReadableStream;
-        await readProgress(stream);
+        await importDefaultImage(this.docker);
       } else {
         await this.pullImage(this.sandboxImage);
       }
@@ -362,6 +354,118 @@ export class DockerRuntime implements ContainerRuntime {
     return out;
   }
 
+  // ---- streams (exec, attach, port-forward) -----------------------------------------------
+
+  async exec(id: string, opts: StreamOptions & { command: string[] }): Promise<StreamSession> {
+    const exec = await this.docker.getContainer(id).exec({
+      Cmd: opts.command,
+      AttachStdin: opts.stdin,
+      AttachStdout: true,
+      AttachStderr: !opts.tty,
+      Tty: opts.tty,
+    });
+    const socket = (await exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty } as never)) as Duplex;
+    return hijackedSession(socket, opts, {
+      resize: async (w, h) => {
+        await exec.resize({ w, h } as never);
+      },
+      // The engine marks the exec finished a moment after the output ends: ask a few times.
+      exitCode: async () => {
+        for (let i = 0; i < 50; i++) {
+          const info = await exec.inspect();
+          if (!info.Running) return info.ExitCode ?? undefined;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return undefined;
+      },
+    });
+  }
+
+  async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
+    const container = this.docker.getContainer(id);
+    const info = await container.inspect();
+    const tty = !!info.Config.Tty;
+    const socket = (await container.attach({
+      stream: true,
+      stdin: opts.stdin,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    } as never)) as unknown as Duplex;
+    return hijackedSession(
+      socket,
+      { ...opts, tty },
+      {
+        resize: async (w, h) => {
+          await container.resize({ w, h } as never);
+        },
+        exitCode: async () => {
+          const i = await container.inspect().catch(() => undefined);
+          return i && !i.State.Running ? i.State.ExitCode : undefined;
+        },
+      },
+    );
+  }
+
+  /**
+   * Runs the `/relay PORT` helper of Skiff's sandbox image in the pod's network namespace and
+   * carries the bytes over its stdio — like the kubelet's own port-forward, which connects to
+   * localhost inside the pod's namespace. This reaches every port (published or not, apps bound
+   * to 127.0.0.1 included), needs nothing in the app image, and works with engines whose
+   * container IPs are unreachable (Docker Desktop), since the bytes travel over the engine API.
+   * A sandbox of another image (a configured one, or a `skiff/pause:1` sandbox adopted from an
+   * older Skiff) gets the relay in a short-lived helper container joined to its namespace.
+   */
+  async portForward(sandboxId: string, port: number): Promise<Duplex> {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`invalid port ${port}`);
+    const sandbox = await this.docker.getContainer(sandboxId).inspect();
+    if (!sandbox.State.Running) throw new Error(`pod sandbox ${sandboxId} is not running`);
+    let socket: Duplex;
+    let exitCode: () => Promise<number | undefined>;
+    if (sandbox.Config.Image === DEFAULT_SANDBOX_IMAGE && this.sandboxImage === DEFAULT_SANDBOX_IMAGE) {
+      const exec = await this.docker.getContainer(sandboxId).exec({
+        Cmd: ['/relay', String(port)],
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      socket = (await exec.start({ hijack: true, stdin: true } as never)) as Duplex;
+      exitCode = async () => (await exec.inspect()).ExitCode ?? undefined;
+    } else {
+      await this.ensureRelayImage();
+      const helper = await this.docker.createContainer({
+        Image: DEFAULT_SANDBOX_IMAGE,
+        Entrypoint: ['/relay', String(port)],
+        OpenStdin: true,
+        StdinOnce: true,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Labels: { [LABELS.managedBy]: this.managedBy, 'skiff.dev/port-forward-for': sandboxId },
+        HostConfig: { NetworkMode: `container:${sandboxId}`, AutoRemove: true },
+      });
+      socket = (await helper.attach({
+        stream: true,
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        hijack: true,
+      } as never)) as unknown as Duplex;
+      await helper.start();
+      exitCode = async () => {
+        const r = (await helper.wait().catch(() => undefined)) as { StatusCode?: number } | undefined;
+        return r?.StatusCode;
+      };
+    }
+    return relayStream(socket, port, exitCode);
+  }
+
+  /** The default sandbox image must exist for the helper-container route (it carries /relay). */
+  private async ensureRelayImage(): Promise<void> {
+    if (this.sandboxImage === DEFAULT_SANDBOX_IMAGE) return this.ensureSandboxImage();
+    if (!(await this.imageStatus(DEFAULT_SANDBOX_IMAGE))) await importDefaultImage(this.docker);
+  }
+
   // ---- images ----------------------------------------------------------------------------
 
   async imageStatus(ref: string): Promise<ImageInfo | undefined> {
@@ -521,6 +625,160 @@ class DockerDemux extends Transform {
     }
     cb();
   }
+}
+
+/** Builds Skiff's default sandbox image (`/pause` + `/relay`) from the shipped binaries. */
+async function importDefaultImage(docker: Docker): Promise<void> {
+  const [repo, tag] = DEFAULT_SANDBOX_IMAGE.split(':');
+  const stream = (await (docker.importImage as (...a: unknown[]) => Promise<unknown>).call(
+    docker,
+    Readable.from([pauseRootfsTar()]),
+    { repo, tag, changes: ['CMD ["/pause"]'] },
+  )) as NodeJS.ReadableStream;
+  await readProgress(stream);
+}
+
+/**
+ * A session over an engine's hijacked exec/attach connection: demultiplexes stdout/stderr
+ * (8-byte frame headers) unless it is a TTY, and half-closes the connection when stdin ends,
+ * which the engine passes on to the process as EOF.
+ */
+function hijackedSession(
+  socket: Duplex,
+  opts: StreamOptions,
+  hooks: { resize(w: number, h: number): Promise<void>; exitCode(): Promise<number | undefined> },
+): StreamSession {
+  const stdout = new PassThrough();
+  const stderr = opts.tty ? undefined : new PassThrough();
+  if (opts.tty) {
+    socket.pipe(stdout);
+  } else {
+    const demux = new StreamDemux(stdout, stderr!);
+    socket.on('data', (chunk: Buffer) => {
+      if (!demux.write(chunk)) {
+        socket.pause();
+        demux.onDrain(() => socket.resume());
+      }
+    });
+    socket.on('end', () => {
+      stdout.end();
+      stderr!.end();
+    });
+  }
+  socket.on('close', () => {
+    if (!stdout.writableEnded) stdout.end();
+    if (stderr && !stderr.writableEnded) stderr.end();
+  });
+  socket.on('error', () => undefined);
+  let stdin: PassThrough | undefined;
+  if (opts.stdin) {
+    stdin = new PassThrough();
+    stdin.on('data', (c: Buffer) => {
+      if (!socket.write(c)) {
+        stdin!.pause();
+        socket.once('drain', () => stdin!.resume());
+      }
+    });
+    stdin.on('end', () => socket.end());
+  }
+  const done = new Promise<{ exitCode?: number }>((resolve) => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      hooks.exitCode().then(
+        (exitCode) => resolve({ exitCode }),
+        () => resolve({}),
+      );
+    };
+    socket.on('end', finish);
+    socket.on('close', finish);
+  });
+  return {
+    stdin,
+    stdout,
+    stderr,
+    resize: (w, h) => hooks.resize(w, h),
+    done,
+    close: () => socket.destroy(),
+  };
+}
+
+/** Splits the engine's multiplexed stream into stdout and stderr, with backpressure. */
+class StreamDemux {
+  private buf: Buffer = Buffer.alloc(0);
+  private waiting?: PassThrough;
+  constructor(
+    private readonly stdout: PassThrough,
+    private readonly stderr: PassThrough,
+  ) {}
+  /** False when a target is full: stop feeding until onDrain. */
+  write(chunk: Buffer): boolean {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    let ok = true;
+    while (this.buf.length >= 8) {
+      const len = this.buf.readUInt32BE(4);
+      if (this.buf.length < 8 + len) break;
+      const target = this.buf[0] === 2 ? this.stderr : this.stdout;
+      if (!target.write(this.buf.subarray(8, 8 + len))) {
+        ok = false;
+        this.waiting = target;
+      }
+      this.buf = this.buf.subarray(8 + len);
+    }
+    return ok;
+  }
+  onDrain(fn: () => void): void {
+    if (this.waiting) this.waiting.once('drain', fn);
+    else fn();
+    this.waiting = undefined;
+  }
+}
+
+/**
+ * The relay's stdio as one duplex byte stream to the pod's port; a relay that exits with an
+ * error (nothing listens on the port) destroys the stream with its message.
+ */
+function relayStream(socket: Duplex, port: number, exitCode: () => Promise<number | undefined>): Duplex {
+  const session = hijackedSession(
+    socket,
+    { stdin: true, stdout: true, stderr: true, tty: false },
+    { resize: async () => undefined, exitCode },
+  );
+  let errText = '';
+  session.stderr!.on('data', (c: Buffer) => (errText += c.toString('utf8')));
+  const out = new Duplex({
+    read() {
+      session.stdout.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      if (session.stdin!.write(chunk)) cb();
+      else session.stdin!.once('drain', () => cb());
+    },
+    final(cb) {
+      session.stdin!.end();
+      cb();
+    },
+    destroy(err, cb) {
+      session.close();
+      cb(err);
+    },
+  });
+  session.stdout.on('data', (c: Buffer) => {
+    if (!out.push(c)) session.stdout.pause();
+  });
+  session.stdout.on('end', () => {
+    void session.done.then(({ exitCode }) => {
+      if (exitCode !== undefined && exitCode !== 0)
+        out.destroy(
+          new Error(
+            `failed to connect to localhost:${port} inside the pod's network namespace: ${errText.trim() || `relay exit code ${exitCode}`}`,
+          ),
+        );
+      else out.push(null);
+    });
+  });
+  return out;
 }
 
 /** Reads an engine JSON progress stream to its end; rejects with the engine's error line. */

@@ -1,13 +1,20 @@
 import { PAUSE_AMD64_HEX } from './pause-binary';
+import { RELAY_AMD64_HEX } from './relay-binary';
 
-/** The sandbox image Skiff builds locally when nothing else is configured. */
-export const DEFAULT_SANDBOX_IMAGE = 'skiff/pause:1';
+/**
+ * The sandbox image Skiff builds locally when nothing else is configured: `/pause` plus the
+ * port-forward `/relay` (tag 2; tag 1 had no relay).
+ */
+export const DEFAULT_SANDBOX_IMAGE = 'skiff/pause:2';
 
 /** Pause binaries Skiff ships, by Node's `process.arch`. */
 const PAUSE_BINARIES: Record<string, string> = { x64: PAUSE_AMD64_HEX };
+/** Port-forward relays Skiff ships, by Node's `process.arch`. */
+const RELAY_BINARIES: Record<string, string> = { x64: RELAY_AMD64_HEX };
 
 /**
- * The root filesystem of `skiff/pause:1` as a tar archive: one executable `/pause`. Throws a
+ * The root filesystem of the default sandbox image as a tar archive: executables `/pause` and
+ * `/relay`. Throws a
  * message naming the `sandboxImage` option when this CPU architecture has no shipped binary.
  */
 export function pauseRootfsTar(arch: string = process.arch): Buffer {
@@ -18,7 +25,10 @@ export function pauseRootfsTar(arch: string = process.arch): Buffer {
         `set the kubelet runtime's sandboxImage option to an image available here, e.g. registry.k8s.io/pause:3.10`,
     );
   }
-  return tarOf([{ name: 'pause', mode: 0o755, data: Buffer.from(hex, 'hex') }]);
+  return tarOf([
+    { name: 'pause', mode: 0o755, data: Buffer.from(hex, 'hex') },
+    { name: 'relay', mode: 0o755, data: Buffer.from(RELAY_BINARIES[arch] ?? '', 'hex') },
+  ]);
 }
 
 /** A minimal POSIX ustar writer: regular files only, which is all a scratch rootfs needs. */

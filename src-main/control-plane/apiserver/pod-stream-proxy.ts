@@ -1,0 +1,113 @@
+/**
+ * pods/exec, pods/attach and pods/portforward: like kube-apiserver's UpgradeAwareHandler, the
+ * API server checks the request, then forwards the upgrade request (WebSocket or SPDY/3.1) to
+ * the pod's kubelet — node InternalIP + daemonEndpoints port, the kubelet bearer token instead of
+ * the client's — and from then on copies bytes both ways. The kubelet speaks the protocols
+ * (kubelet/server.ts); the kubelet's answer, 101 or an error Status, reaches the client as is.
+ */
+import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+import type { Logger } from '../../common/logger';
+import { R } from '../../common/resources';
+import type { KubeObject } from '../../common/types';
+import { logContainer } from './pod-logs';
+import type { ResourceRequest } from './rest';
+import { StatusError, badRequest } from './status';
+import type { ObjectStorage } from './storage';
+
+interface Upgrade {
+  socket: Duplex;
+  head: Buffer;
+}
+
+const UPGRADES = new WeakMap<IncomingMessage, Upgrade>();
+
+/** Called by the server's 'upgrade' listener: the request's raw socket and first bytes. */
+export function markUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  UPGRADES.set(req, { socket, head });
+}
+
+/** True for requests that arrived through the server's 'upgrade' listener. */
+export function isUpgrade(req: IncomingMessage): boolean {
+  return UPGRADES.has(req);
+}
+
+const KUBELET_PATHS = { exec: 'exec', attach: 'attach', portforward: 'portForward' } as const;
+
+/** Proxies one exec/attach/portforward upgrade to the pod's kubelet. */
+export async function proxyPodStream(
+  obj: KubeObject,
+  r: ResourceRequest,
+  deps: { storage: ObjectStorage; kubeletToken?: string; logger: Logger },
+): Promise<void> {
+  const up = UPGRADES.get(r.req);
+  if (!up) throw badRequest('Upgrade request required');
+  const sub = r.subresource as keyof typeof KUBELET_PATHS;
+  const pod = obj as unknown as Pod;
+  const name = pod.metadata?.name ?? '';
+  const ns = pod.metadata?.namespace ?? '';
+  const phase = pod.status?.phase;
+  if (sub !== 'portforward' && (phase === 'Succeeded' || phase === 'Failed'))
+    throw badRequest(`cannot ${sub} into a container in a completed pod; current phase is ${phase}`);
+  if (!pod.spec?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+  let path = `/${KUBELET_PATHS[sub]}/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
+  if (sub !== 'portforward') {
+    const container = logContainer(pod, r.query.get('container'));
+    const q = new URLSearchParams(r.query);
+    q.delete('container');
+    path += `/${encodeURIComponent(container)}?${q}`;
+  }
+  const node = (await deps.storage.get(R.nodes, undefined, pod.spec.nodeName)) as unknown as Node;
+  const host = (node.status?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!host || !port)
+    throw new StatusError(
+      500,
+      'InternalError',
+      `Internal error occurred: node "${node.metadata?.name}" has no kubelet endpoint (InternalIP and kubelet port)`,
+    );
+
+  const upstream = net.connect({ host, port });
+  upstream.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => {
+    upstream.once('connect', () => resolve());
+    upstream.once('error', (err) =>
+      reject(
+        new StatusError(
+          502,
+          'InternalError',
+          `error dialing backend: dial tcp ${host}:${port}: ${err.message}`,
+        ),
+      ),
+    );
+  });
+  // From here on the raw socket is ours: the ServerResponse must not write to it.
+  r.res.detachSocket(up.socket as net.Socket);
+  const lines = [`${r.req.method ?? 'GET'} ${path} HTTP/1.1`, `Host: ${host}:${port}`];
+  const raw = r.req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!.toLowerCase();
+    if (k === 'authorization' || k === 'host') continue;
+    lines.push(`${raw[i]}: ${raw[i + 1]}`);
+  }
+  if (deps.kubeletToken) lines.push(`Authorization: Bearer ${deps.kubeletToken}`);
+  upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+  if (up.head.length) upstream.write(up.head);
+  const client = up.socket;
+  if ((client as net.Socket).setNoDelay) (client as net.Socket).setNoDelay(true);
+  upstream.pipe(client);
+  client.pipe(upstream);
+  const close = () => {
+    upstream.destroy();
+    client.destroy();
+  };
+  upstream.on('error', (err) => {
+    deps.logger.debug('pod stream upstream failed', { error: err.message });
+    close();
+  });
+  client.on('error', close);
+  upstream.on('close', () => client.end());
+  client.on('close', () => upstream.destroy());
+}
