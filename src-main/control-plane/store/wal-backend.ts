@@ -243,8 +243,10 @@ export class WalBackend implements Backend {
   async update(key: string, value: string, expectedRevision: number): Promise<CondResult> {
     this.checkWritable();
     const cur = this.index.latest(key);
-    if (!cur || cur.modRevision !== expectedRevision)
+    if (!cur || cur.modRevision !== expectedRevision) {
+      await this.untilVisible(cur);
       return { ok: false, revision: this.index.visible, kv: cur };
+    }
     const ev = this.index.put(key, value);
     await this.commit(ev, { r: ev.kv.modRevision, k: key, v: value, c: ev.kv.createRevision });
     return { ok: true, revision: ev.kv.modRevision, kv: ev.kv };
@@ -254,6 +256,7 @@ export class WalBackend implements Backend {
     this.checkWritable();
     const cur = this.index.latest(key);
     if (!cur || (expectedRevision !== 0 && cur.modRevision !== expectedRevision)) {
+      await this.untilVisible(cur);
       return { ok: false, revision: this.index.visible, kv: cur };
     }
     const ev = this.index.remove(key);
@@ -280,6 +283,19 @@ export class WalBackend implements Backend {
 
   async compact(revision: number): Promise<void> {
     this.index.compact(revision);
+  }
+
+  /**
+   * A compare-and-swap lost to a write that is not yet durable: wait until it is visible, so
+   * the caller's retry reads it (get() serves visible revisions only) instead of spinning on a
+   * stale revision until its attempts run out.
+   */
+  private async untilVisible(kv: KeyValue | undefined): Promise<void> {
+    if (!kv || kv.modRevision <= this.index.visible || !this.fh) return;
+    await new Promise<void>((resolve) => {
+      this.waiting.push({ rev: kv.modRevision, resolve, reject: () => resolve() });
+      this.kickFlush();
+    });
   }
 
   private checkWritable(): void {
