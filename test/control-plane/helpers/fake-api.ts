@@ -3,8 +3,9 @@
  * scheduler unit tests run the real KubeClient and Informer code without a server. It knows
  * just what those components need: get/list/watch (label and simple field selectors),
  * create (generateName, uid, resourceVersion, generation), update with resourceVersion
- * conflicts, the status subresource, pods/binding, JSON merge patch, and delete with
- * preconditions and the foregroundDeletion/orphan finalizers. The real API server is tested
+ * conflicts, the status and scale subresources, pods/binding, namespaces/finalize (a deleted
+ * namespace with spec.finalizers is Terminating until they are gone), JSON merge patch, and
+ * delete with preconditions and the foregroundDeletion/orphan finalizers. The real API server is tested
  * over HTTP elsewhere; this exists only to make unit tests fast.
  */
 import type { Clock } from '../../../src-main/common/clock';
@@ -237,6 +238,7 @@ export class FakeApi implements Transport {
         if (name) {
           const o = this.objects.get(this.key(type, namespace, name));
           if (!o) throw new HttpError(404, 'NotFound', `${type.plural} "${name}" not found`);
+          if (subresource === 'scale') return this.ok(toScale(o));
           return this.ok(o);
         }
         const ls = p.query.get('labelSelector') ?? undefined;
@@ -290,6 +292,23 @@ export class FakeApi implements Transport {
       }
       case 'PUT': {
         this.writes.push({ verb: 'update', plural: type.plural, namespace, name: name!, subresource, body });
+        if (subresource === 'scale') {
+          const cur = this.objects.get(this.key(type, namespace, name!));
+          if (!cur) throw new HttpError(404, 'NotFound', `${type.plural} "${name}" not found`);
+          const next = structuredClone(cur);
+          (next.spec as any).replicas = body.spec?.replicas ?? 0;
+          (next.metadata as any).resourceVersion = body.metadata?.resourceVersion;
+          return this.ok(toScale(this.doUpdate(type, namespace, name!, next)));
+        }
+        if (subresource === 'finalize') {
+          // Namespaces: only spec.finalizers change; none left on a deleted namespace removes it.
+          const cur = this.objects.get(this.key(type, namespace, name!));
+          if (!cur) throw new HttpError(404, 'NotFound', `${type.plural} "${name}" not found`);
+          const next = structuredClone(cur);
+          (next as any).spec = { ...(next.spec as object), finalizers: body.spec?.finalizers ?? [] };
+          (next.metadata as any).resourceVersion = body.metadata?.resourceVersion;
+          return this.ok(this.doUpdate(type, namespace, name!, next, 'finalize'));
+        }
         return this.ok(this.doUpdate(type, namespace, name!, body, subresource));
       }
       case 'PATCH': {
@@ -335,6 +354,10 @@ export class FakeApi implements Transport {
       const st = ((obj as any).status ??= {});
       st.phase ??= 'Pending';
     }
+    if (type.kind === 'Namespace') {
+      (obj as any).spec ??= { finalizers: ['kubernetes'] };
+      (obj as any).status ??= { phase: 'Active' };
+    }
     return this.store(type, obj, 'ADDED');
   }
 
@@ -356,6 +379,8 @@ export class FakeApi implements Transport {
     let next: KubeObject;
     if (sub === 'status') {
       next = { ...structuredClone(cur), status: structuredClone(obj.status) };
+    } else if (sub === 'finalize') {
+      next = structuredClone(obj);
     } else {
       next = structuredClone(obj);
       next.apiVersion = cur.apiVersion;
@@ -380,7 +405,12 @@ export class FakeApi implements Transport {
       JSON.stringify({ ...cur, metadata: { ...cur.metadata, resourceVersion: '' } })
     )
       return cur;
-    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length) {
+    const specFinalizers = type.kind === 'Namespace' ? ((next.spec as any)?.finalizers ?? []) : [];
+    if (
+      next.metadata.deletionTimestamp &&
+      !(next.metadata.finalizers ?? []).length &&
+      !specFinalizers.length
+    ) {
       this.objects.delete(this.key(type, namespace, name));
       (next.metadata as any).resourceVersion = String(++this.rv);
       this.emit(type, 'DELETED', next);
@@ -402,6 +432,15 @@ export class FakeApi implements Transport {
     const fin = new Set(next.metadata.finalizers ?? []);
     if (opts.propagationPolicy === 'Foreground') fin.add('foregroundDeletion');
     if (opts.propagationPolicy === 'Orphan') fin.add('orphan');
+    // Namespaces with spec.finalizers pending turn Terminating (like the real server).
+    if (type.kind === 'Namespace' && ((next.spec as any)?.finalizers ?? []).length) {
+      if (next.metadata.deletionTimestamp) return cur;
+      (next.metadata as any).deletionTimestamp = new Date(this.clock.now())
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
+      (next as any).status = { ...(next.status as object), phase: 'Terminating' };
+      return this.store(type, next, 'MODIFIED');
+    }
     if (fin.size) {
       (next.metadata as any).finalizers = [...fin];
       (next.metadata as any).deletionTimestamp ??= new Date(this.clock.now())
@@ -483,6 +522,27 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The autoscaling/v1 Scale view of an object with spec.replicas and a label selector. */
+function toScale(o: KubeObject): KubeObject {
+  const sel = ((o.spec as any)?.selector?.matchLabels ?? {}) as Record<string, string>;
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: {
+      name: o.metadata.name,
+      namespace: o.metadata.namespace,
+      resourceVersion: o.metadata.resourceVersion,
+    },
+    spec: { replicas: (o.spec as any)?.replicas ?? 0 },
+    status: {
+      replicas: (o.status as any)?.replicas ?? 0,
+      selector: Object.entries(sel)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    },
+  };
 }
 
 function line(type: string, obj: KubeObject): string {
