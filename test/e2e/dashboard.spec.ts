@@ -112,7 +112,8 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
   afterAll(async () => {
     await browser?.close();
     if (skiff) {
-      await kubectl(skiff.kubeconfig, ['delete', 'namespace', NS, '--wait=false']);
+      // Skiff leaves running pods for the next start to adopt: delete this test's workloads and
+      // wait for their pods to go before stopping it, so no containers outlive the test.
       await kubectl(skiff.kubeconfig, [
         'delete',
         'deployment',
@@ -122,7 +123,16 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
         '--wait=true',
         '--timeout=30s',
       ]);
+      await kubectl(skiff.kubeconfig, ['wait', '--for=delete', 'pods', '--all', '-n', NS, '--timeout=30s']);
+      await kubectl(skiff.kubeconfig, ['delete', 'namespace', NS, '--wait=false']);
       await skiff.stop();
+    }
+    if (hasDocker) {
+      // Belt and braces: anything still labelled with this test's namespace is removed.
+      const left = docker('ps', '-aq', '--filter', `label=io.kubernetes.pod.namespace=${NS}`)
+        .split('\n')
+        .filter(Boolean);
+      if (left.length) docker('rm', '-f', ...left);
     }
   });
 
@@ -249,10 +259,11 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
     // A crash-looping container: the previous instance's output is one switch away.
     await nav('Pods');
     await page.locator('[data-testid^="pod-row-crashy-"]').click();
-    await page.getByTestId('log-previous').click({ timeout: 60_000 });
+    // The switch appears once the kubelet has restarted the container (CrashLoopBackOff: 10 s+).
+    await page.getByTestId('log-previous').click({ timeout: 90_000 });
     await page.getByTestId('log-state').filter({ hasText: 'Previous instance' }).waitFor();
     await expect.poll(() => view.textContent(), { timeout: 30_000 }).toContain('about to fail');
-  });
+  }, 150_000);
 
   it('creates a Deployment with the Deploy form and its pods run', async () => {
     await nav('Deploy');
