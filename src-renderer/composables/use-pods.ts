@@ -41,12 +41,23 @@ export function toPodRow(pod: Pod): PodRow {
   };
 }
 
-/** Case-insensitive match of every whitespace-separated term against name, namespace, status, node. */
+/**
+ * Filter text: whitespace-separated terms, all of which must match. `key=value` and `key!=value`
+ * terms are label selector requirements; anything else is a
+ * case-insensitive substring of name, namespace, status or node.
+ */
 export function matchesFilter(row: PodRow, filter: string): boolean {
-  const terms = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  const terms = filter.split(/\s+/).filter(Boolean);
   if (terms.length === 0) return true;
+  const labels = row.pod.metadata.labels ?? {};
   const hay = `${row.name} ${row.namespace} ${row.status} ${row.node}`.toLowerCase();
-  return terms.every((t) => hay.includes(t));
+  return terms.every((t) => {
+    const ne = /^([\w./-]+)!=(.*)$/.exec(t);
+    if (ne) return labels[ne[1]] !== ne[2];
+    const eq = /^([\w./-]+)==?(.*)$/.exec(t);
+    if (eq) return labels[eq[1]] === eq[2];
+    return hay.includes(t.toLowerCase());
+  });
 }
 
 /** Pods of the selected namespace, filtered by text, sorted by namespace then name. */

@@ -81,3 +81,21 @@ describe('resource stores apply watch events', () => {
     expect(filtered.value).toEqual([]);
   });
 });
+
+describe('pod filter', () => {
+  it('matches text terms and label selector terms together', async () => {
+    const { matchesFilter, toPodRow } = await import('../../../src-renderer/composables/use-pods');
+    const p = toPodRow({
+      metadata: { name: 'web-1', namespace: 'shop', labels: { app: 'web', tier: 'front' } },
+      spec: { nodeName: 'vm', containers: [{ name: 'c' }] },
+      status: { phase: 'Running' },
+    });
+    expect(matchesFilter(p, 'WEB')).toBe(true);
+    expect(matchesFilter(p, 'app=web')).toBe(true);
+    expect(matchesFilter(p, 'app==web running')).toBe(true);
+    expect(matchesFilter(p, 'app=db')).toBe(false);
+    expect(matchesFilter(p, 'tier!=back shop')).toBe(true);
+    expect(matchesFilter(p, 'tier!=front')).toBe(false);
+    expect(matchesFilter(p, 'web pending')).toBe(false);
+  });
+});
