@@ -144,19 +144,24 @@ export class NamespaceController extends Controller {
       }
       const id = t.group ? `${t.plural}.${t.group}` : t.plural;
       for (const item of items) {
-        remaining.set(id, (remaining.get(id) ?? 0) + 1);
-        for (const f of item.metadata.finalizers ?? [])
-          withFinalizers.set(f, (withFinalizers.get(f) ?? 0) + 1);
-        if (item.metadata.deletionTimestamp) continue;
-        try {
-          await this.client.delete(t, item.metadata.name!, name, {
-            propagationPolicy: 'Background',
-            preconditions: { uid: item.metadata.uid },
-          });
-        } catch (err) {
-          if (!isNotFound(err) && !isConflict(err))
-            failures.push(`${id} "${item.metadata.name}": ${(err as Error).message}`);
+        let left: KubeObject | undefined = item;
+        if (!item.metadata.deletionTimestamp) {
+          try {
+            // The answer is the deleted object, or the object marked for deletion if it stays.
+            const res = await this.client.delete(t, item.metadata.name!, name, {
+              propagationPolicy: 'Background',
+              preconditions: { uid: item.metadata.uid },
+            });
+            left = res.metadata?.deletionTimestamp ? res : undefined;
+          } catch (err) {
+            if (isNotFound(err) || isConflict(err)) left = undefined;
+            else failures.push(`${id} "${item.metadata.name}": ${(err as Error).message}`);
+          }
         }
+        if (!left) continue;
+        remaining.set(id, (remaining.get(id) ?? 0) + 1);
+        for (const f of left.metadata.finalizers ?? [])
+          withFinalizers.set(f, (withFinalizers.get(f) ?? 0) + 1);
       }
     }
 

@@ -496,7 +496,9 @@ export class FakeApi implements Transport {
       rest = seg.slice(3);
     }
     let namespace = '';
-    if (rest[0] === 'namespaces' && rest.length >= 3) {
+    // `/namespaces/x/status|finalize` is the namespace's own subresource, not a collection.
+    const nsSub = rest[0] === 'namespaces' && rest.length === 3 && ['status', 'finalize'].includes(rest[2]);
+    if (rest[0] === 'namespaces' && rest.length >= 3 && !nsSub) {
       namespace = rest[1];
       rest = rest.slice(2);
     }
