@@ -332,6 +332,7 @@ export function customStrategy(
     type: t,
     hasStatus: !!version.subresources?.status,
     scale: !!version.subresources?.scale,
+    openApiSchema: schema,
     topLevelFields: rootPreserve ? undefined : props,
     pruneUnknown(obj) {
       const b = body(obj);

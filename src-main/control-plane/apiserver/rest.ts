@@ -28,6 +28,7 @@ import { StatusError, badRequest, conflict, invalid, methodNotAllowed, notFound 
 import type { ObjectStorage, StorageDeleteOptions } from './storage';
 import { TABLE_CONTENT_TYPE, includeObjectParam, toTable } from './table';
 import { streamPodLogs } from './pod-logs';
+import { managerOf, sameOwnership, serverSideApply, trackUpdate, type ApplyOptions } from './ssa';
 import { isUpgrade, proxyPodStream } from './pod-stream-proxy';
 
 /** A resource request after URL parsing. */
@@ -407,6 +408,7 @@ export class RestHandler {
     this.prepareCreate(r, s, obj);
     await this.ensureNamespace(r.type, r.namespace, obj.metadata.name ?? obj.metadata.generateName);
     await s.admit?.(obj, { storage: this.storage, now: this.deps.clock.now(), dryRun: isDry });
+    this.track(r, s, undefined, obj);
     const created = await this.storage.create(r.type, obj, { dryRun: isDry });
     this.sendObject(r, s, 201, this.withType(r.type, created));
   }
@@ -515,13 +517,42 @@ export class RestHandler {
       r.name!,
       (cur) => {
         const c = this.existing(r, cur);
-        return r.subresource === 'status'
-          ? this.prepareStatus(r, s, obj, c)
-          : this.prepareUpdate(r, s, clone(obj), c);
+        return this.track(
+          r,
+          s,
+          c,
+          r.subresource === 'status'
+            ? this.prepareStatus(r, s, obj, c)
+            : this.prepareUpdate(r, s, clone(obj), c),
+        );
       },
       { dryRun: isDry },
     );
     this.sendObject(r, s, 200, this.withType(r.type, object));
+  }
+
+  private ssaOptions(r: ResourceRequest, s: Strategy, manager: string): ApplyOptions {
+    return {
+      type: r.type,
+      manager,
+      force: boolParam(r.query, 'force'),
+      now: this.deps.clock.now(),
+      ignoreStatus: s.hasStatus,
+      schema: s.openApiSchema,
+    };
+  }
+
+  /** Records an ordinary write's field ownership (operation Update) on `next`. */
+  private track(r: ResourceRequest, s: Strategy, cur: KubeObject | undefined, next: KubeObject): KubeObject {
+    trackUpdate(cur, next, {
+      type: r.type,
+      manager: managerOf(r.query, r.req.headers['user-agent']),
+      now: this.deps.clock.now(),
+      ignoreStatus: s.hasStatus,
+      subresource: r.subresource === 'status' ? 'status' : undefined,
+      schema: s.openApiSchema,
+    });
+    return next;
   }
 
   private existing(r: ResourceRequest, cur: KubeObject | undefined): KubeObject {
@@ -591,35 +622,37 @@ export class RestHandler {
           this.checkFields(r, s, obj, mode);
           this.prepareCreate(r, s, obj);
           await s.admit?.(obj, { storage: this.storage, now: this.deps.clock.now(), dryRun: isDry });
-          obj.metadata.managedFields = [managedEntry(manager, 'Apply', r.type, this.deps.clock.now())];
+          obj.metadata.managedFields = serverSideApply(
+            undefined,
+            patchBody as KubeObject,
+            this.ssaOptions(r, s, manager),
+          ).metadata.managedFields;
           return obj;
         }
         if (r.subresource === 'scale') {
           const scale = applyPatch(toScale(this.withType(r.type, cur))) as KubeObject;
           return this.prepareScale(r, scale, cur);
         }
-        const patched = applyPatch(clone(cur));
+        const patched =
+          apply && !r.subresource
+            ? serverSideApply(cur, patchBody as KubeObject, this.ssaOptions(r, s, manager))
+            : applyPatch(clone(cur));
         if (!isObject(patched)) throw badRequest('the patched object is not a JSON object');
         const obj = patched as KubeObject;
         if (obj.apiVersion !== apiVersionOf(r.type) || obj.kind !== r.type.kind)
           throw badRequest('a patch may not change apiVersion or kind');
-        if (r.subresource === 'status') return this.prepareStatus(r, s, obj, cur);
+        if (r.subresource === 'status') return this.track(r, s, cur, this.prepareStatus(r, s, obj, cur));
         this.checkFields(r, s, obj, mode);
         const next = this.prepareUpdate(r, s, obj, cur);
         if (apply) {
           // G8: an apply that changes nothing must return the stored object untouched.
           const a = { ...next, metadata: { ...next.metadata, managedFields: undefined } };
           const b = { ...cur, metadata: { ...cur.metadata, managedFields: undefined } };
-          if (deepEqual(a, b)) return cur;
-          const others = (cur.metadata.managedFields ?? []).filter(
-            (m) => !(m.manager === manager && m.operation === 'Apply'),
-          );
-          next.metadata.managedFields = [
-            ...others,
-            managedEntry(manager, 'Apply', r.type, this.deps.clock.now()),
-          ];
+          // …and so does one that changes neither the object nor its field ownership.
+          if (deepEqual(a, b) && sameOwnership(next, cur)) return cur;
+          return next;
         }
-        return next;
+        return this.track(r, s, cur, next);
       },
       { dryRun: isDry, allowCreate: creatable },
     );
@@ -902,16 +935,5 @@ export function toScale(obj: KubeObject): KubeObject {
     },
     spec: { replicas: spec.replicas ?? 0 },
     status: { replicas: status.replicas ?? 0, selector: selectorString(spec.selector) },
-  };
-}
-
-function managedEntry(manager: string, operation: 'Apply' | 'Update', t: ResourceType, now: number) {
-  return {
-    manager,
-    operation,
-    apiVersion: apiVersionOf(t),
-    time: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'),
-    fieldsType: 'FieldsV1',
-    fieldsV1: {},
   };
 }

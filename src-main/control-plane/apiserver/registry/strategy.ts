@@ -67,6 +67,8 @@ export interface Strategy {
    * any depth, and returns their paths (`spec.foo`) for fieldValidation Strict/Warn.
    */
   pruneUnknown?(obj: KubeObject): string[];
+  /** The kind's own OpenAPI schema (a CRD version's openAPIV3Schema), for server-side apply. */
+  openApiSchema?: unknown;
   /** Field-selector fields besides metadata.name/namespace. */
   fields?: FieldGetter;
   /** Resets what clients may not set on create (status) and fills create-only data. */
