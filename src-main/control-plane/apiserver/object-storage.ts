@@ -444,7 +444,11 @@ export class ObjectStore implements ObjectStorage {
         const meta = { ...(input.metadata ?? {}), name, namespace };
         delete meta.resourceVersion;
         try {
-          return { object: await this.createObject(t, { ...input, metadata: meta }, dryRun), created: true };
+          // tryUpdate is server code: a uid it chose (Job's generated selector) is kept.
+          return {
+            object: await this.createObject(t, { ...input, metadata: meta }, dryRun, meta.uid),
+            created: true,
+          };
         } catch (err) {
           // Someone created it meanwhile: go round again and update it instead.
           if (err instanceof StatusError && err.reason === 'AlreadyExists') continue;

@@ -257,3 +257,26 @@ describe('kubectl apply --server-side', () => {
     expect(mf.stdout).toBe('team-b');
   });
 });
+
+describe('server-side apply of a Job', () => {
+  it('creates it with a selector generated from its own uid', async () => {
+    const res = await t.request({
+      method: 'PATCH',
+      path: '/apis/batch/v1/namespaces/default/jobs/ssa-job?fieldManager=kubectl',
+      headers: { 'Content-Type': 'application/apply-patch+yaml' },
+      body: JSON.stringify({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'ssa-job' },
+        spec: {
+          template: {
+            spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: 'skiff-test/busybox:1' }] },
+          },
+        },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const job = JSON.parse(res.body) as Obj;
+    expect(job.spec.selector.matchLabels['batch.kubernetes.io/controller-uid']).toBe(job.metadata.uid);
+  });
+});
