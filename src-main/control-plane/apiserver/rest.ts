@@ -28,6 +28,7 @@ import { StatusError, badRequest, conflict, invalid, methodNotAllowed, notFound 
 import type { ObjectStorage, StorageDeleteOptions } from './storage';
 import { TABLE_CONTENT_TYPE, includeObjectParam, toTable } from './table';
 import { streamPodLogs } from './pod-logs';
+import { prepareEphemeralContainers } from './registry/ephemeral';
 import { managerOf, sameOwnership, serverSideApply, trackUpdate, type ApplyOptions } from './ssa';
 import { isUpgrade, proxyPodStream } from './pod-stream-proxy';
 
@@ -135,7 +136,7 @@ export class RestHandler {
   private async handleSubresource(r: ResourceRequest, s: Strategy, method: string): Promise<void> {
     const sub = r.subresource!;
     if (!(r.type.subresources ?? []).includes(sub)) throw notFound(r.type, `${r.name}/${sub}`);
-    if (sub === 'status' || sub === 'scale') {
+    if (sub === 'status' || sub === 'scale' || sub === 'ephemeralcontainers') {
       if (method === 'GET') return this.get(r, s);
       if (method === 'PUT') return this.update(r, s);
       if (method === 'PATCH') return this.patch(r, s);
@@ -523,7 +524,9 @@ export class RestHandler {
           c,
           r.subresource === 'status'
             ? this.prepareStatus(r, s, obj, c)
-            : this.prepareUpdate(r, s, clone(obj), c),
+            : r.subresource === 'ephemeralcontainers'
+              ? prepareEphemeralContainers(obj, c)
+              : this.prepareUpdate(r, s, clone(obj), c),
         );
       },
       { dryRun: isDry },
@@ -642,6 +645,7 @@ export class RestHandler {
         if (obj.apiVersion !== apiVersionOf(r.type) || obj.kind !== r.type.kind)
           throw badRequest('a patch may not change apiVersion or kind');
         if (r.subresource === 'status') return this.track(r, s, cur, this.prepareStatus(r, s, obj, cur));
+        if (r.subresource === 'ephemeralcontainers') return prepareEphemeralContainers(obj, cur);
         this.checkFields(r, s, obj, mode);
         const next = this.prepareUpdate(r, s, obj, cur);
         if (apply) {

@@ -639,3 +639,52 @@ describe('every kind is served', () => {
     expect(JSON.parse(res.body).rows).toHaveLength(1);
   });
 });
+
+describe('pods/ephemeralcontainers', () => {
+  it('adds ephemeral containers and refuses changing them', async () => {
+    await t.client.create(R.pods, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'debugme', namespace: 'default' },
+      spec: { containers: [container] },
+    });
+    const path = '/api/v1/namespaces/default/pods/debugme/ephemeralcontainers';
+    const dbg = {
+      name: 'debugger',
+      image: 'skiff-test/busybox:2',
+      targetContainerName: 'app',
+      stdin: true,
+      tty: true,
+    };
+    const res = await t.request({
+      method: 'PATCH',
+      path,
+      headers: { 'Content-Type': 'application/strategic-merge-patch+json' },
+      body: JSON.stringify({ spec: { ephemeralContainers: [dbg] } }),
+    });
+    expect(res.status).toBe(200);
+    const pod = JSON.parse(res.body) as Obj;
+    expect(pod.spec.ephemeralContainers[0]).toMatchObject({
+      ...dbg,
+      terminationMessagePolicy: 'File',
+      imagePullPolicy: 'IfNotPresent',
+    });
+    const got = await t.request({ method: 'GET', path });
+    expect(JSON.parse(got.body).spec.ephemeralContainers).toHaveLength(1);
+    const change = await t.request({
+      method: 'PATCH',
+      path,
+      headers: { 'Content-Type': 'application/strategic-merge-patch+json' },
+      body: JSON.stringify({ spec: { ephemeralContainers: [{ ...dbg, image: 'other' }] } }),
+    });
+    expect(change.status).toBe(422);
+    const dup = await t.request({
+      method: 'PATCH',
+      path,
+      headers: { 'Content-Type': 'application/strategic-merge-patch+json' },
+      body: JSON.stringify({ spec: { ephemeralContainers: [{ name: 'app', image: 'x' }] } }),
+    });
+    expect(dup.status).toBe(422);
+    expect(JSON.parse(dup.body).details.causes[0]).toMatchObject({ reason: 'FieldValueDuplicate' });
+  });
+});

@@ -328,6 +328,15 @@ describe('kubectl with the common kinds', () => {
     expect(bad.code).not.toBe(0);
   });
 
+  it('kubectl debug adds an ephemeral container', async () => {
+    const run = await kubectl('run', 'dbg-target', '--image=skiff-test/busybox:1', '--', 'sleep', '3600');
+    expect(run.code).toBe(0);
+    const d = await kubectl('debug', 'dbg-target', '--image=skiff-test/busybox:2', '-c', 'debugger');
+    expect(d.code, d.stderr).toBe(0);
+    const g = await kubectl('get', 'pod', 'dbg-target', '-o', 'jsonpath={.spec.ephemeralContainers[0].name}');
+    expect(g.stdout).toBe('debugger');
+  });
+
   it('rejects invalid objects with field causes', async () => {
     const r = await kubectl(
       'apply',

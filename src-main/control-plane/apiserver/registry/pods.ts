@@ -20,7 +20,8 @@ export function defaultPullPolicy(image: string | undefined): 'Always' | 'IfNotP
   return lastSegment.slice(colon + 1) === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
-function defaultContainer(c: Container): void {
+/** Container defaults (imagePullPolicy, termination message, requests from limits, port protocol). */
+export function defaultContainer(c: Container): void {
   if (!isObject(c)) return;
   c.imagePullPolicy ??= defaultPullPolicy(c.image);
   c.terminationMessagePath ??= '/dev/termination-log';
