@@ -20,7 +20,7 @@ export interface NamespaceControllerOptions extends ControllerOptions {
    * server (so custom resources go too), falling back to the built-in table.
    */
   resources?: () => Promise<ResourceType[]>;
-  /** How long to wait before looking again while content remains (default 5 s). */
+  /** How long to wait before looking again while content remains (default 2 s). */
   contentRemainingDelayMs?: number;
 }
 
@@ -99,7 +99,7 @@ export class NamespaceController extends Controller {
     opts: NamespaceControllerOptions = {},
   ) {
     super('namespace-controller', opts);
-    this.delayMs = opts.contentRemainingDelayMs ?? 5000;
+    this.delayMs = opts.contentRemainingDelayMs ?? 2000;
     this.resources =
       opts.resources ??
       (async () => {
