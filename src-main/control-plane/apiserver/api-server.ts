@@ -28,6 +28,7 @@ import {
 } from './discovery';
 import { parseAccept, sendJson, sendStatus, sendText } from './http';
 import { markUpgrade } from './pod-stream-proxy';
+import { METRICS_API_SERVICE, METRICS_GROUP, METRICS_TYPES, MetricsApi } from './metrics';
 import { buildOpenApi, openApiIndex, type OpenApiDoc } from './openapi';
 import { strategyFor } from './registry';
 import { ResourceRegistry } from './resource-registry';
@@ -81,6 +82,7 @@ export class ApiServer {
   private readonly registry = new ResourceRegistry();
   private readonly crds: CrdManager;
   private readonly inFlight: InFlightLimiter;
+  private readonly metrics: MetricsApi;
   private address = '';
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -101,13 +103,22 @@ export class ApiServer {
       logger: this.logger,
       kubeletToken: opts.kubeletToken,
     });
+    // metrics.k8s.io is served here (from the kubelets' stats), like an aggregated APIService.
+    this.metrics = new MetricsApi({
+      storage: opts.storage,
+      kubeletToken: opts.kubeletToken,
+      logger: this.logger,
+      clock: this.clock,
+    });
+    this.registry.setCustom(METRICS_API_SERVICE, METRICS_TYPES);
   }
 
   /** Registers field selectors, creates the built-in namespaces and starts listening. */
   async start(): Promise<{ url: string; port: number; caPem: string }> {
     for (const t of RESOURCES) {
       const s = strategyFor(t);
-      if (s.fields) this.opts.storage.registerFields(t, s.fields);
+      // On the type objects are stored as (events.k8s.io Events live with core Events).
+      if (s.fields) this.opts.storage.registerFields(this.registry.storageType(t), s.fields);
     }
     await this.ensureNamespaces();
     await this.crds.start();
@@ -397,6 +408,7 @@ export class ApiServer {
     if (namespace !== undefined && !type.namespaced) throw pageNotFound();
     if (name === '') throw pageNotFound();
     const r: ResourceRequest = { req, res, query: url.searchParams, type, namespace, name, subresource };
+    if (type.group === METRICS_GROUP) return this.metrics.handle(r);
     await this.rest.handle(r);
   }
 }

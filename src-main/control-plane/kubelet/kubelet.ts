@@ -27,8 +27,10 @@ import {
   KubeletServer,
   type LogTargetResolver,
   type ResolveFailure,
+  type StatsProvider,
   type StreamTargetResolver,
 } from './server';
+import { StatsCollector, type Summary } from './stats';
 
 /** Options of the kubelet. */
 export interface KubeletOptions {
@@ -51,6 +53,8 @@ export interface KubeletOptions {
   initialBackoffMs?: number;
   /** Largest back-off; default 300 s. */
   maxBackoffMs?: number;
+  /** Container/node stats sampling period; default 10 s (history keeps 360 points). */
+  statsIntervalMs?: number;
 }
 
 /** The Kubernetes version this kubelet reports. */
@@ -85,13 +89,15 @@ interface Worker {
  * kubelet's pod workers + PLEG + kuberuntime SyncPod: per-pod workers serialized by pod UID,
  * woken by the pod informer, a periodic runtime relist and (as hints) runtime events.
  */
-export class Kubelet implements LogTargetResolver, StreamTargetResolver {
+export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsProvider {
   readonly nodeName: string;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly recorder: EventRecorder;
   private readonly informer: Informer<Pod>;
   private readonly server: KubeletServer;
+  /** CPU/memory samples and history (Summary API, metrics.k8s.io, dashboard charts). */
+  readonly stats: StatsCollector;
   private readonly workers = new Map<string, Worker>();
   /** Waiting reasons set by failed steps (pull, create, back-off), per `uid/container`. */
   private readonly waiting = new Map<string, Waiting>();
@@ -126,6 +132,10 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver {
       fieldSelector: `spec.nodeName=${opts.nodeName}`,
       clock: this.clock,
       onError: (err) => this.log.warn('pod watch failed; retrying', { err: String(err) }),
+    });
+    this.stats = new StatsCollector(runtime, this.log, {
+      intervalMs: opts.statsIntervalMs,
+      clock: this.clock,
     });
     this.server = new KubeletServer(this, runtime, {
       host: opts.serverHost ?? '127.0.0.1',
@@ -162,6 +172,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver {
     // The first relist after sync finds orphans of pods deleted while Skiff was down.
     void this.informer.waitForSync().then(() => this.relist());
     this.every(this.opts.relistIntervalMs ?? 3_000, () => this.relist());
+    this.stats.start();
   }
 
   /** Stops watching and serving; containers keep running for the next start to adopt. */
@@ -172,6 +183,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver {
     this.timers.clear();
     this.stopEvents?.();
     this.informer.stop();
+    await this.stats.stop();
     await this.server.stop();
     // Let in-flight pod syncs finish, so no half-written state is left behind.
     await Promise.allSettled([...this.workers.values()].map((w) => w.running));
@@ -975,6 +987,26 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver {
         message: `container ${name} is not running in pod ${podName}`,
       };
     return { id: cur.id };
+  }
+
+  statsSummary(): Summary {
+    return this.stats.summary(
+      this.nodeName,
+      this.informer.list().map((p) => ({
+        name: p.metadata.name!,
+        namespace: p.metadata.namespace!,
+        uid: p.metadata.uid!,
+        startTime: p.status?.startTime ?? undefined,
+      })),
+    );
+  }
+
+  statsHistory(q: { namespace?: string; pod?: string; container?: string; since?: number }): unknown {
+    if (!q.pod) return this.stats.history({ since: q.since });
+    const pod = this.informer.get(`${q.namespace ?? 'default'}/${q.pod}`);
+    if (!pod)
+      return { code: 404, reason: 'NotFound', message: `pods "${q.pod}" not found` } satisfies ResolveFailure;
+    return this.stats.history({ podUid: pod.metadata.uid!, container: q.container, since: q.since });
   }
 
   async resolvePortForwardTarget(

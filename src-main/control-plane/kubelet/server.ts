@@ -55,6 +55,19 @@ export interface LogTargetResolver {
   ): Promise<{ id: string } | { code: number; reason: string; message: string }>;
 }
 
+/** Resource statistics the server publishes (kubelet/stats.ts through the kubelet). */
+export interface StatsProvider {
+  /** The Summary API document (`/stats/summary`). */
+  statsSummary(): unknown;
+  /** `/stats/history`: the node's series, or a pod's (by namespace/name) when given. */
+  statsHistory(q: {
+    namespace?: string;
+    pod?: string;
+    container?: string;
+    since?: number;
+  }): unknown | ResolveFailure;
+}
+
 /** Options of the kubelet's HTTP server. */
 export interface KubeletServerOptions {
   host: string;
@@ -78,7 +91,7 @@ export class KubeletServer {
   });
 
   constructor(
-    private readonly resolver: LogTargetResolver & StreamTargetResolver,
+    private readonly resolver: LogTargetResolver & StreamTargetResolver & StatsProvider,
     private readonly runtime: ContainerRuntime,
     private readonly opts: KubeletServerOptions,
   ) {
@@ -141,6 +154,29 @@ export class KubeletServer {
     }
     if (/^\/(exec|attach|portForward)\//.test(url.pathname)) {
       sendStatus(res, 400, 'BadRequest', 'Upgrade request required');
+      return;
+    }
+    if (url.pathname === '/stats/summary' || url.pathname === '/stats/summary/') {
+      sendJson(res, 200, this.resolver.statsSummary());
+      return;
+    }
+    if (url.pathname === '/stats/history') {
+      const q = url.searchParams;
+      const since = q.get('since') ? Number(q.get('since')) : undefined;
+      if (since !== undefined && !Number.isFinite(since)) {
+        sendStatus(res, 400, 'BadRequest', 'invalid since: epoch milliseconds expected');
+        return;
+      }
+      const h = this.resolver.statsHistory({
+        namespace: q.get('namespace') ?? undefined,
+        pod: q.get('pod') ?? undefined,
+        container: q.get('container') ?? undefined,
+        since,
+      });
+      const failure = h as ResolveFailure;
+      if (typeof failure?.code === 'number' && failure.reason)
+        sendStatus(res, failure.code, failure.reason, failure.message);
+      else sendJson(res, 200, h);
       return;
     }
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)(?:\/([^/]+))?\/?$/.exec(url.pathname);
@@ -364,6 +400,12 @@ function rawStatus(socket: Duplex, code: number, reason: string, message: string
       'Connection: close\r\n\r\n' +
       body,
   );
+}
+
+function sendJson(res: http.ServerResponse, code: number, body: unknown): void {
+  res
+    .writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' })
+    .end(JSON.stringify(body));
 }
 
 function sendStatus(res: http.ServerResponse, code: number, reason: string, message: string): void {

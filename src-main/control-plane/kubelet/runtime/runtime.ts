@@ -49,6 +49,9 @@ export interface ContainerRuntime {
    */
   portForward(sandboxId: string, port: number): Promise<Duplex>;
 
+  /** One cheap sample of a running container's CPU and memory; undefined when it is gone. */
+  containerStats(id: string): Promise<ContainerStats | undefined>;
+
   /** The local image a reference resolves to, or undefined when it is not present. */
   imageStatus(ref: string): Promise<ImageInfo | undefined>;
   /** Pulls an image; resolves with the local image info, rejects with the engine's message. */
@@ -186,6 +189,18 @@ export interface ContainerStatus {
   /** The resolved image id, `sha256:…`. */
   imageId: string;
   labels: Record<string, string>;
+}
+
+/** A point-in-time resource sample of a container (cgroup counters). */
+export interface ContainerStats {
+  /** Epoch ms of the reading. */
+  timestamp: number;
+  /** Cumulative CPU time, nanoseconds. */
+  cpuUsageNanos: number;
+  /** Memory in use including page cache, bytes. */
+  memoryUsageBytes: number;
+  /** usage minus inactive file cache — what the kubelet and `kubectl top` report. */
+  memoryWorkingSetBytes: number;
 }
 
 /** Which stdio streams an exec/attach session carries. */

@@ -6,6 +6,7 @@ import {
   SANDBOX_CONTAINER_NAME,
   type ContainerConfig,
   type ContainerRuntime,
+  type ContainerStats,
   type ContainerStatus,
   type ImageInfo,
   type LogOptions,
@@ -466,6 +467,34 @@ export class DockerRuntime implements ContainerRuntime {
     if (!(await this.imageStatus(DEFAULT_SANDBOX_IMAGE))) await importDefaultImage(this.docker);
   }
 
+  // ---- stats -----------------------------------------------------------------------------
+
+  async containerStats(id: string): Promise<ContainerStats | undefined> {
+    let s: DockerStats;
+    try {
+      // one-shot: no second CPU reading inside the engine (it would wait ~1 s); the kubelet
+      // computes rates from its own consecutive samples.
+      s = (await this.docker
+        .getContainer(id)
+        .stats({ stream: false, 'one-shot': true } as never)) as unknown as DockerStats;
+    } catch (err) {
+      if (hasStatus(err, 404, 409)) return undefined;
+      throw err;
+    }
+    const usage = s.memory_stats?.usage ?? 0;
+    const st = s.memory_stats?.stats ?? {};
+    // cgroup v1 reports total_inactive_file, v2 inactive_file (like cAdvisor's working set).
+    const inactive = st.total_inactive_file ?? st.inactive_file ?? 0;
+    const cpu = s.cpu_stats?.cpu_usage?.total_usage;
+    if (cpu === undefined || !s.read || s.read.startsWith('0001-')) return undefined;
+    return {
+      timestamp: Date.parse(s.read),
+      cpuUsageNanos: cpu,
+      memoryUsageBytes: usage,
+      memoryWorkingSetBytes: Math.max(0, usage - inactive),
+    };
+  }
+
   // ---- images ----------------------------------------------------------------------------
 
   async imageStatus(ref: string): Promise<ImageInfo | undefined> {
@@ -625,6 +654,13 @@ class DockerDemux extends Transform {
     }
     cb();
   }
+}
+
+/** The parts of the engine's stats document the kubelet reads. */
+interface DockerStats {
+  read?: string;
+  cpu_stats?: { cpu_usage?: { total_usage?: number } };
+  memory_stats?: { usage?: number; stats?: Record<string, number> };
 }
 
 /** Builds Skiff's default sandbox image (`/pause` + `/relay`) from the shipped binaries. */
