@@ -22,6 +22,8 @@ export interface ResourceType {
    * (Kubernetes' storage version): the API server converts on read and write.
    */
   storageVersion?: string;
+  /** With storageVersion: the group objects are stored in, when not this type's own (events.k8s.io → core). */
+  storageGroup?: string;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -109,7 +111,12 @@ export const RESOURCES: ResourceType[] = [
   }),
   r('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true),
   // events.k8s.io/v1
-  r('events.k8s.io', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
+  // Stored with core/v1 Events (one /registry/events, as upstream), converted on the way.
+  r('events.k8s.io', 'v1', 'Event', 'events', true, {
+    shortNames: ['ev'],
+    storageGroup: '',
+    storageVersion: 'v1',
+  }),
   // autoscaling: v2 is preferred and is the storage version; v1 is converted on read/write.
   r('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, {
     shortNames: ['hpa'],

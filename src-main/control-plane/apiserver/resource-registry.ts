@@ -36,10 +36,11 @@ export class ResourceRegistry {
     return this.cached.some((t) => t.group === group && t.version === version);
   }
 
-  /** The type objects of `t`'s group and plural are stored as (itself unless storageVersion says otherwise). */
+  /** The type objects of `t` are stored as: itself unless storageVersion/storageGroup say otherwise. */
   storageType(t: ResourceType): ResourceType {
-    if (!t.storageVersion || t.storageVersion === t.version) return t;
-    return this.find(t.group, t.storageVersion, t.plural) ?? t;
+    const group = t.storageGroup ?? t.group;
+    if (!t.storageVersion || (t.storageVersion === t.version && group === t.group)) return t;
+    return this.find(group, t.storageVersion, t.plural) ?? t;
   }
 
   /** The custom types a CRD serves now. */

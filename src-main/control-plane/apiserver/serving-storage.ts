@@ -7,7 +7,7 @@
  */
 import { apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeList, KubeObject, WatchEvent } from '../../common/types';
-import { hpaV1ToV2, hpaV2ToV1 } from './registry/misc';
+import { coreEventToV1, hpaV1ToV2, hpaV2ToV1, v1EventToCore } from './registry/misc';
 import type { ResourceRegistry } from './resource-registry';
 import type {
   FieldGetter,
@@ -23,6 +23,10 @@ export function convertObject(obj: KubeObject, from: ResourceType, to: ResourceT
   if (from.group === 'autoscaling' && from.plural === 'horizontalpodautoscalers') {
     if (to.version === 'v1') return hpaV2ToV1(obj);
     if (from.version === 'v1') return hpaV1ToV2(obj);
+  }
+  if (from.plural === 'events' && from.group !== to.group) {
+    if (to.group === 'events.k8s.io') return coreEventToV1(obj);
+    if (from.group === 'events.k8s.io') return v1EventToCore(obj);
   }
   // Conversion strategy None (CRDs): only apiVersion changes.
   const { apiVersion: _a, kind: _k, ...rest } = obj;

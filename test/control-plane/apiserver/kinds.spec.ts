@@ -574,6 +574,37 @@ describe('discovery of the new kinds', () => {
       fieldSelector: 'regarding.kind=Node',
     });
     expect(list.items.map((i) => i.metadata.name)).toEqual(['e2']);
+    expect(list.items[0]).toMatchObject({ apiVersion: 'events.k8s.io/v1', note: 'hello' });
+    // One storage with core/v1 Events, converted both ways.
+    const core = (await t.client.get(R.events, 'e2', 'default')) as Obj;
+    expect(core).toMatchObject({
+      apiVersion: 'v1',
+      message: 'hello',
+      involvedObject: { kind: 'Node' },
+      reportingComponent: 'test',
+    });
+    await t.client.create(R.events, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'c1', namespace: 'default' },
+      involvedObject: { kind: 'Node', name: 'n1' },
+      reason: 'Started',
+      message: 'from core',
+      type: 'Normal',
+      count: 2,
+    } as KubeObject);
+    const v1 = (await t.client.get(R.eventsV1, 'c1', 'default')) as Obj;
+    expect(v1).toMatchObject({
+      apiVersion: 'events.k8s.io/v1',
+      note: 'from core',
+      regarding: { name: 'n1' },
+      deprecatedCount: 2,
+    });
+    const nodes = await t.client.list(R.eventsV1, {
+      namespace: 'default',
+      fieldSelector: 'regarding.kind=Node',
+    });
+    expect(nodes.items.map((i) => i.metadata.name).sort()).toEqual(['c1', 'e2']);
     const bad = await fails(
       t.client.create(R.eventsV1, { ...ev('e3', 'Pod'), reportingController: undefined } as KubeObject),
     );

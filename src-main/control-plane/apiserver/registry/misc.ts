@@ -769,6 +769,39 @@ export const endpointSliceStrategy: Strategy = {
   },
 };
 
+const RENAMES: [core: string, v1: string][] = [
+  ['involvedObject', 'regarding'],
+  ['message', 'note'],
+  ['reportingComponent', 'reportingController'],
+  ['source', 'deprecatedSource'],
+  ['firstTimestamp', 'deprecatedFirstTimestamp'],
+  ['lastTimestamp', 'deprecatedLastTimestamp'],
+  ['count', 'deprecatedCount'],
+];
+
+function renameFields(obj: KubeObject, apiVersion: string, from: 0 | 1): KubeObject {
+  const { apiVersion: _a, kind: _k, ...rest } = structuredClone(obj);
+  const out: Record<string, unknown> = { apiVersion, kind: 'Event', ...rest };
+  for (const pair of RENAMES) {
+    const [src, dst] = from === 0 ? pair : [pair[1], pair[0]];
+    if (src in out) {
+      out[dst] = out[src];
+      delete out[src];
+    }
+  }
+  return out as KubeObject;
+}
+
+/** core/v1 Event → events.k8s.io/v1 (upstream's conversion: message → note, involvedObject → regarding …). */
+export function coreEventToV1(obj: KubeObject): KubeObject {
+  return renameFields(obj, 'events.k8s.io/v1', 0);
+}
+
+/** events.k8s.io/v1 Event → core/v1 (the storage version). */
+export function v1EventToCore(obj: KubeObject): KubeObject {
+  return renameFields(obj, 'v1', 1);
+}
+
 /** events.k8s.io/v1 Event strategy, with the field selectors kubectl events uses. */
 export const eventV1Strategy: Strategy = {
   type: R.eventsV1,
@@ -789,8 +822,11 @@ export const eventV1Strategy: Strategy = {
     'deprecatedLastTimestamp',
     'deprecatedCount',
   ],
+  // Registered on the storage type: the getter sees core/v1-shaped objects.
   fields: (obj) => {
-    const e = obj as unknown as EventV1;
+    const e = (obj.apiVersion === 'v1' || 'involvedObject' in obj
+      ? coreEventToV1(obj)
+      : obj) as unknown as EventV1;
     const r = e.regarding ?? {};
     return {
       'regarding.kind': r.kind ?? '',
