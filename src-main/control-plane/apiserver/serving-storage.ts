@@ -5,8 +5,10 @@
  * read and written as that version and converted on the way in and out. Also tells listeners
  * about writes (the CRD manager serves a new CRD before its create returns).
  */
+import { realClock, type Clock } from '../../common/clock';
 import { apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeList, KubeObject, WatchEvent } from '../../common/types';
+import { strategyFor } from './registry';
 import { coreEventToV1, hpaV1ToV2, hpaV2ToV1, v1EventToCore } from './registry/misc';
 import type { ResourceRegistry } from './resource-registry';
 import type {
@@ -47,6 +49,7 @@ export class ServingStorage implements ObjectStorage {
   constructor(
     private readonly inner: ObjectStorage,
     private readonly registry: ResourceRegistry,
+    private readonly clock: Clock = realClock,
   ) {}
 
   /** Registers a write listener (awaited before the write's response). */
@@ -99,11 +102,18 @@ export class ServingStorage implements ObjectStorage {
       namespace,
       name,
       async (cur) => {
-        if (st === t) return tryUpdate(cur);
-        const view = cur && convertObject(cur, st, t);
+        const view = cur && st !== t ? convertObject(cur, st, t) : cur;
         const next = await tryUpdate(view);
         // Returning the current object untouched is how callers say "no change".
-        return next === view && cur ? cur : convertObject(next, t, st);
+        if (next === view && cur) return cur;
+        const s = strategyFor(t);
+        if (view && s.admitUpdate && next.metadata.deletionTimestamp === undefined)
+          await s.admitUpdate(next, view, {
+            storage: this,
+            now: this.clock.now(),
+            dryRun: opts?.dryRun === true,
+          });
+        return st === t ? next : convertObject(next, t, st);
       },
       opts,
     );

@@ -165,6 +165,44 @@ describe('Services', () => {
     expect(kept.spec.clusterIP).toBe(web.spec.clusterIP);
   });
 
+  it('allocates node ports when the type changes and drops them when it changes back', async () => {
+    const np = (await t.client.patch(R.services, 'web', 'default', { spec: { type: 'NodePort' } })) as Obj;
+    const port = np.spec.ports[0].nodePort as number;
+    expect(port).toBeGreaterThanOrEqual(30000);
+    const same = (await t.client.patch(R.services, 'web', 'default', {
+      metadata: { labels: { x: 'y' } },
+    })) as Obj;
+    expect(same.spec.ports[0].nodePort).toBe(port);
+    const back = (await t.client.patch(R.services, 'web', 'default', { spec: { type: 'ClusterIP' } })) as Obj;
+    expect(back.spec.ports[0].nodePort).toBeUndefined();
+    const bad = await fails(
+      t.client.create(R.services, {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'cip-np', namespace: 'default' },
+        spec: { ports: [{ port: 80, nodePort: 30080 }] },
+      }),
+    );
+    expect(bad.status.details!.causes![0]).toMatchObject({
+      reason: 'FieldValueForbidden',
+      field: 'spec.ports[0].nodePort',
+    });
+    const taken = await fails(
+      t.client.patch(R.services, 'web', 'default', {
+        spec: {
+          type: 'NodePort',
+          ports: [
+            {
+              port: 80,
+              nodePort: (await t.client.get<Obj>(R.services, 'np', 'default')).spec.ports[0].nodePort,
+            },
+          ],
+        },
+      }),
+    );
+    expect(taken.message).toContain('provided port is already allocated');
+  });
+
   it('prints the kubectl columns', async () => {
     const tb = await table('/api/v1/namespaces/default/services');
     expect(columns(tb)).toEqual(['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age']);

@@ -113,12 +113,10 @@ function validateServicePorts(errs: Errors, svc: Service): void {
           "must contain at least one letter (a-z), only lowercase alphanumerics or '-', and no more than 15 characters",
         );
     } else if (tp !== undefined) errs.invalid(`${f}.targetPort`, tp, 'must be an integer or a string');
-    if (p.nodePort !== undefined && p.nodePort !== 0) {
-      if (type !== 'NodePort' && type !== 'LoadBalancer')
-        errs.forbidden(`${f}.nodePort`, "may not be used when `type` is 'ClusterIP'");
-      else if (!validPort(p.nodePort))
-        errs.invalid(`${f}.nodePort`, p.nodePort, 'must be between 1 and 65535, inclusive');
-    }
+    // nodePort with a ClusterIP type is checked at admission: an update that changes the type
+    // drops the allocated ones first (dropTypeDependentFields).
+    if (p.nodePort !== undefined && p.nodePort !== 0 && !validPort(p.nodePort))
+      errs.invalid(`${f}.nodePort`, p.nodePort, 'must be between 1 and 65535, inclusive');
     const key = `${p.port}/${p.protocol ?? 'TCP'}`;
     if (keys.has(key)) errs.duplicate(`${f}`, { port: p.port, protocol: p.protocol ?? 'TCP' });
     keys.add(key);
@@ -187,10 +185,12 @@ function defaultService(obj: KubeObject): void {
 
 async function usedServiceAddresses(
   ctx: AdmissionContext,
+  self?: KubeObject,
 ): Promise<{ ips: Set<string>; nodePorts: Set<number> }> {
   const ips = new Set<string>([KUBERNETES_SERVICE_IP]);
   const nodePorts = new Set<number>();
   for (const s of (await ctx.storage.list(R.services)).items) {
+    if (self && s.metadata.uid === self.metadata.uid) continue;
     const spec = (s as unknown as Service).spec;
     for (const ip of [spec?.clusterIP, ...(spec?.clusterIPs ?? [])]) if (ip) ips.add(ip);
     for (const p of spec?.ports ?? []) if (p.nodePort) nodePorts.add(p.nodePort);
@@ -199,14 +199,26 @@ async function usedServiceAddresses(
 }
 
 /** Allocates clusterIP and nodePorts like kube-apiserver's service REST storage (random, unused). */
-async function admitService(obj: KubeObject, ctx: AdmissionContext): Promise<void> {
+async function admitService(obj: KubeObject, ctx: AdmissionContext, old?: KubeObject): Promise<void> {
   const svc = obj as unknown as Service;
   const spec = svc.spec!;
+  const prev = (old as unknown as Service | undefined)?.spec;
   const name = obj.metadata.name ?? '';
-  const { ips, nodePorts } = await usedServiceAddresses(ctx);
+  const { ips, nodePorts } = await usedServiceAddresses(ctx, old);
   const causes: StatusCause[] = [];
+  if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer')
+    (spec.ports ?? []).forEach((p, i) => {
+      if (p.nodePort)
+        causes.push({
+          reason: 'FieldValueForbidden',
+          field: `spec.ports[${i}].nodePort`,
+          message: `Forbidden: may not be used when \`type\` is '${spec.type ?? 'ClusterIP'}'`,
+        });
+    });
   if (spec.type !== 'ExternalName') {
-    if (spec.clusterIP && spec.clusterIP !== 'None') {
+    if (spec.clusterIP && spec.clusterIP !== 'None' && spec.clusterIP === prev?.clusterIP) {
+      // Kept from before: nothing to allocate.
+    } else if (spec.clusterIP && spec.clusterIP !== 'None') {
       if (!inServiceRange(spec.clusterIP))
         causes.push({
           reason: 'FieldValueInvalid',
@@ -232,6 +244,10 @@ async function admitService(obj: KubeObject, ctx: AdmissionContext): Promise<voi
     (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false)
   ) {
     (spec.ports ?? []).forEach((p, i) => {
+      if (p.nodePort && (prev?.ports ?? []).some((q) => q.nodePort === p.nodePort)) {
+        nodePorts.add(p.nodePort);
+        return;
+      }
       if (p.nodePort) {
         if (p.nodePort < NODE_PORT_RANGE.min || p.nodePort > NODE_PORT_RANGE.max)
           causes.push({
@@ -327,9 +343,27 @@ export const serviceStrategy: Strategy = {
           p.nodePort = prev.nodePort;
       }
     }
+    // dropTypeDependentFields: a type without node ports drops the ones it had allocated.
+    if (
+      a?.type !== 'NodePort' &&
+      a?.type !== 'LoadBalancer' &&
+      (b?.type === 'NodePort' || b?.type === 'LoadBalancer')
+    )
+      for (const p of a?.ports ?? []) {
+        if (p.nodePort && (b?.ports ?? []).some((q) => q.nodePort === p.nodePort))
+          delete (p as { nodePort?: number }).nodePort;
+      }
+    if (a?.type === 'ExternalName' && b?.type !== 'ExternalName' && a.clusterIP === b?.clusterIP) {
+      delete a.clusterIP;
+      delete a.clusterIPs;
+      delete a.ipFamilies;
+      delete a.ipFamilyPolicy;
+      delete a.internalTrafficPolicy;
+    }
     return errs.causes;
   },
   admit: admitService,
+  admitUpdate: (obj, old, ctx) => admitService(obj, ctx, old),
   table: {
     columns: [
       NAME_COLUMN,

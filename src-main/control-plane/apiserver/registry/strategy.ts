@@ -84,6 +84,8 @@ export interface Strategy {
    * (Service clusterIP/nodePort allocation, the PVC's default StorageClass). Throws StatusError.
    */
   admit?(obj: KubeObject, ctx: AdmissionContext): Promise<void>;
+  /** Admission on main-resource updates that changed something (e.g. a Service turned NodePort). */
+  admitUpdate?(obj: KubeObject, old: KubeObject, ctx: AdmissionContext): Promise<void>;
   /** Table columns; defaults to Name, Created At. */
   table?: TableConvertor;
   /** The Scale view's selector string and status replicas, for kinds with /scale. */
