@@ -13,7 +13,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from './controller';
-import { emitEvent, ownerRefTo, setCondition, trueCondition } from './controller-util';
+import { emitEvent, getOrUndefined, ownerRefTo, setCondition, trueCondition } from './controller-util';
 import { canonicalJson } from './deployment-util';
 import { Expectations } from './expectations';
 import { clone, isPodReady, ts } from './pod-util';
@@ -131,13 +131,13 @@ export class JobController extends Controller {
     this.podInf.addHandler({
       add: (p) => {
         const job = this.ownerOf(p);
-        if (!job) return;
+        if (!job) return this.maybeOrphan(p);
         this.expectations.creationObserved(keyOf(job));
         this.enqueue(job);
       },
       update: (p, old) => {
         const job = this.ownerOf(p);
-        if (!job) return;
+        if (!job) return this.maybeOrphan(p);
         if (p.metadata.deletionTimestamp && !old.metadata.deletionTimestamp)
           this.expectations.deletionObserved(keyOf(job), keyOf(p));
         this.enqueue(job);
@@ -158,6 +158,29 @@ export class JobController extends Controller {
     return job && job.metadata.uid === ref.uid ? job : undefined;
   }
 
+  /**
+   * A pod with our finalizer whose Job is not in the cache: the Job may be gone (deleted with
+   * Background propagation, or with its namespace). Look at it under a `pod:` key, so the
+   * finalizer never keeps a pod of a deleted Job forever (upstream enqueueOrphanPod).
+   */
+  private maybeOrphan(p: PodObj): void {
+    if (p.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER) && controllerRefOf(p)?.kind === 'Job')
+      this.queue.add(`pod:${keyOf(p)}`);
+  }
+
+  private async releaseOrphan(podKey: string): Promise<void> {
+    const p = this.podInf.get(podKey);
+    const ref = p && controllerRefOf(p);
+    if (!p || !ref || !p.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER)) return;
+    const live = await getOrUndefined<JobObj>(this.client, R.jobs, ref.name, p.metadata.namespace);
+    if (live && live.metadata.uid === ref.uid && !jobFinished(live) && !live.metadata.deletionTimestamp) {
+      // The Job exists; the cache was behind. Its own sync handles the pod.
+      this.queue.add(`${p.metadata.namespace}/${ref.name}`);
+      return;
+    }
+    await this.removeFinalizers([p]);
+  }
+
   private podsOf(job: JobObj): PodObj[] {
     return this.podInf
       .list()
@@ -168,6 +191,7 @@ export class JobController extends Controller {
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
+    if (key.startsWith('pod:')) return this.releaseOrphan(key.slice(4));
     const job = this.jobInf.get(key);
     if (!job) {
       this.expectations.delete(key);

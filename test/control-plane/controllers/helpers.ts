@@ -37,31 +37,33 @@ export function setPodState(
 ): P {
   return api.mutate<P>(R.pods, ns, name, (p) => {
     const now = new Date(opts.finishedAt ?? api.clock.now()).toISOString();
-    p.status = {
-      ...p.status,
-      phase,
-      podIP: opts.ip ?? p.status?.podIP,
-      conditions: [
-        {
-          type: 'Ready',
-          status: opts.ready ? 'True' : 'False',
-          lastTransitionTime: new Date(opts.readySince ?? api.clock.now()).toISOString(),
-        },
-      ],
-      containerStatuses: [
-        {
-          name: 'c',
-          image: 'busybox',
-          imageID: '',
-          ready: !!opts.ready,
-          restartCount: opts.restarts ?? 0,
-          state:
-            phase === 'Succeeded' || phase === 'Failed'
-              ? { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: now } }
-              : { running: { startedAt: now } },
-        },
-      ],
-    };
+    Object.assign(p, {
+      status: {
+        ...p.status,
+        phase,
+        podIP: opts.ip ?? p.status?.podIP,
+        conditions: [
+          {
+            type: 'Ready',
+            status: opts.ready ? 'True' : 'False',
+            lastTransitionTime: new Date(opts.readySince ?? api.clock.now()).toISOString(),
+          },
+        ],
+        containerStatuses: [
+          {
+            name: 'c',
+            image: 'busybox',
+            imageID: '',
+            ready: !!opts.ready,
+            restartCount: opts.restarts ?? 0,
+            state:
+              phase === 'Succeeded' || phase === 'Failed'
+                ? { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: now } }
+                : { running: { startedAt: now } },
+          },
+        ],
+      },
+    });
   });
 }
 

@@ -208,6 +208,23 @@ describe('JobController', () => {
     expect(podsIn(api)).toHaveLength(2);
   });
 
+  it('lets go of the pods of a Job deleted with Background propagation (no pod stuck on our finalizer)', async () => {
+    const { api, ctrl } = await setup();
+    api.seed(R.jobs, job('gone', { parallelism: 1 }));
+    await settle();
+    await ctrl.reconcile('default/gone');
+    const [p] = podsIn(api);
+    await settle();
+    await ctrl.drain();
+    api.remove(R.jobs, 'default', 'gone');
+    await api.client.delete(R.pods, p.metadata.name!, 'default');
+    expect(api.getObject(R.pods, 'default', p.metadata.name!)!.metadata.deletionTimestamp).toBeTruthy();
+    await settle();
+    expect(ctrl.queue.pending()).toContain(`pod:default/${p.metadata.name}`);
+    await ctrl.drain();
+    expect(api.getObject(R.pods, 'default', p.metadata.name!)).toBeUndefined();
+  });
+
   it('formats and parses completed indexes as intervals', () => {
     expect(formatIndexes([0, 1, 2, 4, 6, 7])).toBe('0-2,4,6-7');
     expect([...parseIndexes('0-2,4,6-7')]).toEqual([0, 1, 2, 4, 6, 7]);

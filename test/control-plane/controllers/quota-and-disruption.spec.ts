@@ -178,7 +178,7 @@ describe('DisruptionController', () => {
     const s = await setupController((c, i, o) => new DisruptionController(c, i, o));
     stop = s.stop;
     const { api, ctrl } = s;
-    const rs = api.seed(R.replicasets, {
+    const rs = api.seed<KubeObject>(R.replicasets, {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: { name: 'web-1', namespace: 'default' },
