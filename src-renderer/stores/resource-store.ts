@@ -2,8 +2,10 @@
  * The one way the dashboard holds Kubernetes objects: a Pinia setup store per kind, fed by
  * the common `Informer` (list, then watch from its resourceVersion, re-list on 410). Events
  * are applied immutably to a non-reactive map and published as a new array in a shallowRef
- * once per microtask, so a re-list of thousands of objects renders once. A store watches only
- * while a page uses it (acquire/release), to stay within the browser's connection budget.
+ * once per microtask, so a re-list of thousands of objects renders once. Watches run over
+ * WebSocket (one socket each, not bound by the browser's six HTTP/1.1 connections per host), so
+ * a store keeps watching across pages: it starts when a page first uses it (acquire) and stops
+ * only after it has gone unused for a while (release + `idleReleaseMs`).
  */
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
@@ -37,6 +39,14 @@ export function isStale(current: KubeObject | undefined, incoming: KubeObject): 
   if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
   return BigInt(b) < BigInt(a);
 }
+
+/** Tunables shared by every resource store (tests set `idleReleaseMs` to 0). */
+export const resourceStoreConfig = {
+  /** How long a store keeps watching after its last user went (page switches are free). */
+  idleReleaseMs: 120_000,
+  /** Watch over WebSocket where the transport offers it. */
+  websocket: true,
+};
 
 /** Creates the `useXxxStore` of one resource kind. */
 export function defineResourceStore<T extends KubeObject>(id: string, type: ResourceType) {
@@ -95,6 +105,7 @@ export function defineResourceStore<T extends KubeObject>(id: string, type: Reso
       status.value = synced.value ? 'ready' : 'loading';
       error.value = null;
       const inf = new Informer<T>(c, type, {
+        websocket: resourceStoreConfig.websocket,
         onError(err) {
           status.value = 'error';
           error.value = errorMessage(err);
@@ -154,15 +165,31 @@ export function defineResourceStore<T extends KubeObject>(id: string, type: Reso
       client = undefined;
     }
 
-    /** A page starts using this store: watch while at least one does. */
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+    /** A page starts using this store: watch while at least one does (and a while after). */
     function acquire(): void {
       users++;
+      clearTimeout(idleTimer);
+      idleTimer = undefined;
       if (users === 1 && client && !informer) start(client, hooks);
     }
 
     function release(): void {
       users = Math.max(0, users - 1);
-      if (users === 0) stop();
+      if (users > 0) return;
+      clearTimeout(idleTimer);
+      if (resourceStoreConfig.idleReleaseMs <= 0) stop();
+      else
+        idleTimer = setTimeout(() => {
+          idleTimer = undefined;
+          if (users === 0) stop();
+        }, resourceStoreConfig.idleReleaseMs);
+    }
+
+    /** True while the informer runs (for tests and the status bar). */
+    function watching(): boolean {
+      return informer !== undefined;
     }
 
     /** Marks the cache as synced without an informer (tests, fixtures). */
@@ -194,6 +221,7 @@ export function defineResourceStore<T extends KubeObject>(id: string, type: Reso
       unbind,
       acquire,
       release,
+      watching,
       markSynced,
       get,
     };

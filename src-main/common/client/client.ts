@@ -1,7 +1,12 @@
 import type { ResourceType } from '../resources';
 import type { KubeList, KubeObject, WatchEvent } from '../types';
 import { errorFromResponse } from './errors';
-import type { Transport, TransportRequest } from './transport';
+import {
+  WebSocketUnavailableError,
+  type StreamResponse,
+  type Transport,
+  type TransportRequest,
+} from './transport';
 
 /** Options for list and watch calls. */
 export interface ListOptions {
@@ -17,6 +22,11 @@ export interface WatchOptions extends ListOptions {
   allowWatchBookmarks?: boolean;
   timeoutSeconds?: number;
   signal?: AbortSignal;
+  /**
+   * Watch over WebSocket when the transport can (browsers: not bound by the 6-connections-per-
+   * host limit of HTTP/1.1); falls back to the HTTP stream when the socket cannot be opened.
+   */
+  websocket?: boolean;
 }
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -176,12 +186,22 @@ export class KubeClient {
       allowWatchBookmarks: opts.allowWatchBookmarks,
       timeoutSeconds: opts.timeoutSeconds,
     });
-    const res = await this.transport.stream({
+    const req: TransportRequest = {
       method: 'GET',
       path: resourcePath(t, opts.namespace) + q,
       headers: { Accept: 'application/json' },
       signal: opts.signal,
-    });
+    };
+    let res: StreamResponse | undefined;
+    if (opts.websocket && this.transport.websocket) {
+      try {
+        res = await this.transport.websocket(req);
+      } catch (err) {
+        // No WebSocket here (old proxy, refused upgrade): the HTTP stream reports the real error.
+        if (!(err instanceof WebSocketUnavailableError)) throw err;
+      }
+    }
+    res ??= await this.transport.stream(req);
     if (res.status !== 200) {
       let body = '';
       for await (const c of res.chunks) body += c;

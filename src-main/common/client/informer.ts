@@ -22,6 +22,8 @@ export interface InformerOptions {
   labelSelector?: string;
   fieldSelector?: string;
   clock?: Clock;
+  /** Watch over WebSocket where the transport offers it (see WatchOptions.websocket). */
+  websocket?: boolean;
   /** Called with a readable message whenever the list or watch fails (it retries by itself). */
   onError?(err: unknown): void;
   /** Called after every successful (re-)list, e.g. to clear an error state once the API is back. */
@@ -154,6 +156,7 @@ export class Informer<T extends KubeObject> {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
         signal: this.abort.signal,
+        websocket: this.opts.websocket,
       });
       for await (const ev of events) {
         if (ev.type === 'ERROR') {

@@ -28,6 +28,7 @@ import {
 } from './discovery';
 import { parseAccept, sendJson, sendStatus, sendText } from './http';
 import { markUpgrade } from './pod-stream-proxy';
+import { WatchWebSocketServer, isWatchUpgrade, processStats } from './watch-websocket';
 import { METRICS_API_SERVICE, METRICS_GROUP, METRICS_TYPES, MetricsApi } from './metrics';
 import { buildOpenApi, openApiIndex, type OpenApiDoc } from './openapi';
 import { strategyFor } from './registry';
@@ -83,6 +84,7 @@ export class ApiServer {
   private readonly crds: CrdManager;
   private readonly inFlight: InFlightLimiter;
   private readonly metrics: MetricsApi;
+  private readonly watchSockets = new WatchWebSocketServer((req, res) => this.dispatch(req, res));
   private address = '';
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -142,6 +144,8 @@ export class ApiServer {
     // exec/attach/portforward upgrades go through the normal routing (auth, Status errors) with
     // a response bound to the raw socket; pod-stream-proxy.ts takes the socket over.
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      // Watches over WebSocket (browsers: one socket per watch, no 6-connection limit).
+      if (isWatchUpgrade(req)) return this.watchSockets.handle(req, socket, head);
       const res = new ServerResponse(req);
       res.shouldKeepAlive = false;
       res.assignSocket(socket);
@@ -178,6 +182,7 @@ export class ApiServer {
     if (!server) return;
     this.server = undefined;
     this.crds.stop();
+    this.watchSockets.closeAll();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
@@ -324,6 +329,8 @@ export class ApiServer {
       }
       return this.resourceRoute(req, res, url, seg[1], seg[2], seg.slice(3));
     }
+    // Skiff's own process figures for the dashboard's status bar (authenticated, read-only).
+    if (path === '/skiff/v1/process' && method === 'GET') return sendJson(res, 200, processStats());
     if (path === '/') {
       return sendJson(res, 200, {
         paths: [
@@ -347,9 +354,15 @@ export class ApiServer {
   private discovery(req: IncomingMessage, res: ServerResponse, core: boolean): void {
     for (const e of parseAccept(req.headers.accept)) {
       if (e.params.as === 'APIGroupDiscoveryList' && e.params.g === 'apidiscovery.k8s.io') {
-        if (e.params.v === 'v2') return sendJson(res, 200, aggregatedDiscovery(core, 'v2', this.registry.all()), AGGREGATED_V2);
+        if (e.params.v === 'v2')
+          return sendJson(res, 200, aggregatedDiscovery(core, 'v2', this.registry.all()), AGGREGATED_V2);
         if (e.params.v === 'v2beta1')
-          return sendJson(res, 200, aggregatedDiscovery(core, 'v2beta1', this.registry.all()), AGGREGATED_V2BETA1);
+          return sendJson(
+            res,
+            200,
+            aggregatedDiscovery(core, 'v2beta1', this.registry.all()),
+            AGGREGATED_V2BETA1,
+          );
       }
     }
     sendJson(res, 200, core ? apiVersions(this.address) : apiGroupList(this.registry.all()));
@@ -407,6 +420,7 @@ export class ApiServer {
     if (!type || extra.length) throw pageNotFound();
     if (namespace !== undefined && !type.namespaced) throw pageNotFound();
     if (name === '') throw pageNotFound();
+    if (isReview(type)) return handleReview(req, res, type, url.searchParams, name, namespace);
     const r: ResourceRequest = { req, res, query: url.searchParams, type, namespace, name, subresource };
     if (type.group === METRICS_GROUP) return this.metrics.handle(r);
     await this.rest.handle(r);
@@ -416,4 +430,3 @@ export class ApiServer {
 function pageNotFound(): StatusError {
   return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
-    if (isReview(type)) return handleReview(req, res, type, url.searchParams, name, namespace);

@@ -4,6 +4,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { KubeClient, type StreamResponse, type Transport, type TransportRequest } from '@common/client';
 import type { Pod } from '../../../src-renderer/models/kube';
 import { usePodsStore } from '../../../src-renderer/stores/pods';
+import { resourceStoreConfig } from '../../../src-renderer/stores/resource-store';
 
 function pod(name: string, rv: string, phase = 'Pending'): Pod {
   return {
@@ -65,7 +66,10 @@ function fakeTransport() {
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('resource store over the common Informer', () => {
-  beforeEach(() => setActivePinia(createPinia()));
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    resourceStoreConfig.idleReleaseMs = 0;
+  });
 
   it('lists and watches only while acquired, applies watch events, and prunes deletions missed while away', async () => {
     const f = fakeTransport();
