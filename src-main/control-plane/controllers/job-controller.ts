@@ -587,10 +587,8 @@ export class JobController extends Controller {
     const errors: unknown[] = [];
     for (const p of pods) {
       const copy = clone(p);
-      copy.metadata = {
-        ...copy.metadata,
-        finalizers: (p.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER),
-      };
+      const rest = (p.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
+      copy.metadata = { ...copy.metadata, finalizers: rest.length ? rest : undefined };
       try {
         await this.client.update(R.pods, copy);
       } catch (err) {

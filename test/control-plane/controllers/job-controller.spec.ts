@@ -71,7 +71,7 @@ describe('JobController', () => {
     // 1. the finished pods are recorded, 2. freed of the finalizer, 3. counted.
     const statusWrites = api.writesOf('update', 'jobs', 'status');
     expect(statusWrites[0].body.status.uncountedTerminatedPods.succeeded).toHaveLength(2);
-    expect(api.writesOf('update', 'pods').map((w) => w.body.metadata.finalizers)).toEqual([[], []]);
+    expect(api.writesOf('update', 'pods').map((w) => w.body.metadata.finalizers)).toEqual([undefined, undefined]);
     const done = getJob(api, 'pi');
     expect(done.status).toMatchObject({ succeeded: 2, failed: 0, completionTime: expect.any(String) });
     expect(done.status?.active).toBeUndefined();
