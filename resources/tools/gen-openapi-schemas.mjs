@@ -208,6 +208,12 @@ schemas[INT_OR_STRING] = {
 // kubernetes-types has no fields for the schema extensions CRDs use; upstream's JSONSchemaProps
 // schema lists them, and without them field validation would prune them from every CRD.
 {
+  // apiextensions.v1.JSON is any JSON value (upstream gives it no type), not an object.
+  const json = schemas['io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON'];
+  if (json) {
+    delete json.type;
+    json['x-kubernetes-preserve-unknown-fields'] = true;
+  }
   const props =
     schemas['io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps']?.properties;
   if (props) {

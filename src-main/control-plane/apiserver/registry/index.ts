@@ -10,7 +10,20 @@ import { CORE_STRATEGIES } from './core';
 import { MISC_STRATEGIES } from './misc';
 import { podStrategy } from './pods';
 import type { Strategy } from './strategy';
+import { checkTypes } from './type-check';
 import { deploymentStrategy, replicaSetStrategy } from './workloads';
+
+/** Runs the JSON type check before a strategy's defaulting (which assumes well-typed input). */
+function typeChecked(s: Strategy): Strategy {
+  const applyDefaults = s.applyDefaults;
+  return {
+    ...s,
+    applyDefaults(obj) {
+      checkTypes(s.type, obj);
+      applyDefaults?.(obj);
+    },
+  };
+}
 
 const STRATEGIES = new Map<ResourceType, Strategy>(
   [
@@ -25,7 +38,7 @@ const STRATEGIES = new Map<ResourceType, Strategy>(
     ...APPS_STRATEGIES,
     ...BATCH_STRATEGIES,
     ...MISC_STRATEGIES,
-  ].map((s) => [s.type, s]),
+  ].map((s) => [s.type, typeChecked(s)]),
 );
 
 /** The strategy of a type (a generic one for kinds without specific behaviour). */
@@ -35,7 +48,7 @@ export function strategyFor(t: ResourceType): Strategy {
 
 /** Registers the strategy of a type served at run time (a custom resource). */
 export function registerStrategy(s: Strategy): void {
-  STRATEGIES.set(s.type, s);
+  STRATEGIES.set(s.type, typeChecked(s));
 }
 
 /** Forgets a run-time type's strategy. */
