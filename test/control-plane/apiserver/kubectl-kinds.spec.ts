@@ -328,6 +328,68 @@ describe('kubectl with the common kinds', () => {
     expect(bad.code).not.toBe(0);
   });
 
+  it('creates the common kinds with kubectl create generators', async () => {
+    const cmds: [string[], string][] = [
+      [['create', 'configmap', 'gen-cm', '--from-literal=a=1'], 'configmap/gen-cm created'],
+      [['create', 'service', 'clusterip', 'gen-svc', '--tcp=80:8080'], 'service/gen-svc created'],
+      [['create', 'service', 'nodeport', 'gen-np', '--tcp=80:8080'], 'service/gen-np created'],
+      [
+        ['create', 'job', 'gen-job', '--image=skiff-test/busybox:1', '--', 'echo', 'hi'],
+        'job.batch/gen-job created',
+      ],
+      [
+        ['create', 'cronjob', 'gen-cj', '--image=skiff-test/busybox:1', '--schedule=*/5 * * * *'],
+        'cronjob.batch/gen-cj created',
+      ],
+      [['create', 'job', 'from-cj', '--from=cronjob/gen-cj'], 'job.batch/from-cj created'],
+      [['create', 'quota', 'gen-quota', '--hard=pods=10,cpu=2'], 'resourcequota/gen-quota created'],
+      [
+        ['create', 'pdb', 'gen-pdb', '--selector=app=web', '--min-available=1'],
+        'poddisruptionbudget.policy/gen-pdb created',
+      ],
+      [
+        ['create', 'priorityclass', 'gen-pc', '--value=1000'],
+        'priorityclass.scheduling.k8s.io/gen-pc created',
+      ],
+      [
+        ['create', 'ingress', 'gen-ing', '--rule=web.local/=gen-svc:80'],
+        'ingress.networking.k8s.io/gen-ing created',
+      ],
+      [['create', 'serviceaccount', 'gen-sa'], 'serviceaccount/gen-sa created'],
+      [
+        ['create', 'deployment', 'php-apache', '--image=skiff-test/busybox:1'],
+        'deployment.apps/php-apache created',
+      ],
+      [
+        ['autoscale', 'deployment', 'php-apache', '--min=1', '--max=3', '--cpu-percent=60', '--name=gen-hpa'],
+        'horizontalpodautoscaler.autoscaling/gen-hpa autoscaled',
+      ],
+    ];
+    for (const [args, want] of cmds) {
+      const r = await kubectl(...args);
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect(r.stdout).toContain(want);
+    }
+    const np = await kubectl('get', 'svc', 'gen-np', '-o', 'jsonpath={.spec.ports[0].nodePort}');
+    expect(Number(np.stdout)).toBeGreaterThanOrEqual(30000);
+    const job = await kubectl('get', 'job', 'from-cj', '-o', 'jsonpath={.metadata.annotations}');
+    expect(job.stdout).toContain('cronjob.kubernetes.io/instantiate');
+    const hpa = await kubectl('get', 'hpa', 'gen-hpa');
+    expect(hpa.stdout).toMatch(/gen-hpa\s+Deployment\/php-apache\s+cpu: <unknown>\/60%\s+1\s+3\s+0/);
+    const pc = await kubectl('get', 'pc', 'gen-pc');
+    expect(pc.stdout).toMatch(
+      /NAME\s+VALUE\s+GLOBAL-DEFAULT\s+AGE\s+PREEMPTIONPOLICY\ngen-pc\s+1000\s+false/,
+    );
+    const ing = await kubectl('get', 'ing', 'gen-ing');
+    expect(ing.stdout).toMatch(
+      /NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\ngen-ing\s+<none>\s+web\.local\s+80/,
+    );
+    const pdb = await kubectl('get', 'pdb', 'gen-pdb');
+    expect(pdb.stdout).toMatch(
+      /NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\ngen-pdb\s+1\s+N\/A\s+0/,
+    );
+  });
+
   it('kubectl debug adds an ephemeral container', async () => {
     const run = await kubectl('run', 'dbg-target', '--image=skiff-test/busybox:1', '--', 'sleep', '3600');
     expect(run.code).toBe(0);
