@@ -390,6 +390,39 @@ describe('kubectl with the common kinds', () => {
     );
   });
 
+  it('describes the common kinds and gets all', async () => {
+    for (const [kind, name, want] of [
+      ['svc', 'my-service', /Type:\s+ClusterIP[\s\S]*TargetPort:\s+9376\/TCP/],
+      ['sts', 'web', /Replicas:\s+3 desired/],
+      ['ds', 'fluentd-elasticsearch', /Desired Number of Nodes Scheduled: 0/],
+      ['job', 'pi', /Completions:\s+1/],
+      ['cj', 'hello', /Schedule:\s+\* \* \* \* \*/],
+      ['pvc', 'task-pv-claim', /StorageClass:\s+standard/],
+      ['hpa', 'php-apache', /Min replicas:\s+1/],
+      ['secret', 'db-user-pass', /password:\s+11 bytes/],
+      ['cm', 'game-demo', /player_initial_lives:/],
+      // Used/Hard come from the quota controller's status (not running here).
+      ['quota', 'mem-cpu-demo', /Resource\s+Used\s+Hard/],
+      ['limits', 'cpu-resource-constraint', /Container\s+cpu\s+100m\s+1/],
+      ['sc', 'standard', /IsDefaultClass:\s+Yes/],
+    ] as const) {
+      const d = await kubectl('describe', kind, name);
+      expect(d.stderr, `${kind}/${name}`).toBe('');
+      expect(d.stdout).toMatch(want);
+    }
+    const all = await kubectl('get', 'all');
+    expect(all.stderr).toBe('');
+    for (const k of [
+      'service/my-service',
+      'daemonset.apps/fluentd-elasticsearch',
+      'statefulset.apps/web',
+      'job.batch/pi',
+      'cronjob.batch/hello',
+      'horizontalpodautoscaler.autoscaling/php-apache',
+    ])
+      expect(all.stdout).toContain(k);
+  });
+
   it('kubectl debug adds an ephemeral container', async () => {
     const run = await kubectl('run', 'dbg-target', '--image=skiff-test/busybox:1', '--', 'sleep', '3600');
     expect(run.code).toBe(0);
