@@ -16,6 +16,7 @@ import { useDeploymentsStore, useReplicaSetsStore } from './deployments';
 import { useEventsStore } from './events';
 import { useLeasesStore } from './leases';
 import { useNamespacesStore } from './namespaces';
+import { useLimitRangesStore, useResourceQuotasStore } from './quotas';
 
 /**
  * - `no-token`: nothing to authenticate with (serve mode opened without `#token=`).
@@ -54,6 +55,8 @@ export const useConnectionStore = defineStore('connection', () => {
     useReplicaSetsStore(),
     useEventsStore(),
     useLeasesStore(),
+    useResourceQuotasStore(),
+    useLimitRangesStore(),
   ];
 
   /** Reads the session (Electron bridge or URL fragment / sessionStorage) and connects. */
