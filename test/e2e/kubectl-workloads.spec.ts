@@ -123,7 +123,12 @@ spec:
         '-o',
         'jsonpath={range .items[*]}{.status.phase} {.metadata.finalizers}{"\\n"}{end}',
       ]);
-      expect(pods.stdout.trim().split('\n')).toEqual(['Succeeded ', 'Succeeded ']);
+      expect(
+        pods.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.trim()),
+      ).toEqual(['Succeeded', 'Succeeded']);
     }, 120_000);
 
     it('brings a StatefulSet of 2 up in order, rolls it, shows history and undoes', async () => {
@@ -291,7 +296,34 @@ spec:
       expect(pods.stdout).toBe(node);
       const get = await kc(['get', 'ds', 'agent', '-n', NS, '--no-headers']);
       expect(get.stdout).toMatch(/^agent\s+1\s+1\s+1\s+1\s+1\s/);
-    }, 120_000);
+      // A new template rolls the pod and is recorded as revision 2; undo brings revision 1 back.
+      expect((await kc(['set', 'image', 'ds/agent', 'app=skiff-test/busybox:2', '-n', NS])).code).toBe(0);
+      const rs2 = await kc(['rollout', 'status', 'ds/agent', '-n', NS, '--timeout=90s'], undefined, 100_000);
+      expect(rs2.code, rs2.stderr).toBe(0);
+      const hist = await kc(['rollout', 'history', 'ds/agent', '-n', NS]);
+      expect(hist.stdout).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+      const undo = await kc(['rollout', 'undo', 'ds/agent', '-n', NS]);
+      expect(undo.code, undo.stderr).toBe(0);
+      const rs3 = await kc(['rollout', 'status', 'ds/agent', '-n', NS, '--timeout=90s'], undefined, 100_000);
+      expect(rs3.code, rs3.stderr).toBe(0);
+      await eventually(
+        async () => {
+          const img = await kc([
+            'get',
+            'pods',
+            '-n',
+            NS,
+            '-l',
+            'app=agent',
+            '-o',
+            'jsonpath={.items[*].spec.containers[0].image}',
+          ]);
+          return img.stdout === 'skiff-test/busybox:1';
+        },
+        60_000,
+        'DaemonSet pod back on busybox:1',
+      );
+    }, 300_000);
 
     it('binds a PVC through the default StorageClass', async () => {
       const apply = await kc(
