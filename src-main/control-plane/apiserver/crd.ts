@@ -34,6 +34,7 @@ import {
   col,
   isObject,
   validateObjectMeta,
+  type ScaleView,
   type Strategy,
 } from './registry/strategy';
 import { Errors, dns1123Label, dns1123Subdomain, immutable } from './registry/validation';
@@ -294,6 +295,37 @@ function cellValue(c: CustomResourceColumnDefinition, obj: KubeObject, now: numb
   }
 }
 
+/** Sets a simple dotted path (`.spec.replicas`), creating objects on the way. */
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.replace(/^\./, '').split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (!isObject(cur[p])) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]] = value;
+}
+
+/** The /scale view of a CRD version (specReplicasPath, statusReplicasPath, labelSelectorPath). */
+function scaleView(
+  sc: NonNullable<NonNullable<CustomResourceDefinitionVersion['subresources']>['scale']>,
+): ScaleView {
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+  return {
+    read(obj) {
+      const sel = sc.labelSelectorPath ? jsonPath(obj, sc.labelSelectorPath)[0] : undefined;
+      return {
+        replicas: num(jsonPath(obj, sc.specReplicasPath)[0]),
+        statusReplicas: num(jsonPath(obj, sc.statusReplicasPath)[0]),
+        selector: typeof sel === 'string' ? sel : '',
+      };
+    },
+    setReplicas(obj, replicas) {
+      setPath(obj, sc.specReplicasPath, replicas);
+    },
+  };
+}
+
 /** The strategy of one served version of a CRD. */
 export function customStrategy(
   t: ResourceType,
@@ -332,6 +364,7 @@ export function customStrategy(
     type: t,
     hasStatus: !!version.subresources?.status,
     scale: !!version.subresources?.scale,
+    scaleView: version.subresources?.scale ? scaleView(version.subresources.scale) : undefined,
     openApiSchema: schema,
     topLevelFields: rootPreserve ? undefined : props,
     pruneUnknown(obj) {

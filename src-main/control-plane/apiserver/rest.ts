@@ -23,6 +23,7 @@ import { duplicateJsonFields, fieldProblemMessages, pruneUnknownFields } from '.
 import { applyMerge, clone, deepEqual, jsonPatch, mergePatch, strategicMergePatch } from './patch';
 import { isGracefulPod } from './registry/pods';
 import { strategyFor, type Strategy } from './registry';
+import type { ScaleView } from './registry/strategy';
 import { isObject, selectorString } from './registry/strategy';
 import { StatusError, badRequest, conflict, invalid, methodNotAllowed, notFound } from './status';
 import type { ObjectStorage, StorageDeleteOptions } from './storage';
@@ -171,7 +172,7 @@ export class RestHandler {
 
   private async get(r: ResourceRequest, s: Strategy): Promise<void> {
     const obj = this.withType(r.type, await this.storage.get(r.type, r.namespace, r.name!));
-    if (r.subresource === 'scale') return sendJson(r.res, 200, toScale(obj));
+    if (r.subresource === 'scale') return sendJson(r.res, 200, toScale(obj, s.scaleView));
     this.sendObject(r, s, 200, obj);
   }
 
@@ -485,7 +486,9 @@ export class RestHandler {
         },
       ]);
     const obj = clone(cur);
-    (obj.spec as { replicas?: number }).replicas = (replicas as number | undefined) ?? 0;
+    const view = strategyFor(r.type).scaleView;
+    if (view) view.setReplicas(obj, (replicas as number | undefined) ?? 0);
+    else (obj.spec as { replicas?: number }).replicas = (replicas as number | undefined) ?? 0;
     if (scale.metadata?.resourceVersion) mut(obj).resourceVersion = scale.metadata.resourceVersion;
     return obj;
   }
@@ -504,7 +507,7 @@ export class RestHandler {
         (cur) => this.prepareScale(r, scale, this.existing(r, cur)),
         { dryRun: isDry },
       );
-      return sendJson(r.res, 200, toScale(this.withType(r.type, object)));
+      return sendJson(r.res, 200, toScale(this.withType(r.type, object), strategyFor(r.type).scaleView));
     }
     const obj = await this.decodeObject(r, buf);
     if (obj.metadata.name !== undefined && obj.metadata.name !== r.name)
@@ -633,7 +636,7 @@ export class RestHandler {
           return obj;
         }
         if (r.subresource === 'scale') {
-          const scale = applyPatch(toScale(this.withType(r.type, cur))) as KubeObject;
+          const scale = applyPatch(toScale(this.withType(r.type, cur), s.scaleView)) as KubeObject;
           return this.prepareScale(r, scale, cur);
         }
         const patched =
@@ -660,7 +663,8 @@ export class RestHandler {
       },
       { dryRun: isDry, allowCreate: creatable },
     );
-    if (r.subresource === 'scale') return sendJson(r.res, 200, toScale(this.withType(r.type, object)));
+    if (r.subresource === 'scale')
+      return sendJson(r.res, 200, toScale(this.withType(r.type, object), s.scaleView));
     this.sendObject(r, s, created ? 201 : 200, this.withType(r.type, object));
   }
 
@@ -923,10 +927,15 @@ export class RestHandler {
 }
 
 /** The autoscaling/v1 Scale view of a Deployment or ReplicaSet. */
-export function toScale(obj: KubeObject): KubeObject {
+export function toScale(obj: KubeObject, view?: ScaleView): KubeObject {
   const spec = (obj.spec ?? {}) as { replicas?: number; selector?: unknown };
   const status = (obj.status ?? {}) as { replicas?: number };
   const m = obj.metadata;
+  const v = view?.read(obj) ?? {
+    replicas: spec.replicas ?? 0,
+    statusReplicas: status.replicas ?? 0,
+    selector: selectorString(spec.selector),
+  };
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -937,7 +946,7 @@ export function toScale(obj: KubeObject): KubeObject {
       resourceVersion: m.resourceVersion,
       creationTimestamp: m.creationTimestamp,
     },
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, selector: selectorString(spec.selector) },
+    spec: { replicas: v.replicas },
+    status: { replicas: v.statusReplicas, selector: v.selector },
   };
 }

@@ -339,3 +339,65 @@ describe('CustomResourceDefinitions', () => {
     expect(list.items).toEqual([]);
   });
 });
+
+describe('custom scale subresource paths', () => {
+  it('reads and writes replicas at specReplicasPath and reports the labelSelectorPath', async () => {
+    await t.client.create(R.customresourcedefinitions, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', kind: 'Gadget' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: { type: 'object', properties: { size: { type: 'integer' } } },
+                  status: {
+                    type: 'object',
+                    properties: { count: { type: 'integer' }, selector: { type: 'string' } },
+                  },
+                },
+              },
+            },
+            subresources: {
+              status: {},
+              scale: {
+                specReplicasPath: '.spec.size',
+                statusReplicasPath: '.status.count',
+                labelSelectorPath: '.status.selector',
+              },
+            },
+          },
+        ],
+      },
+    } as KubeObject);
+    const G: ResourceType = {
+      ...W,
+      kind: 'Gadget',
+      listKind: 'GadgetList',
+      plural: 'gadgets',
+      singular: 'gadget',
+    };
+    await t.client.create(G, {
+      apiVersion: 'example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'g', namespace: 'default' },
+      spec: { size: 2 },
+    });
+    await t.client.patch(G, 'g', 'default', { status: { count: 1, selector: 'app=g' } }, 'merge', {
+      subresource: 'status',
+    });
+    const scale = (await t.client.get(G, 'g', 'default', 'scale')) as Obj;
+    expect(scale).toMatchObject({ spec: { replicas: 2 }, status: { replicas: 1, selector: 'app=g' } });
+    await t.client.patch(G, 'g', 'default', { spec: { replicas: 7 } }, 'merge', { subresource: 'scale' });
+    expect(((await t.client.get(G, 'g', 'default')) as Obj).spec).toEqual({ size: 7 });
+  });
+});

@@ -55,6 +55,12 @@ export interface AdmissionContext {
   dryRun: boolean;
 }
 
+/** Where a kind keeps what its /scale subresource shows (a CRD's scale subresource paths). */
+export interface ScaleView {
+  read(obj: KubeObject): { replicas: number; statusReplicas: number; selector: string };
+  setReplicas(obj: KubeObject, replicas: number): void;
+}
+
 /** Per-kind REST behaviour. Only `type` is mandatory; the rest defaults to generic behaviour. */
 export interface Strategy {
   type: ResourceType;
@@ -88,6 +94,8 @@ export interface Strategy {
   admitUpdate?(obj: KubeObject, old: KubeObject, ctx: AdmissionContext): Promise<void>;
   /** Table columns; defaults to Name, Created At. */
   table?: TableConvertor;
+  /** Custom /scale paths; kinds without it use spec.replicas, status.replicas, spec.selector. */
+  scaleView?: ScaleView;
   /** The Scale view's selector string and status replicas, for kinds with /scale. */
   scale?: boolean;
 }
