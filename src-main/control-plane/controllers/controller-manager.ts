@@ -91,6 +91,7 @@ export class ControllerManager {
         R.controllerrevisions,
         R.services,
         R.endpointslices,
+        R.persistentvolumeclaims,
       ],
     });
     this.namespaces = new NamespaceController(client, this.informers, copts);

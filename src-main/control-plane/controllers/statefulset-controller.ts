@@ -60,7 +60,8 @@ function isTerminating(p: PodObj): boolean {
 /**
  * kube-controller-manager's StatefulSet controller:
  * - pods `<set>-<ordinal>` with stable hostname/subdomain, one PVC per volumeClaimTemplate and
- *   ordinal (`<tmpl>-<set>-<n>`, created before the pod and kept on scale-down);
+ *   ordinal (`<tmpl>-<set>-<n>`, created before the pod; kept on scale-down and deletion
+ *   unless persistentVolumeClaimRetentionPolicy says Delete, then owned by the pod / the set);
  * - OrderedReady: create ordinals in order, each only once its predecessors are Running and
  *   Ready, delete from the highest down, one at a time; Parallel: all at once;
  * - RollingUpdate from the highest ordinal down to `partition`, one pod at a time, replacing
@@ -206,6 +207,8 @@ export class StatefulSetController extends Controller {
         continue;
       }
       if (!parallel && [...byOrd.values()].some((x) => !isRunningAndReady(x) || isTerminating(x))) return;
+      if (set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete')
+        await this.claimsFollowPod(set, p);
       await this.deletePod(
         set,
         p,
@@ -266,6 +269,38 @@ export class StatefulSetController extends Controller {
     };
   }
 
+  /**
+   * persistentVolumeClaimRetentionPolicy.whenScaled=Delete: a condemned pod's claims get the pod
+   * as owner, so the garbage collector removes them with it.
+   */
+  private async claimsFollowPod(set: STS, pod: PodObj): Promise<void> {
+    const ordinal = ordinalOf(set, pod)!;
+    for (const c of set.spec?.volumeClaimTemplates ?? []) {
+      const name = claimName(c.metadata!.name!, set, ordinal);
+      const claim = this.pvcInf.get(`${set.metadata.namespace}/${name}`);
+      if (!claim || claim.metadata.ownerReferences?.some((r) => r.uid === pod.metadata.uid)) continue;
+      const copy = clone(claim);
+      copy.metadata = {
+        ...copy.metadata,
+        ownerReferences: [
+          ...(claim.metadata.ownerReferences ?? []),
+          {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            name: pod.metadata.name!,
+            uid: pod.metadata.uid!,
+            blockOwnerDeletion: true,
+          },
+        ],
+      };
+      try {
+        await this.client.update(R.persistentvolumeclaims, copy);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  }
+
   private async createPod(set: STS, ordinal: number, rev: Revision): Promise<void> {
     const pod = this.podFor(set, ordinal, rev);
     for (const c of set.spec?.volumeClaimTemplates ?? []) {
@@ -279,6 +314,11 @@ export class StatefulSetController extends Controller {
           namespace: set.metadata.namespace,
           labels: { ...(c.metadata?.labels ?? {}), ...(set.spec?.selector?.matchLabels ?? {}) },
           annotations: c.metadata?.annotations ? { ...c.metadata.annotations } : undefined,
+          // whenDeleted=Delete: the claims go with the set (garbage collector); default Retain.
+          ownerReferences:
+            set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === 'Delete'
+              ? [{ ...ownerRefTo(R.statefulsets, set), controller: false }]
+              : undefined,
         },
         spec: structuredClone(c.spec ?? {}),
       };

@@ -13,6 +13,7 @@ import type { KubeObject, Pod } from '../../../src-main/common/types';
 import { SharedInformers } from '../../../src-main/control-plane/controllers/controller';
 import { ControllerManager } from '../../../src-main/control-plane/controllers/controller-manager';
 import { CronJobController } from '../../../src-main/control-plane/controllers/cronjob-controller';
+import { discoverNamespacedResources } from '../../../src-main/control-plane/controllers/namespace-controller';
 import { JobController } from '../../../src-main/control-plane/controllers/job-controller';
 import { FakeClock } from '../helpers/fake-api';
 import { startApi, type TestApi } from '../apiserver/helpers';
@@ -60,6 +61,24 @@ describe('issue-3 controllers against the real API server', () => {
   afterAll(async () => {
     await cm?.stop();
     await t?.stop();
+  });
+
+  it('discovers every namespaced, deletable resource (preferred versions) for namespace deletion', async () => {
+    const types = await discoverNamespacedResources(t.client);
+    const ids = types.map((x) =>
+      x.group ? `${x.plural}.${x.group}/${x.version}` : `${x.plural}/${x.version}`,
+    );
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'pods/v1',
+        'configmaps/v1',
+        'jobs.batch/v1',
+        'statefulsets.apps/v1',
+        'horizontalpodautoscalers.autoscaling/v2',
+      ]),
+    );
+    expect(ids).not.toContain('namespaces/v1');
+    expect(ids.filter((i) => i.startsWith('horizontalpodautoscalers.'))).toHaveLength(1);
   });
 
   it('gives a new namespace its default ServiceAccount; deleting it is Terminating until emptied, then gone', async () => {

@@ -185,6 +185,40 @@ describe('StatefulSetController', () => {
     expect(after.find((r) => r.metadata.name === rev1)!.revision).toBe(3);
   });
 
+  it('honours persistentVolumeClaimRetentionPolicy Delete (claims owned by the set, and by condemned pods)', async () => {
+    const { api, ctrl } = await setup();
+    const set = api.seed(
+      R.statefulsets,
+      sts('web', 2, {
+        podManagementPolicy: 'Parallel',
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
+        volumeClaimTemplates: [
+          { metadata: { name: 'data' }, spec: { resources: { requests: { storage: '1Gi' } } } },
+        ],
+      }),
+    );
+    await settle();
+    await step(ctrl);
+    const claim = (n: number) => api.getObject(R.persistentvolumeclaims, 'default', `data-web-${n}`)!;
+    expect(claim(1).metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'StatefulSet', name: 'web', uid: set.metadata.uid, controller: false }),
+    ]);
+    readyAll(api);
+    await settle();
+    const web1 = podsIn(api).find((p) => p.metadata.name === 'web-1')!;
+    api.mutate<STS>(R.statefulsets, 'default', 'web', (s) => {
+      s.spec!.replicas = 1;
+    });
+    await settle();
+    await step(ctrl);
+    expect(names(api)).toEqual(['web-0']);
+    expect(claim(1).metadata.ownerReferences?.map((r) => `${r.kind}/${r.name}/${r.uid}`)).toEqual([
+      `StatefulSet/web/${set.metadata.uid}`,
+      `Pod/web-1/${web1.metadata.uid}`,
+    ]);
+    expect(claim(0).metadata.ownerReferences).toHaveLength(1);
+  });
+
   it('replaces a Failed pod', async () => {
     const { api, ctrl } = await setup();
     api.seed(R.statefulsets, sts('web', 1));
