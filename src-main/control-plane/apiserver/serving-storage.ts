@@ -9,6 +9,7 @@ import { realClock, type Clock } from '../../common/clock';
 import { apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeList, KubeObject, WatchEvent } from '../../common/types';
 import { strategyFor } from './registry';
+import { admitQuota } from './registry/admission';
 import { coreEventToV1, hpaV1ToV2, hpaV2ToV1, v1EventToCore } from './registry/misc';
 import type { ResourceRegistry } from './resource-registry';
 import type {
@@ -52,6 +53,11 @@ export class ServingStorage implements ObjectStorage {
     private readonly clock: Clock = realClock,
   ) {}
 
+  /** ResourceQuota admission for creates (every kind; quotas count objects of any type). */
+  private admitQuota(t: ResourceType, obj: KubeObject): Promise<void> {
+    return admitQuota(t, obj, this.inner, this.clock.now(), () => this.registry.all());
+  }
+
   /** Registers a write listener (awaited before the write's response). */
   onWrite(fn: WriteListener): void {
     this.listeners.push(fn);
@@ -71,6 +77,7 @@ export class ServingStorage implements ObjectStorage {
     opts: { dryRun?: boolean; uid?: string } = {},
   ): Promise<KubeObject> {
     const st = this.registry.storageType(t);
+    await this.admitQuota(t, obj);
     const uid = opts.uid ?? obj.metadata?.uid;
     const created = await this.inner.create(st, st === t ? obj : convertObject(obj, t, st), { ...opts, uid });
     if (!opts.dryRun) await this.notify(st, 'create', created);
@@ -106,6 +113,7 @@ export class ServingStorage implements ObjectStorage {
         const next = await tryUpdate(view);
         // Returning the current object untouched is how callers say "no change".
         if (next === view && cur) return cur;
+        if (!cur) await this.admitQuota(t, next);
         const s = strategyFor(t);
         if (view && s.admitUpdate && next.metadata.deletionTimestamp === undefined)
           await s.admitUpdate(next, view, {

@@ -424,11 +424,38 @@ describe('kubectl with the common kinds', () => {
   });
 
   it('kubectl debug adds an ephemeral container', async () => {
-    const run = await kubectl('run', 'dbg-target', '--image=skiff-test/busybox:1', '--', 'sleep', '3600');
-    expect(run.code).toBe(0);
-    const d = await kubectl('debug', 'dbg-target', '--image=skiff-test/busybox:2', '-c', 'debugger');
+    // default has the docs' ResourceQuota (pods must set memory): debug elsewhere.
+    expect((await kubectl('create', 'namespace', 'dbg')).code).toBe(0);
+    const run = await kubectl(
+      'run',
+      '-n',
+      'dbg',
+      'dbg-target',
+      '--image=skiff-test/busybox:1',
+      '--',
+      'sleep',
+      '3600',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const d = await kubectl(
+      'debug',
+      '-n',
+      'dbg',
+      'dbg-target',
+      '--image=skiff-test/busybox:2',
+      '-c',
+      'debugger',
+    );
     expect(d.code, d.stderr).toBe(0);
-    const g = await kubectl('get', 'pod', 'dbg-target', '-o', 'jsonpath={.spec.ephemeralContainers[0].name}');
+    const g = await kubectl(
+      'get',
+      '-n',
+      'dbg',
+      'pod',
+      'dbg-target',
+      '-o',
+      'jsonpath={.spec.ephemeralContainers[0].name}',
+    );
     expect(g.stdout).toBe('debugger');
   });
 

@@ -656,6 +656,19 @@ const LIMIT_TYPES = ['Pod', 'Container', 'PersistentVolumeClaim'];
 export const limitRangeStrategy: Strategy = {
   type: R.limitranges,
   hasStatus: false,
+  applyDefaults(obj) {
+    // SetDefaults_LimitRangeItem: default ← max, defaultRequest ← default, then ← min.
+    for (const item of (obj as unknown as LimitRange).spec?.limits ?? []) {
+      if (!isObject(item) || item.type !== 'Container') continue;
+      const def: Record<string, unknown> = { ...(item.default ?? {}) };
+      const req: Record<string, unknown> = { ...(item.defaultRequest ?? {}) };
+      for (const [k, v] of Object.entries(item.max ?? {})) def[k] ??= v;
+      for (const [k, v] of Object.entries(def)) req[k] ??= v;
+      for (const [k, v] of Object.entries(item.min ?? {})) req[k] ??= v;
+      if (Object.keys(def).length) item.default = def as never;
+      if (Object.keys(req).length) item.defaultRequest = req as never;
+    }
+  },
   validate(obj) {
     const errs = validateObjectMeta(R.limitranges, obj);
     const lr = obj as unknown as LimitRange;

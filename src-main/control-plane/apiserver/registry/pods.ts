@@ -6,6 +6,7 @@ import type { Container, Pod, PodSpec } from 'kubernetes-types/core/v1';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { R } from '../../../common/resources';
 import type { KubeObject } from '../../../common/types';
+import { limitRanger } from './admission';
 import { parseQuantity } from './quantity';
 import { AGE_COLUMN, NAME_COLUMN, age, col, isObject, validateObjectMeta, type Strategy } from './strategy';
 import { Errors, dns1123Label, immutable, validateLabels } from './validation';
@@ -260,6 +261,8 @@ function restarts(pod: Pod, now: number): string {
 export const podStrategy: Strategy = {
   type: R.pods,
   hasStatus: true,
+  // LimitRanger (ResourceQuota runs for every kind in the serving storage).
+  admit: limitRanger,
   fields: (obj) => {
     const p = obj as unknown as Pod;
     return {
