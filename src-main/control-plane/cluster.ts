@@ -153,6 +153,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         serverPort: 0,
         serverToken: token,
         logger: log.child('kubelet'),
+        // Pod volume files (configMap, secret, downwardAPI) and termination logs.
+        rootDir: path.join(dataDir, 'kubelet'),
       });
       await kubelet.start();
       stops.push(() => kubelet.stop());

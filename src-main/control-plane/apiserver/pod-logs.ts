@@ -54,7 +54,11 @@ export function logContainer(pod: Pod, requested: string | null): string {
 /** The 400 the real server gives when a container has not started (yet). */
 function checkStarted(pod: Pod, container: string, previous: boolean): void {
   const name = pod.metadata?.name ?? '';
-  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+  const statuses = [
+    ...(pod.status?.containerStatuses ?? []),
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.ephemeralContainerStatuses ?? []),
+  ];
   const st = statuses.find((c) => c.name === container);
   if (previous) {
     if (!st?.lastState?.terminated)

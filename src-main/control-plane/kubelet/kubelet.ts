@@ -14,7 +14,16 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/err
 import { realClock, rfc3339, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/logger';
 import { EventRecorder } from '../events/recorder';
-import { containerResources, podPorts, pullPolicy, qosClass, resolveEnv } from './pod-spec';
+import {
+  EnvError,
+  containerResources,
+  envReferences,
+  podPorts,
+  pullPolicy,
+  qosClass,
+  resolveEnv,
+  type EnvSources,
+} from './pod-spec';
 import type {
   ContainerRuntime,
   ContainerStatus,
@@ -31,6 +40,13 @@ import {
   type StreamTargetResolver,
 } from './server';
 import { StatsCollector, type Summary } from './stats';
+import { ProbeManager, type ProbeKind, type ProbeResult } from './prober';
+import { VolumeError, VolumeManager } from './volumes';
+import { mkdir, writeFile, readFile as readHostFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Container, Probe } from 'kubernetes-types/core/v1';
+import type { Mount, RegistryAuth, SecurityConfig } from './runtime/runtime';
 
 /** Options of the kubelet. */
 export interface KubeletOptions {
@@ -55,6 +71,10 @@ export interface KubeletOptions {
   maxBackoffMs?: number;
   /** Container/node stats sampling period; default 10 s (history keeps 360 points). */
   statsIntervalMs?: number;
+  /** Where pod volume files and termination logs live; default <tmpdir>/skiff-kubelet-<node>. */
+  rootDir?: string;
+  /** Period of refreshing configMap/secret/downwardAPI volume files; default 5 s. */
+  volumeRefreshMs?: number;
 }
 
 /** The Kubernetes version this kubelet reports. */
@@ -98,6 +118,17 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   private readonly server: KubeletServer;
   /** CPU/memory samples and history (Summary API, metrics.k8s.io, dashboard charts). */
   readonly stats: StatsCollector;
+  private readonly volumes: VolumeManager;
+  private readonly prober: ProbeManager;
+  private readonly rootDir: string;
+  /** Container id → pod uid and container name, for probe results. */
+  private readonly probed = new Map<string, { uid: string; name: string }>();
+  /** Termination messages of exited containers (they never change). */
+  private readonly termMessages = new Map<string, string>();
+  /** Ready sandboxes by pod uid (probes reach ports through them). */
+  private readonly sandboxes = new Map<string, SandboxStatus>();
+  /** Containers this kubelet is killing for failed liveness/startup probes. */
+  private readonly killed = new Set<string>();
   private readonly workers = new Map<string, Worker>();
   /** Waiting reasons set by failed steps (pull, create, back-off), per `uid/container`. */
   private readonly waiting = new Map<string, Waiting>();
@@ -137,6 +168,11 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       intervalMs: opts.statsIntervalMs,
       clock: this.clock,
     });
+    this.rootDir = opts.rootDir ?? path.join(os.tmpdir(), `skiff-kubelet-${opts.nodeName}`);
+    this.volumes = new VolumeManager(client, runtime, this.rootDir);
+    this.prober = new ProbeManager(runtime, this.clock, (id, kind, r, reached) =>
+      this.onProbe(id, kind, r, reached),
+    );
     this.server = new KubeletServer(this, runtime, {
       host: opts.serverHost ?? '127.0.0.1',
       port: opts.serverPort ?? 0,
@@ -173,6 +209,12 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     void this.informer.waitForSync().then(() => this.relist());
     this.every(this.opts.relistIntervalMs ?? 3_000, () => this.relist());
     this.stats.start();
+    // configMap/secret/downwardAPI files follow their sources; volumes of deleted PVs go away.
+    this.every(this.opts.volumeRefreshMs ?? 5_000, async () => {
+      for (const p of this.informer.list())
+        if (VolumeManager.hasProjected(p) && !p.metadata.deletionTimestamp) this.enqueue(p.metadata.uid!);
+    });
+    this.every(30_000, () => this.volumes.gcVolumes());
   }
 
   /** Stops watching and serving; containers keep running for the next start to adopt. */
@@ -184,6 +226,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     this.stopEvents?.();
     this.informer.stop();
     await this.stats.stop();
+    this.prober.stopAll();
     await this.server.stop();
     // Let in-flight pod syncs finish, so no half-written state is left behind.
     await Promise.allSettled([...this.workers.values()].map((w) => w.running));
@@ -438,6 +481,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     if (!pod) {
       // Gone from the API (force-deleted, or deleted while Skiff was down): remove everything.
       await Promise.all([...containers, ...sandboxes].map((c) => this.runtime.removeContainer(c.id)));
+      await this.volumes.cleanup(uid).catch(() => undefined);
       this.forget(uid);
       return;
     }
@@ -468,14 +512,140 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     const stale = sandboxes.filter((s) => s.id !== sandbox.id);
     if (stale.length) await Promise.all(stale.map((s) => this.runtime.removePodSandbox(s.id)));
 
+    this.sandboxes.set(uid, sandbox);
+
+    let mounts: Map<string, Mount[]>;
+    try {
+      const prepared = await this.volumes.prepare(pod);
+      mounts = new Map(allSpecs(pod).map((c) => [c.name, this.volumes.mountsFor(c, prepared)] as const));
+    } catch (err) {
+      if (!(err instanceof VolumeError)) throw err;
+      for (const c of allSpecs(pod))
+        if (!containers.some((x) => x.name === c.name))
+          this.waiting.set(`${uid}/${c.name}`, { reason: 'ContainerCreating', message: err.message });
+      this.event(pod, 'Warning', err.reason, err.message);
+      await this.postStatus(pod, sandbox, containers);
+      this.enqueueAfter(uid, 2_000);
+      return;
+    }
+
     const byName = groupByName(containers);
-    await Promise.all(
-      (pod.spec?.containers ?? []).map((c) => this.syncContainer(pod, sandbox, c, byName.get(c.name) ?? [])),
-    );
+    const ctx = { sb: sandbox, mounts };
+    if (await this.syncInitContainers(pod, ctx, byName)) {
+      await Promise.all(
+        (pod.spec?.containers ?? []).map((c) =>
+          this.syncContainer(
+            pod,
+            sandbox,
+            c,
+            byName.get(c.name) ?? [],
+            ctx,
+            pod.spec?.restartPolicy ?? 'Always',
+          ),
+        ),
+      );
+    }
+    await this.syncEphemeral(pod, ctx, byName);
 
     const fresh = await this.runtime.listContainers({ [LABELS.podUid]: uid });
+    this.updateProbes(pod, fresh);
     await this.gcContainers(fresh);
     await this.postStatus(pod, sandbox, fresh);
+  }
+
+  /**
+   * Runs init containers one after another, each to completion (exit 0) before the next; a
+   * sidecar (restartPolicy Always) only has to be started and keeps running. True when the app
+   * containers may start.
+   */
+  private async syncInitContainers(
+    pod: Pod,
+    ctx: { sb: SandboxStatus; mounts: Map<string, Mount[]> },
+    byName: Map<string, ContainerStatus[]>,
+  ): Promise<boolean> {
+    const podPolicy = pod.spec?.restartPolicy ?? 'Always';
+    for (const c of pod.spec?.initContainers ?? []) {
+      // A new sandbox runs the init containers again, as in Kubernetes.
+      const inst = (byName.get(c.name) ?? []).filter((i) => i.sandboxId === ctx.sb.id);
+      const cur = inst[0];
+      if (c.restartPolicy === 'Always') {
+        if (cur?.state === 'running' && this.prober.isStarted(cur.id)) continue;
+        await this.syncContainer(pod, ctx.sb, c, inst, ctx, 'Always');
+        return false;
+      }
+      if (cur?.state === 'exited' && cur.exitCode === 0) continue;
+      if (cur?.state === 'running') return false;
+      await this.syncContainer(pod, ctx.sb, c, inst, ctx, podPolicy === 'Never' ? 'Never' : 'OnFailure');
+      return false;
+    }
+    return true;
+  }
+
+  /** Ephemeral containers (kubectl debug): started once, never restarted. */
+  private async syncEphemeral(
+    pod: Pod,
+    ctx: { sb: SandboxStatus; mounts: Map<string, Mount[]> },
+    byName: Map<string, ContainerStatus[]>,
+  ): Promise<void> {
+    for (const e of pod.spec?.ephemeralContainers ?? []) {
+      if (byName.get(e.name)?.length) continue;
+      const target = e.targetContainerName
+        ? byName.get(e.targetContainerName)?.find((x) => x.state === 'running')
+        : undefined;
+      await this.syncContainer(pod, ctx.sb, e as Container, [], ctx, 'Never', target?.id);
+    }
+  }
+
+  /** Keeps probe workers for the running containers of this pod. */
+  private updateProbes(pod: Pod, containers: ContainerStatus[]): void {
+    const uid = pod.metadata.uid!;
+    const specs = new Map(allSpecs(pod).map((c) => [c.name, c] as const));
+    const keep = new Set<string>();
+    for (const c of containers) {
+      if (c.state !== 'running' || this.killed.has(c.id)) continue;
+      const spec = specs.get(c.name);
+      if (!spec || !(spec.startupProbe || spec.livenessProbe || spec.readinessProbe)) continue;
+      keep.add(c.id);
+      this.probed.set(c.id, { uid, name: c.name });
+      this.prober.ensure(c.id, spec, () => this.sandboxes.get(uid));
+    }
+    for (const [id, t] of this.probed) if (t.uid === uid && !keep.has(id)) this.probed.delete(id);
+    for (const c of containers) if (c.state !== 'running') this.killed.delete(c.id);
+    this.prober.retain(new Set(this.probed.keys()));
+  }
+
+  /** A probe result: events, kills on liveness failure, status updates on readiness changes. */
+  private onProbe(containerId: string, kind: ProbeKind, r: ProbeResult, reached: boolean): void {
+    const target = this.probed.get(containerId);
+    if (!target) return;
+    const pod = this.podByUid(target.uid);
+    if (!pod) return;
+    const label = kind === 'startup' ? 'Startup' : kind === 'liveness' ? 'Liveness' : 'Readiness';
+    if (!r.ok) this.event(pod, 'Warning', 'Unhealthy', `${label} probe failed: ${r.message}`);
+    if (!reached) return;
+    if (!r.ok && (kind === 'liveness' || kind === 'startup')) {
+      const spec = allSpecs(pod).find((c) => c.name === target.name);
+      const probe = (kind === 'liveness' ? spec?.livenessProbe : spec?.startupProbe) as
+        (Probe & { terminationGracePeriodSeconds?: number }) | undefined;
+      const grace = probe?.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+      this.event(
+        pod,
+        'Normal',
+        'Killing',
+        `Container ${target.name} failed ${kind} probe, will be restarted`,
+      );
+      this.killed.add(containerId);
+      this.probed.delete(containerId);
+      this.prober.retain(new Set(this.probed.keys()));
+      void this.runtime
+        .stopContainer(containerId, grace)
+        .catch((err: unknown) =>
+          this.log.warn('stopping an unhealthy container failed', { err: String(err) }),
+        )
+        .finally(() => this.enqueue(target.uid));
+      return;
+    }
+    this.enqueue(target.uid);
   }
 
   /** True when restartPolicy says none of the exited containers comes back and none runs. */
@@ -483,17 +653,31 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     const byName = groupByName(containers);
     const specs = pod.spec?.containers ?? [];
     if (!specs.length) return false;
+    if ((pod.spec?.restartPolicy ?? 'Always') === 'Never')
+      for (const c of pod.spec?.initContainers ?? []) {
+        const cur = byName.get(c.name)?.[0];
+        if (c.restartPolicy !== 'Always' && cur?.state === 'exited' && cur.exitCode !== 0) return true;
+      }
     return specs.every((c) => {
       const cur = byName.get(c.name)?.[0];
       return !!cur && cur.state === 'exited' && !this.shouldRestart(pod, cur);
     });
   }
 
-  private shouldRestart(pod: Pod, c: ContainerStatus): boolean {
-    const policy = pod.spec?.restartPolicy ?? 'Always';
+  private shouldRestart(pod: Pod, c: ContainerStatus, policy: string = this.policyOf(pod, c.name)): boolean {
     if (policy === 'Never') return false;
     if (policy === 'OnFailure') return c.exitCode !== 0;
     return true;
+  }
+
+  /** The restart policy of a container: init containers OnFailure at most, sidecars Always. */
+  private policyOf(pod: Pod, name: string): string {
+    const podPolicy = pod.spec?.restartPolicy ?? 'Always';
+    const init = pod.spec?.initContainers?.find((c) => c.name === name);
+    if (init)
+      return init.restartPolicy === 'Always' ? 'Always' : podPolicy === 'Never' ? 'Never' : 'OnFailure';
+    if (pod.spec?.ephemeralContainers?.some((c) => c.name === name)) return 'Never';
+    return podPolicy;
   }
 
   private async createSandbox(
@@ -515,6 +699,10 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
         hostname: pod.spec?.hostname ?? pod.metadata.name!,
         attempt,
         ports: podPorts(pod),
+        hostNetwork: !!pod.spec?.hostNetwork,
+        extraHosts: (pod.spec?.hostAliases ?? []).flatMap((a) =>
+          (a.hostnames ?? []).map((h) => `${h}:${a.ip}`),
+        ),
       });
       if (attempt > 0)
         this.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
@@ -553,8 +741,11 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   private async syncContainer(
     pod: Pod,
     sb: SandboxStatus,
-    c: NonNullable<Pod['spec']>['containers'][number],
+    c: Container,
     instances: ContainerStatus[],
+    ctx: { mounts: Map<string, Mount[]> },
+    policy: string,
+    pidOfContainer?: string,
   ): Promise<void> {
     const uid = pod.metadata.uid!;
     const key = `${uid}/${c.name}`;
@@ -569,7 +760,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       return;
     }
     if (cur && cur.state !== 'created') {
-      if (!this.shouldRestart(pod, cur)) return;
+      if (!this.shouldRestart(pod, cur, policy)) return;
       if (cur.sandboxId === sb.id) {
         // Behaves like the kubelet's container back-off: first restart at once, then 10 s doubling to 300 s.
         const now = this.clock.now();
@@ -597,6 +788,26 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
         }
       }
     }
+    let env: { name: string; value: string }[];
+    try {
+      env = resolveEnv(
+        pod,
+        c,
+        { podIP: sb.ip, hostIP: HOST_IP, nodeName: this.nodeName },
+        await this.envSources(pod, c),
+      );
+    } catch (err) {
+      if (!(err instanceof EnvError)) throw err;
+      this.waiting.set(key, { reason: 'CreateContainerConfigError', message: err.message });
+      this.event(pod, 'Warning', 'Failed', `Error: ${err.message}`);
+      this.enqueueAfter(uid, 5000);
+      return;
+    }
+    const vars = new Map(env.map((e) => [e.name, e.value] as const));
+    const expand = (s: string) =>
+      s.replace(/\$\$|\$\(([^)]*)\)/g, (m, name?: string) =>
+        m === '$$' ? '$' : name !== undefined && vars.has(name) ? vars.get(name)! : m,
+      );
     const image = await this.ensureImage(pod, c);
     if (!image) return;
     const attempt = cur ? cur.attempt + 1 : 0;
@@ -609,14 +820,18 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
         name: c.name,
         attempt,
         image: c.image!,
-        command: c.command ? c.command.map((s) => this.expand(pod, c, sb, s)) : undefined,
-        args: c.args ? c.args.map((s) => this.expand(pod, c, sb, s)) : undefined,
-        env: resolveEnv(pod, c, { podIP: sb.ip, hostIP: HOST_IP, nodeName: this.nodeName }),
+        command: c.command ? c.command.map(expand) : undefined,
+        args: c.args ? c.args.map(expand) : undefined,
+        env,
         workingDir: c.workingDir,
         tty: c.tty,
         stdin: c.stdin,
         stdinOnce: c.stdinOnce,
         resources: containerResources(c),
+        mounts: [...(ctx.mounts.get(c.name) ?? []), await this.terminationLogMount(uid, c, attempt)],
+        security: securityOf(pod, c),
+        sharePid: !!pod.spec?.shareProcessNamespace,
+        pidOfContainer,
       });
     } catch (err) {
       const msg = String((err as Error)?.message ?? err);
@@ -627,6 +842,72 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     }
     this.event(pod, 'Normal', 'Created', `Created container ${c.name}`);
     await this.startCreated(pod, c.name, id, key);
+    if (c.lifecycle?.postStart) await this.postStartHook(pod, c, id);
+  }
+
+  /** The host file mounted at terminationMessagePath (like the kubelet's per-instance file). */
+  private terminationLogPath(uid: string, name: string, attempt: number): string {
+    return path.join(this.rootDir, 'pods', uid, 'containers', name, `${attempt}-termination-log`);
+  }
+
+  private async terminationLogMount(uid: string, c: Container, attempt: number): Promise<Mount> {
+    const file = this.terminationLogPath(uid, c.name, attempt);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, '', { mode: 0o666 });
+    return { type: 'bind', source: file, target: c.terminationMessagePath || '/dev/termination-log' };
+  }
+
+  /**
+   * The termination message of an exited container: its terminationMessagePath file (at most
+   * 4 KiB), or with FallbackToLogsOnError and a failure, the last 80 lines / 2 KiB of its log.
+   */
+  private async terminationMessage(pod: Pod, c: ContainerStatus): Promise<string> {
+    const cached = this.termMessages.get(c.id);
+    if (cached !== undefined) return cached;
+    const spec = allSpecs(pod).find((x) => x.name === c.name);
+    let msg =
+      (
+        await readHostFile(this.terminationLogPath(pod.metadata.uid!, c.name, c.attempt)).catch(
+          () => undefined,
+        )
+      )
+        ?.subarray(0, 4096)
+        .toString('utf8') ?? '';
+    if (!msg && spec?.terminationMessagePolicy === 'FallbackToLogsOnError' && c.exitCode !== 0) {
+      const logs = await this.runtime.containerLogs(c.id, { tailLines: 80 }).catch(() => undefined);
+      if (logs) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of logs as AsyncIterable<Buffer>) chunks.push(chunk);
+        const all = Buffer.concat(chunks);
+        msg = all.subarray(Math.max(0, all.length - 2048)).toString('utf8');
+      }
+    }
+    if (this.termMessages.size > 1000) this.termMessages.clear();
+    this.termMessages.set(c.id, msg);
+    return msg;
+  }
+
+  /** Runs a lifecycle handler (exec or httpGet); resolves with an error text, or undefined on success. */
+  private async runHook(
+    pod: Pod,
+    c: Container,
+    id: string,
+    handler: NonNullable<NonNullable<Container['lifecycle']>['postStart']>,
+    timeoutSeconds: number,
+  ): Promise<string | undefined> {
+    const probe = { ...handler, timeoutSeconds } as Probe;
+    const r = await this.prober
+      .probe(id, c, probe, this.sandboxes.get(pod.metadata.uid!))
+      .catch((err: unknown): ProbeResult => ({ ok: false, message: String((err as Error)?.message ?? err) }));
+    return r.ok ? undefined : r.message;
+  }
+
+  /** postStart: a failure kills the container, which then restarts per its policy. */
+  private async postStartHook(pod: Pod, c: Container, id: string): Promise<void> {
+    const err = await this.runHook(pod, c, id, c.lifecycle!.postStart!, 30);
+    if (err === undefined) return;
+    this.event(pod, 'Warning', 'FailedPostStartHook', `PostStartHook failed: ${err}`);
+    await this.runtime.stopContainer(id, 0);
   }
 
   private async startCreated(pod: Pod, name: string, id: string, key: string): Promise<void> {
@@ -643,17 +924,25 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     }
   }
 
-  private expand(
-    pod: Pod,
-    c: NonNullable<Pod['spec']>['containers'][number],
-    sb: SandboxStatus,
-    s: string,
-  ): string {
-    const env = resolveEnv(pod, c, { podIP: sb.ip, hostIP: HOST_IP, nodeName: this.nodeName });
-    const vars = new Map(env.map((e) => [e.name, e.value] as const));
-    return s.replace(/\$\$|\$\(([^)]*)\)/g, (m, name?: string) =>
-      m === '$$' ? '$' : name !== undefined && vars.has(name) ? vars.get(name)! : m,
-    );
+  /** The ConfigMaps and Secrets a container's env refers to, read from the API. */
+  private async envSources(pod: Pod, c: Container): Promise<EnvSources> {
+    const refs = envReferences(c);
+    const ns = pod.metadata.namespace;
+    const read = async (t: typeof R.configmaps, name: string, decode: boolean) => {
+      try {
+        const o = await this.client.get<KubeObject & { data?: Record<string, string> }>(t, name, ns);
+        const data: Record<string, string> = {};
+        for (const [k, v] of Object.entries(o.data ?? {}))
+          data[k] = decode ? Buffer.from(v, 'base64').toString('utf8') : v;
+        return [name, data] as const;
+      } catch (err) {
+        if (isNotFound(err)) return [name, undefined] as const;
+        throw err;
+      }
+    };
+    const cms = new Map(await Promise.all(refs.configMaps.map((n) => read(R.configmaps, n, false))));
+    const secrets = new Map(await Promise.all(refs.secrets.map((n) => read(R.secrets, n, true))));
+    return { configMap: (n) => cms.get(n), secret: (n) => secrets.get(n) };
   }
 
   /** Makes the image present per imagePullPolicy; undefined (with a waiting reason set) when it cannot be. */
@@ -689,7 +978,8 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       // One pull per image at a time, shared by every pod that needs it.
       let p = this.pulls.get(image);
       if (!p) {
-        p = this.runtime.pullImage(image).finally(() => this.pulls.delete(image));
+        const auth = await this.pullAuth(pod, image);
+        p = this.runtime.pullImage(image, { auth }).finally(() => this.pulls.delete(image));
         this.pulls.set(image, p);
       }
       const info = await p;
@@ -715,6 +1005,32 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     }
   }
 
+  /**
+   * Registry credentials for an image from the pod's imagePullSecrets
+   * (kubernetes.io/dockerconfigjson or dockercfg), matched on the registry host like the
+   * kubelet's credential keyring; undefined when none applies.
+   */
+  private async pullAuth(pod: Pod, image: string): Promise<RegistryAuth | undefined> {
+    const refs = pod.spec?.imagePullSecrets ?? [];
+    if (!refs.length) return undefined;
+    const host = registryHost(image);
+    for (const ref of refs) {
+      if (!ref.name) continue;
+      const secret = await this.client
+        .get<KubeObject & { type?: string; data?: Record<string, string> }>(
+          R.secrets,
+          ref.name,
+          pod.metadata.namespace,
+        )
+        .catch(() => undefined);
+      const raw = secret?.data?.['.dockerconfigjson'] ?? secret?.data?.['.dockercfg'];
+      if (!raw) continue;
+      const auth = dockerConfigAuth(Buffer.from(raw, 'base64').toString('utf8'), host);
+      if (auth) return auth;
+    }
+    return undefined;
+  }
+
   /** Keeps the current and the previous instance of each container (for `logs --previous`). */
   private async gcContainers(containers: ContainerStatus[]): Promise<void> {
     const old: ContainerStatus[] = [];
@@ -730,15 +1046,26 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   ): Promise<void> {
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
     const running = containers.filter((c) => c.state === 'running');
+    const specs = new Map(allSpecs(pod).map((c) => [c.name, c] as const));
+    const started = this.clock.now();
     await Promise.all(
       running.map(async (c) => {
         this.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
-        await this.runtime.stopContainer(c.id, grace);
+        const spec = specs.get(c.name);
+        // preStop runs within the grace period; the stop signal gets what is left of it.
+        if (spec?.lifecycle?.preStop) {
+          const err = await this.runHook(pod, spec, c.id, spec.lifecycle.preStop, Math.max(1, grace));
+          if (err !== undefined)
+            this.event(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${err}`);
+        }
+        const left = Math.max(0, grace - Math.floor((this.clock.now() - started) / 1000));
+        await this.runtime.stopContainer(c.id, left);
       }),
     );
     // The sandbox's pause process exits on SIGTERM at once; a foreign sandbox image gets 2 s.
     await Promise.all(sandboxes.map((s) => this.runtime.stopPodSandbox(s.id, 2)));
     await Promise.all([...containers, ...sandboxes].map((c) => this.runtime.removeContainer(c.id)));
+    await this.volumes.cleanup(pod.metadata.uid!).catch(() => undefined);
     try {
       await this.client.delete(R.pods, pod.metadata.name!, pod.metadata.namespace, {
         gracePeriodSeconds: 0,
@@ -753,6 +1080,9 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
 
   private forget(uid: string): void {
     this.lastStatus.delete(uid);
+    this.sandboxes.delete(uid);
+    for (const [id, t] of this.probed) if (t.uid === uid) this.probed.delete(id);
+    this.prober.retain(new Set(this.probed.keys()));
     this.lastPorts.delete(uid);
     for (const m of [this.waiting, this.crashBackoff, this.pullBackoff] as Map<string, unknown>[]) {
       for (const k of m.keys()) if (k.startsWith(`${uid}/`)) m.delete(k);
@@ -770,67 +1100,133 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     return ref;
   }
 
+  /** The status of one container spec from its instances (newest first). */
+  private async containerStatusOf(
+    pod: Pod,
+    spec: Container,
+    instances: ContainerStatus[],
+    policy: string,
+    idleReason: string,
+  ): Promise<{ cs: KubeContainerStatus; state: 'waiting' | 'running' | 'stopped'; succeeded: boolean }> {
+    const uid = pod.metadata.uid!;
+    const [cur, prev] = instances;
+    const override = this.waiting.get(`${uid}/${spec.name}`);
+    const cs: KubeContainerStatus = {
+      name: spec.name,
+      image: spec.image ?? '',
+      imageID: '',
+      ready: false,
+      started: false,
+      restartCount: cur?.attempt ?? 0,
+      state: {},
+      lastState: {},
+    };
+    const term = async (c: ContainerStatus) => {
+      const t = terminated(c);
+      const message = await this.terminationMessage(pod, c);
+      return message ? { ...t, message } : t;
+    };
+    if (prev) cs.lastState = { terminated: await term(prev) };
+    if (!cur) {
+      cs.state = { waiting: override ?? { reason: idleReason } };
+      return { cs, state: 'waiting', succeeded: false };
+    }
+    cs.containerID = `docker://${cur.id}`;
+    cs.imageID = await this.imageRef(cur);
+    if (cur.state === 'running') {
+      cs.state = { running: { startedAt: rfc3339(cur.startedAt ?? cur.createdAt) } };
+      cs.started = this.prober.isStarted(cur.id);
+      cs.ready = !this.killed.has(cur.id) && this.prober.isReady(cur.id);
+      return { cs, state: 'running', succeeded: false };
+    }
+    if (cur.state === 'exited') {
+      const t = await term(cur);
+      if (this.shouldRestart(pod, cur, policy) && override) {
+        cs.state = { waiting: override };
+        cs.lastState = { terminated: t };
+      } else cs.state = { terminated: t };
+      return { cs, state: 'stopped', succeeded: cur.exitCode === 0 };
+    }
+    cs.state = { waiting: override ?? { reason: idleReason } };
+    return { cs, state: 'waiting', succeeded: false };
+  }
+
   private async computeStatus(
     pod: Pod,
     sb: SandboxStatus | undefined,
     containers: ContainerStatus[],
   ): Promise<PodStatus> {
-    const uid = pod.metadata.uid!;
     const old = pod.status ?? {};
     const now = rfc3339(this.clock.now());
     const byName = groupByName(containers);
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+
+    // Init containers: done when every regular one exited 0 (in order) and sidecars run.
+    const initStatuses: KubeContainerStatus[] = [];
+    let initDone = true;
+    let initFailed = false;
+    const incomplete: string[] = [];
+    for (const spec of pod.spec?.initContainers ?? []) {
+      const inst = byName.get(spec.name) ?? [];
+      const sidecar = spec.restartPolicy === 'Always';
+      const r = await this.containerStatusOf(
+        pod,
+        spec,
+        inst,
+        this.policyOf(pod, spec.name),
+        'PodInitializing',
+      );
+      if (!sidecar && r.state === 'stopped' && r.succeeded) {
+        r.cs.ready = true;
+      } else if (sidecar && r.state === 'running' && r.cs.started) {
+        // Running sidecar: its readiness counts like an app container's.
+      } else {
+        if (initDone) incomplete.push(spec.name);
+        initDone = false;
+        if (!sidecar && r.state === 'stopped' && !r.succeeded && policy === 'Never') initFailed = true;
+      }
+      initStatuses.push(r.cs);
+    }
+
     const statuses: KubeContainerStatus[] = [];
     let waiting = 0;
     let running = 0;
     let stopped = 0;
     let succeeded = 0;
     for (const spec of pod.spec?.containers ?? []) {
-      const [cur, prev] = byName.get(spec.name) ?? [];
-      const override = this.waiting.get(`${uid}/${spec.name}`);
-      const cs: KubeContainerStatus = {
-        name: spec.name,
-        image: spec.image ?? '',
-        imageID: '',
-        ready: false,
-        started: false,
-        restartCount: cur?.attempt ?? 0,
-        state: {},
-        lastState: {},
-      };
-      if (prev) cs.lastState = { terminated: terminated(prev) };
-      if (!cur) {
-        cs.state = { waiting: override ?? { reason: 'ContainerCreating' } };
-        waiting++;
-      } else {
-        cs.containerID = `docker://${cur.id}`;
-        cs.imageID = await this.imageRef(cur);
-        if (cur.state === 'running') {
-          cs.state = { running: { startedAt: rfc3339(cur.startedAt ?? cur.createdAt) } };
-          cs.ready = true;
-          cs.started = true;
-          running++;
-        } else if (cur.state === 'exited') {
-          const term = terminated(cur);
-          if (this.shouldRestart(pod, cur) && override) {
-            cs.state = { waiting: override };
-            cs.lastState = { terminated: term };
-            stopped++;
-          } else {
-            cs.state = { terminated: term };
-            stopped++;
-            if (cur.exitCode === 0) succeeded++;
-          }
-        } else {
-          cs.state = { waiting: override ?? { reason: 'ContainerCreating' } };
-          waiting++;
-        }
+      const r = await this.containerStatusOf(
+        pod,
+        spec,
+        byName.get(spec.name) ?? [],
+        policy,
+        initDone ? 'ContainerCreating' : 'PodInitializing',
+      );
+      if (r.state === 'waiting') waiting++;
+      else if (r.state === 'running') running++;
+      else {
+        stopped++;
+        if (r.succeeded) succeeded++;
       }
-      statuses.push(cs);
+      statuses.push(r.cs);
     }
-    const policy = pod.spec?.restartPolicy ?? 'Always';
+    const ephemeral: KubeContainerStatus[] = [];
+    for (const spec of (pod.spec?.ephemeralContainers ?? []) as Container[]) {
+      const r = await this.containerStatusOf(
+        pod,
+        spec,
+        byName.get(spec.name) ?? [],
+        'Never',
+        'ContainerCreating',
+      );
+      delete (r.cs as { started?: boolean }).started;
+      ephemeral.push(r.cs);
+    }
+
     // Behaves like the kubelet's getPhase.
     let phase: string;
-    if (waiting > 0) phase = 'Pending';
+    if (initFailed) phase = 'Failed';
+    else if (!initDone) phase = 'Pending';
+    else if (waiting > 0) phase = 'Pending';
     else if (running > 0) phase = 'Running';
     else if (stopped > 0) {
       if (policy === 'Always') phase = 'Running';
@@ -840,8 +1236,11 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     } else phase = 'Pending';
 
     const terminal = phase === 'Succeeded' || phase === 'Failed';
-    const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
-    const allReady = notReady.length === 0 && statuses.length > 0;
+    const sidecars = initStatuses.filter(
+      (_s, i) => pod.spec?.initContainers?.[i]?.restartPolicy === 'Always',
+    );
+    const notReady = [...sidecars, ...statuses].filter((s) => !s.ready).map((s) => s.name);
+    const allReady = initDone && notReady.length === 0 && statuses.length > 0;
     const cond = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => {
       const prevC = old.conditions?.find((c) => c.type === type);
       const status = ok ? 'True' : 'False';
@@ -857,12 +1256,17 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     const readyMessage = terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
     const conditions: PodCondition[] = [
       cond('PodReadyToStartContainers', !!sb && sb.state === 'ready'),
-      cond('Initialized', true),
+      cond(
+        'Initialized',
+        initDone || terminal,
+        'ContainersNotInitialized',
+        `containers with incomplete status: [${incomplete.join(' ')}]`,
+      ),
       cond('Ready', allReady, readyReason, readyMessage),
       cond('ContainersReady', allReady, readyReason, readyMessage),
       old.conditions?.find((c) => c.type === 'PodScheduled') ?? cond('PodScheduled', true),
     ];
-    const podIP = sb?.ip ?? old.podIP;
+    const podIP = pod.spec?.hostNetwork ? HOST_IP : (sb?.ip ?? old.podIP);
     return {
       phase,
       conditions,
@@ -870,7 +1274,9 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       hostIPs: [{ ip: HOST_IP }],
       ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
       startTime: old.startTime ?? now,
+      ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
       containerStatuses: statuses,
+      ...(ephemeral.length ? { ephemeralContainerStatuses: ephemeral } : {}),
       qosClass: qosClass(pod),
     };
   }
@@ -922,6 +1328,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     const pod = this.informer.get(`${namespace}/${podName}`);
     if (!pod) return { code: 404, reason: 'NotFound', message: `pods "${podName}" not found` };
     const specs = pod.spec?.containers ?? [];
+    const all = allSpecs(pod);
     const name = container ?? (specs.length === 1 ? specs[0]!.name : undefined);
     if (!name) {
       return {
@@ -930,7 +1337,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
         message: `a container name must be specified for pod ${podName}, choose one of: [${specs.map((c) => c.name).join(' ')}]`,
       };
     }
-    if (!specs.some((c) => c.name === name)) {
+    if (!all.some((c) => c.name === name)) {
       return { code: 404, reason: 'NotFound', message: `container ${name} is not valid for pod ${podName}` };
     }
     const instances = (
@@ -1023,6 +1430,76 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     if (!sb) return { code: 400, reason: 'BadRequest', message: `pod ${podName} has no running sandbox` };
     return { sandboxId: sb.id, desc: `${podName}_${namespace}, uid ${pod.metadata.uid}` };
   }
+}
+
+/** The registry host of an image reference (Docker Hub for bare names). */
+export function registryHost(image: string): string {
+  const first = image.split('/')[0]!;
+  if (image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost'))
+    return first;
+  return 'docker.io';
+}
+
+/** The credentials a docker config (JSON of .dockerconfigjson or legacy .dockercfg) holds for a host. */
+export function dockerConfigAuth(json: string, host: string): RegistryAuth | undefined {
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const auths = ((cfg.auths as Record<string, unknown> | undefined) ?? cfg) as Record<
+    string,
+    { auth?: string; username?: string; password?: string; identitytoken?: string }
+  >;
+  const norm = (k: string) =>
+    k
+      .replace(/^https?:\/\//, '')
+      .replace(/\/.*$/, '')
+      .replace(/^(index\.)?docker\.io$|^registry-1\.docker\.io$/, 'docker.io');
+  for (const [key, entry] of Object.entries(auths)) {
+    if (norm(key) !== host || !entry || typeof entry !== 'object') continue;
+    let { username, password } = entry;
+    if (entry.auth && !username) {
+      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      username = decoded.slice(0, i);
+      password = decoded.slice(i + 1);
+    }
+    return {
+      username,
+      password,
+      identitytoken: entry.identitytoken,
+      serveraddress: host === 'docker.io' ? 'https://index.docker.io/v1/' : host,
+    };
+  }
+  return undefined;
+}
+
+/** Every container spec of a pod: init, app and ephemeral (the latter as Container). */
+function allSpecs(pod: Pod): Container[] {
+  return [
+    ...(pod.spec?.initContainers ?? []),
+    ...(pod.spec?.containers ?? []),
+    ...((pod.spec?.ephemeralContainers ?? []) as Container[]),
+  ];
+}
+
+/** The engine's security settings: the container's securityContext over the pod's. */
+function securityOf(pod: Pod, c: Container): SecurityConfig | undefined {
+  const p = pod.spec?.securityContext ?? {};
+  const s = c.securityContext ?? {};
+  const cfg: SecurityConfig = {
+    runAsUser: s.runAsUser ?? p.runAsUser,
+    runAsGroup: s.runAsGroup ?? p.runAsGroup,
+    supplementalGroups: p.supplementalGroups,
+    privileged: s.privileged,
+    capAdd: s.capabilities?.add,
+    capDrop: s.capabilities?.drop,
+    readOnlyRootFilesystem: s.readOnlyRootFilesystem,
+    noNewPrivileges: s.allowPrivilegeEscalation === false,
+  };
+  return Object.values(cfg).some((v) => v !== undefined) ? cfg : undefined;
 }
 
 function specChanged(a: Pod, b: Pod): boolean {

@@ -74,21 +74,80 @@ export interface DownwardValues {
   nodeName: string;
 }
 
-/** Resolves a container's env list: literal values, fieldRefs and `$(VAR)` references to earlier entries. */
-export function resolveEnv(pod: Pod, c: Container, dv: DownwardValues): { name: string; value: string }[] {
-  const out: { name: string; value: string }[] = [];
-  const vars = new Map<string, string>();
+/** ConfigMaps and Secrets (data already decoded) that env entries can read; undefined = missing. */
+export interface EnvSources {
+  configMap(name: string): Record<string, string> | undefined;
+  secret(name: string): Record<string, string> | undefined;
+}
+
+/** An env reference that cannot be resolved (the kubelet's CreateContainerConfigError). */
+export class EnvError extends Error {}
+
+/** The ConfigMap and Secret names a container's env and envFrom refer to. */
+export function envReferences(c: Container): { configMaps: string[]; secrets: string[] } {
+  const configMaps = new Set<string>();
+  const secrets = new Set<string>();
   for (const e of c.env ?? []) {
-    let value: string;
-    if (e.value !== undefined) value = expandVars(e.value, vars);
-    else if (e.valueFrom?.fieldRef) value = fieldRefValue(pod, e.valueFrom.fieldRef.fieldPath, dv);
-    else if (e.valueFrom?.resourceFieldRef)
-      value = resourceFieldValue(c, e.valueFrom.resourceFieldRef.resource);
-    else value = '';
-    vars.set(e.name, value);
-    out.push({ name: e.name, value });
+    if (e.valueFrom?.configMapKeyRef?.name) configMaps.add(e.valueFrom.configMapKeyRef.name);
+    if (e.valueFrom?.secretKeyRef?.name) secrets.add(e.valueFrom.secretKeyRef.name);
   }
-  return out;
+  for (const f of c.envFrom ?? []) {
+    if (f.configMapRef?.name) configMaps.add(f.configMapRef.name);
+    if (f.secretRef?.name) secrets.add(f.secretRef.name);
+  }
+  return { configMaps: [...configMaps], secrets: [...secrets] };
+}
+
+/**
+ * Resolves a container's environment like the kubelet's makeEnvironmentVariables: envFrom first
+ * (prefix, invalid names skipped), then env entries — literal values with `$(VAR)` references
+ * to earlier entries, fieldRef, resourceFieldRef, configMapKeyRef and secretKeyRef (optional ones
+ * may be missing). Throws EnvError for a missing non-optional reference.
+ */
+export function resolveEnv(
+  pod: Pod,
+  c: Container,
+  dv: DownwardValues,
+  sources?: EnvSources,
+): { name: string; value: string }[] {
+  const vars = new Map<string, string>();
+  for (const f of c.envFrom ?? []) {
+    const isSecret = !!f.secretRef;
+    const ref = f.secretRef ?? f.configMapRef;
+    if (!ref?.name) continue;
+    const data = isSecret ? sources?.secret(ref.name) : sources?.configMap(ref.name);
+    if (!data) {
+      if (ref.optional) continue;
+      throw new EnvError(`${isSecret ? 'secret' : 'configmap'} "${ref.name}" not found`);
+    }
+    for (const [k, v] of Object.entries(data)) {
+      const name = `${f.prefix ?? ''}${k}`;
+      if (/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(name)) vars.set(name, v);
+    }
+  }
+  for (const e of c.env ?? []) {
+    let value: string | undefined;
+    const from = e.valueFrom;
+    if (e.value !== undefined) value = expandVars(e.value, vars);
+    else if (from?.fieldRef) value = fieldRefValue(pod, from.fieldRef.fieldPath, dv);
+    else if (from?.resourceFieldRef) value = resourceFieldValue(c, from.resourceFieldRef.resource);
+    else if (from?.configMapKeyRef || from?.secretKeyRef) {
+      const isSecret = !!from.secretKeyRef;
+      const ref = (from.secretKeyRef ?? from.configMapKeyRef)!;
+      const data = isSecret ? sources?.secret(ref.name ?? '') : sources?.configMap(ref.name ?? '');
+      value = data?.[ref.key];
+      if (value === undefined) {
+        if (ref.optional) continue;
+        throw new EnvError(
+          data
+            ? `couldn't find key ${ref.key} in ${isSecret ? 'Secret' : 'ConfigMap'} ${pod.metadata?.namespace}/${ref.name}`
+            : `${isSecret ? 'secret' : 'configmap'} "${ref.name}" not found`,
+        );
+      }
+    } else value = '';
+    vars.set(e.name, value);
+  }
+  return [...vars].map(([name, value]) => ({ name, value }));
 }
 
 function fieldRefValue(pod: Pod, path: string, dv: DownwardValues): string {

@@ -49,6 +49,13 @@ export interface ContainerRuntime {
    */
   portForward(sandboxId: string, port: number): Promise<Duplex>;
 
+  /** Creates a named volume when missing (idempotent). */
+  ensureVolume(name: string, opts?: VolumeOptions): Promise<void>;
+  /** Removes a named volume; missing ones are ignored, volumes in use throw. */
+  removeVolume(name: string): Promise<void>;
+  /** Named volumes carrying all the given labels. */
+  listVolumes(labels: Record<string, string>): Promise<string[]>;
+
   /** One cheap sample of a running container's CPU and memory; undefined when it is gone. */
   containerStats(id: string): Promise<ContainerStats | undefined>;
 
@@ -112,6 +119,10 @@ export interface SandboxConfig {
   podName: string;
   namespace: string;
   hostname: string;
+  /** Use the host's network namespace (hostNetwork: no ports are published then). */
+  hostNetwork?: boolean;
+  /** Extra /etc/hosts entries (hostAliases), `name:ip`. */
+  extraHosts?: string[];
   /** Sandbox generation: 0 first, +1 each time the sandbox had to be recreated. */
   attempt: number;
   ports: PortMapping[];
@@ -163,6 +174,44 @@ export interface ContainerConfig {
   stdinOnce?: boolean;
   resources: ContainerResources;
   labels?: Record<string, string>;
+  /** Volumes mounted into the container. */
+  mounts?: Mount[];
+  /** securityContext, already merged with the pod's. */
+  security?: SecurityConfig;
+  /** Share the sandbox's PID namespace (shareProcessNamespace). */
+  sharePid?: boolean;
+  /** Join this container's PID namespace instead (ephemeral containers with a target). */
+  pidOfContainer?: string;
+}
+
+/** A mount of a prepared volume. */
+export interface Mount {
+  /** 'bind': a host path; 'volume': an engine named volume (created when missing). */
+  type: 'bind' | 'volume';
+  source: string;
+  target: string;
+  readOnly?: boolean;
+  /** A sub-path of a bind source (engine named volumes cannot mount sub-paths on Docker 20.10). */
+  subPath?: string;
+}
+
+/** Engine settings from a container's securityContext. */
+export interface SecurityConfig {
+  runAsUser?: number;
+  runAsGroup?: number;
+  supplementalGroups?: number[];
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  readOnlyRootFilesystem?: boolean;
+  noNewPrivileges?: boolean;
+}
+
+/** Options of a named volume. */
+export interface VolumeOptions {
+  labels?: Record<string, string>;
+  /** A memory-backed volume (tmpfs) of at most this many bytes (0 = engine default). */
+  tmpfsBytes?: number;
 }
 
 /** A container as the runtime sees it. */

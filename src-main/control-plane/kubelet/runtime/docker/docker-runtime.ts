@@ -16,8 +16,10 @@ import {
   type RuntimeInfo,
   type SandboxConfig,
   type SandboxStatus,
+  type SecurityConfig,
   type StreamOptions,
   type StreamSession,
+  type VolumeOptions,
 } from '../runtime';
 import { DEFAULT_SANDBOX_IMAGE, pauseRootfsTar } from './pause-image';
 
@@ -109,13 +111,16 @@ export class DockerRuntime implements ContainerRuntime {
     const name = `k8s_${SANDBOX_CONTAINER_NAME}_${config.podName}_${config.namespace}_${config.podUid}_${config.attempt}`;
     const container = await this.createNamed(name, {
       Image: this.sandboxImage,
-      Hostname: config.hostname.slice(0, 63),
+      Hostname: config.hostNetwork ? undefined : config.hostname.slice(0, 63),
       Labels: labels,
-      ExposedPorts: exposed,
+      ExposedPorts: config.hostNetwork ? undefined : exposed,
       HostConfig: {
         // Without "shareable" app containers cannot join the IPC namespace (machine-notes.md).
         IpcMode: 'shareable',
-        PortBindings: bindings,
+        PortBindings: config.hostNetwork ? undefined : bindings,
+        NetworkMode: config.hostNetwork ? 'host' : undefined,
+        // Containers joining this network namespace share its /etc/hosts.
+        ExtraHosts: config.extraHosts?.length ? config.extraHosts : undefined,
         RestartPolicy: { Name: 'no' },
         // The pause process needs almost nothing; keep a runaway from hurting the host.
         Memory: 64 * 1024 * 1024,
@@ -213,9 +218,27 @@ export class DockerRuntime implements ContainerRuntime {
       StdinOnce: !!c.stdinOnce,
       AttachStdin: false,
       Labels: labels,
+      User: userOf(c.security),
       HostConfig: {
         NetworkMode: `container:${sandboxId}`,
         IpcMode: `container:${sandboxId}`,
+        PidMode: c.pidOfContainer
+          ? `container:${c.pidOfContainer}`
+          : c.sharePid
+            ? `container:${sandboxId}`
+            : undefined,
+        Mounts: (c.mounts ?? []).map((m) => ({
+          Type: m.type,
+          Source: m.subPath && m.type === 'bind' ? `${m.source}/${m.subPath}` : m.source,
+          Target: m.target,
+          ReadOnly: !!m.readOnly,
+        })) as never,
+        Privileged: !!c.security?.privileged,
+        CapAdd: c.security?.capAdd,
+        CapDrop: c.security?.capDrop,
+        ReadonlyRootfs: !!c.security?.readOnlyRootFilesystem,
+        SecurityOpt: c.security?.noNewPrivileges ? ['no-new-privileges'] : undefined,
+        GroupAdd: c.security?.supplementalGroups?.map(String),
         RestartPolicy: { Name: 'no' },
         Memory: r.memoryBytes,
         // Equal to Memory: no swap on top of the limit, as the kubelet configures cgroups.
@@ -467,6 +490,48 @@ export class DockerRuntime implements ContainerRuntime {
     if (!(await this.imageStatus(DEFAULT_SANDBOX_IMAGE))) await importDefaultImage(this.docker);
   }
 
+  // ---- files and volumes -----------------------------------------------------------------
+
+  async ensureVolume(name: string, opts: VolumeOptions = {}): Promise<void> {
+    try {
+      await this.docker.getVolume(name).inspect();
+      return;
+    } catch (err) {
+      if (!hasStatus(err, 404)) throw err;
+    }
+    await this.docker.createVolume({
+      Name: name,
+      Driver: 'local',
+      Labels: { [LABELS.managedBy]: this.managedBy, ...opts.labels },
+      ...(opts.tmpfsBytes !== undefined
+        ? {
+            DriverOpts: {
+              type: 'tmpfs',
+              device: 'tmpfs',
+              o: opts.tmpfsBytes ? `size=${opts.tmpfsBytes}` : '',
+            },
+          }
+        : {}),
+    } as never);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).remove();
+    } catch (err) {
+      if (!hasStatus(err, 404)) throw err;
+    }
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<string[]> {
+    const r = (await this.docker.listVolumes({
+      filters: { label: this.labelFilter(labels) },
+    } as never)) as unknown as {
+      Volumes?: { Name: string }[];
+    };
+    return (r.Volumes ?? []).map((v) => v.Name);
+  }
+
   // ---- stats -----------------------------------------------------------------------------
 
   async containerStats(id: string): Promise<ContainerStats | undefined> {
@@ -654,6 +719,12 @@ class DockerDemux extends Transform {
     }
     cb();
   }
+}
+
+/** Docker's `User` from runAsUser/runAsGroup. */
+function userOf(s: SecurityConfig | undefined): string | undefined {
+  if (s?.runAsUser === undefined && s?.runAsGroup === undefined) return undefined;
+  return s.runAsGroup !== undefined ? `${s.runAsUser ?? 0}:${s.runAsGroup}` : String(s.runAsUser);
 }
 
 /** The parts of the engine's stats document the kubelet reads. */
