@@ -101,6 +101,8 @@ function restarts(p: PodObj): number {
  * - failures beyond backoffLimit, or activeDeadlineSeconds, set FailureTarget, terminate the
  *   remaining pods and then set Failed; reaching completions sets SuccessCriteriaMet, then
  *   Complete with completionTime once no pod is left running;
+ * - podFailurePolicy rules (onExitCodes / onPodConditions) can fail the Job at once (FailJob)
+ *   or leave a failure uncounted (Ignore);
  * - re-creation after failures backs off 10 s·2^(n-1) (max 6 min); `suspend` deletes active pods
  *   and sets Suspended; status active/ready/terminating/startTime/completedIndexes are kept.
  */
@@ -246,6 +248,9 @@ export class JobController extends Controller {
         newlyFinished = true;
       } else if (p.status?.phase !== 'Failed' && p.metadata.deletionTimestamp && deletedByUs) {
         release.push(p);
+      } else if (p.status?.phase === 'Failed' && matchPodFailurePolicy(job, p)?.action === 'Ignore') {
+        // podFailurePolicy Ignore: the failure does not count towards backoffLimit.
+        release.push(p);
       } else if (countsAsFailed(p)) {
         uncounted.failed.add(uid);
         newlyFinished = true;
@@ -303,7 +308,14 @@ export class JobController extends Controller {
       const failuresSoFar = failed + (restartOnFailure ? active.reduce((n, p) => n + restarts(p), 0) : 0);
       let reason: string | undefined;
       let message = '';
-      if (failuresSoFar > backoffLimit) {
+      const failJob = pods
+        .filter((p) => p.status?.phase === 'Failed')
+        .map((p) => matchPodFailurePolicy(job, p))
+        .find((m) => m?.action === 'FailJob');
+      if (failJob) {
+        reason = 'PodFailurePolicy';
+        message = failJob.message;
+      } else if (failuresSoFar > backoffLimit) {
         reason = 'BackoffLimitExceeded';
         message = 'Job has reached the specified backoff limit';
       } else if (spec.activeDeadlineSeconds !== undefined && status.startTime && !spec.suspend) {
@@ -382,7 +394,7 @@ export class JobController extends Controller {
         await this.event(job, 'Normal', 'Resumed', 'Job resumed');
       }
       if (satisfied) {
-        const backoffLeft = this.backoffLeft(pods, failed, now);
+        const backoffLeft = this.backoffLeft(job, pods, failed, now);
         if (backoffLeft > 0) {
           requeueAfter = Math.min(requeueAfter ?? Infinity, backoffLeft);
         } else {
@@ -445,9 +457,11 @@ export class JobController extends Controller {
   }
 
   /** Time left before failed pods may be replaced (upstream backoffRecord), 0 if none. */
-  private backoffLeft(pods: PodObj[], failed: number, now: number): number {
+  private backoffLeft(job: JobObj, pods: PodObj[], failed: number, now: number): number {
     if (!failed) return 0;
-    const failedPods = pods.filter((p) => countsAsFailed(p));
+    const failedPods = pods.filter(
+      (p) => countsAsFailed(p) && matchPodFailurePolicy(job, p)?.action !== 'Ignore',
+    );
     // Failures since the last success.
     const lastSuccess = Math.max(
       0,
@@ -610,6 +624,44 @@ export class JobController extends Controller {
       throw err;
     }
   }
+}
+
+/**
+ * The first podFailurePolicy rule a failed pod matches (onExitCodes against its terminated
+ * containers, onPodConditions against its conditions), with upstream's message for FailJob.
+ */
+export function matchPodFailurePolicy(
+  job: Job,
+  p: Pod,
+): { action: string; index: number; message: string } | undefined {
+  const rules = job.spec?.podFailurePolicy?.rules ?? [];
+  for (const [index, r] of rules.entries()) {
+    if (r.onExitCodes) {
+      const { containerName, operator, values } = r.onExitCodes;
+      for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
+        if (containerName && c.name !== containerName) continue;
+        const code = c.state?.terminated?.exitCode;
+        if (code === undefined || code === 0) continue;
+        const hit = operator === 'In' ? values.includes(code) : !values.includes(code);
+        if (hit)
+          return {
+            action: r.action,
+            index,
+            message: `Container ${c.name} for pod ${p.metadata?.namespace}/${p.metadata?.name} failed with exit code ${code} matching ${r.action} rule at index ${index}`,
+          };
+      }
+    }
+    for (const pc of r.onPodConditions ?? []) {
+      const c = p.status?.conditions?.find((x) => x.type === pc.type && x.status === (pc.status ?? 'True'));
+      if (c)
+        return {
+          action: r.action,
+          index,
+          message: `Pod ${p.metadata?.namespace}/${p.metadata?.name} has condition ${pc.type} matching ${r.action} rule at index ${index}`,
+        };
+    }
+  }
+  return undefined;
 }
 
 /** When a pod finished: its last container's finishedAt, else its last transition. */

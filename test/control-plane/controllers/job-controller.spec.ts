@@ -71,7 +71,10 @@ describe('JobController', () => {
     // 1. the finished pods are recorded, 2. freed of the finalizer, 3. counted.
     const statusWrites = api.writesOf('update', 'jobs', 'status');
     expect(statusWrites[0].body.status.uncountedTerminatedPods.succeeded).toHaveLength(2);
-    expect(api.writesOf('update', 'pods').map((w) => w.body.metadata.finalizers)).toEqual([undefined, undefined]);
+    expect(api.writesOf('update', 'pods').map((w) => w.body.metadata.finalizers)).toEqual([
+      undefined,
+      undefined,
+    ]);
     const done = getJob(api, 'pi');
     expect(done.status).toMatchObject({ succeeded: 2, failed: 0, completionTime: expect.any(String) });
     expect(done.status?.active).toBeUndefined();
@@ -223,6 +226,63 @@ describe('JobController', () => {
     expect(ctrl.queue.pending()).toContain(`pod:default/${p.metadata.name}`);
     await ctrl.drain();
     expect(api.getObject(R.pods, 'default', p.metadata.name!)).toBeUndefined();
+  });
+
+  it('applies podFailurePolicy: Ignore leaves a failure uncounted, FailJob fails the Job at once', async () => {
+    const { api, ctrl } = await setup();
+    api.seed(
+      R.jobs,
+      job('pfp', {
+        backoffLimit: 6,
+        podFailurePolicy: {
+          rules: [
+            { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [42] } },
+            { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+          ],
+        },
+      }),
+    );
+    await settle();
+    await ctrl.reconcile('default/pfp');
+    const fail = (name: string, exitCode: number, disrupted: boolean) =>
+      api.mutate(R.pods, 'default', name, (p) => {
+        Object.assign(p, {
+          status: {
+            phase: 'Failed',
+            conditions: disrupted ? [{ type: 'DisruptionTarget', status: 'True' }] : [],
+            containerStatuses: [
+              {
+                name: 'c',
+                image: 'x',
+                imageID: '',
+                ready: false,
+                restartCount: 0,
+                state: { terminated: { exitCode } },
+              },
+            ],
+          },
+        });
+      });
+    const [first] = podsIn(api);
+    await settle();
+    fail(first.metadata.name!, 137, true);
+    await settle();
+    await ctrl.reconcile('default/pfp');
+    // Not counted, finalizer released, replaced at once (no backoff).
+    expect(getJob(api, 'pfp').status?.failed ?? 0).toBe(0);
+    expect(api.getObject(R.pods, 'default', first.metadata.name!)!.metadata.finalizers).toBeUndefined();
+    const second = podsIn(api).find((p) => p.metadata.name !== first.metadata.name)!;
+    expect(second).toBeTruthy();
+    await settle();
+    fail(second.metadata.name!, 42, false);
+    await settle();
+    await ctrl.reconcile('default/pfp');
+    const j = getJob(api, 'pfp');
+    expect(cond(j, 'Failed')).toMatchObject({
+      reason: 'PodFailurePolicy',
+      message: `Container c for pod default/${second.metadata.name} failed with exit code 42 matching FailJob rule at index 0`,
+    });
+    expect(j.status?.failed).toBe(1);
   });
 
   it('formats and parses completed indexes as intervals', () => {
