@@ -362,7 +362,13 @@ export function serverSideApply(
     if (before.found && stable(before.value) === stable(after.value)) continue;
     for (const e of others) if (e.set.has(p)) conflicts.push({ entry: e, path: p });
   }
-  if (conflicts.length && !o.force) throw conflictError(o.type, live?.metadata.name ?? '', conflicts);
+  if (conflicts.length && !o.force) {
+    // lastAppliedManager: kubectl's own server-side apply takes over what client-side apply
+    // last applied (and still holds) without conflicts.
+    const allowed = o.manager === 'kubectl' ? allowedFromLastApplied(live, root, o.ignoreStatus) : new Set();
+    const real = conflicts.filter((c) => !allowed.has(c.path));
+    if (real.length) throw conflictError(o.type, live?.metadata.name ?? '', real);
+  }
   for (const { entry, path } of conflicts) entry.set.delete(path);
 
   // Fields this manager applied before, no longer applies, and nobody else owns are removed.
@@ -396,6 +402,33 @@ function printManager(e: Entry): string {
   if (e.subresource) m += ` with subresource ${JSON.stringify(e.subresource)}`;
   if (e.operation === 'Update') m += ` using ${e.apiVersion ?? ''}${e.time ? ` at ${e.time}` : ''}`;
   return m;
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Fields of the last client-side-applied configuration whose live values still match it. */
+function allowedFromLastApplied(
+  live: KubeObject | undefined,
+  root: Node,
+  ignoreStatus: boolean,
+): Set<string> {
+  const text = live?.metadata.annotations?.[LAST_APPLIED];
+  if (!text) return new Set();
+  let last: KubeObject;
+  try {
+    last = JSON.parse(text) as KubeObject;
+  } catch {
+    return new Set();
+  }
+  if (!isObj(last)) return new Set();
+  last.metadata ??= {};
+  const out = new Set<string>();
+  for (const p of fieldSet(last, root, ignoreStatus)) {
+    const a = getAt(last, p);
+    const b = getAt(live, p);
+    if (b.found && stable(a.value) === stable(b.value)) out.add(p);
+  }
+  return out;
 }
 
 function conflictError(
@@ -459,6 +492,14 @@ export function trackUpdate(
     schema?: unknown;
   },
 ): void {
+  // A write that sets managedFields itself (kubectl's client-side → server-side apply upgrade)
+  // gets them as written; [{}] clears them.
+  const given = next.metadata.managedFields;
+  if (old && given !== undefined && stable(given) !== stable(old.metadata.managedFields)) {
+    if (Array.isArray(given) && given.length === 1 && !Object.keys(given[0] ?? {}).length)
+      delete next.metadata.managedFields;
+    return;
+  }
   const root = rootNode(o.type, o.schema);
   const onlyStatus = o.subresource === 'status';
   const view = (x: KubeObject | undefined): KubeObject | undefined =>

@@ -233,6 +233,29 @@ describe('kubectl apply --server-side', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('moves from client-side to server-side apply without conflicts', async () => {
+    const f = path.join(dir, 'csa.yaml');
+    writeFileSync(f, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: csa}\ndata: {color: blue}\n');
+    expect((await kubectl('apply', '-f', f)).code).toBe(0);
+    writeFileSync(f, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: csa}\ndata: {color: green}\n');
+    const s = await kubectl('apply', '--server-side', '-f', f);
+    expect(s.stderr).toBe('');
+    expect(s.stdout).toContain('configmap/csa serverside-applied');
+    const g = await kubectl('get', 'cm', 'csa', '-o', 'jsonpath={.data.color}');
+    expect(g.stdout).toBe('green');
+    // kubectl then migrated the client-side owner's fields to itself.
+    const mf = await kubectl(
+      'get',
+      'cm',
+      'csa',
+      '--show-managed-fields',
+      '-o',
+      'jsonpath={.metadata.managedFields[*].manager}',
+    );
+    expect(mf.stdout.split(' ')).toContain('kubectl');
+    expect(mf.stdout).not.toContain('kubectl-client-side-apply');
+  });
+
   it('reports conflicts and takes over with --force-conflicts', async () => {
     const f = path.join(dir, 'cm.yaml');
     writeFileSync(f, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {color: blue}\n');
@@ -278,5 +301,50 @@ describe('server-side apply of a Job', () => {
     expect(res.status).toBe(201);
     const job = JSON.parse(res.body) as Obj;
     expect(job.spec.selector.matchLabels['batch.kubernetes.io/controller-uid']).toBe(job.metadata.uid);
+  });
+});
+
+describe('client-set managedFields', () => {
+  it('a write that rewrites managedFields keeps them as written; [{}] clears them', async () => {
+    await t.request({
+      method: 'POST',
+      path: '/api/v1/namespaces/default/configmaps?fieldManager=kubectl-client-side-apply',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'upgrade' },
+        data: { a: '1' },
+      }),
+    });
+    // What kubectl's csaupgrade sends: the same fields, now owned by "kubectl" with Apply.
+    const moved = (await t.client.patch(
+      R.configmaps,
+      'upgrade',
+      'default',
+      [
+        {
+          op: 'replace',
+          path: '/metadata/managedFields',
+          value: [
+            {
+              manager: 'kubectl',
+              operation: 'Apply',
+              apiVersion: 'v1',
+              fieldsType: 'FieldsV1',
+              fieldsV1: { 'f:data': { 'f:a': {} } },
+            },
+          ],
+        },
+      ],
+      'json',
+    )) as Obj;
+    expect(moved.metadata.managedFields).toEqual([
+      expect.objectContaining({ manager: 'kubectl', operation: 'Apply' }),
+    ]);
+    const cleared = (await t.client.patch(R.configmaps, 'upgrade', 'default', {
+      metadata: { managedFields: [{}] },
+    })) as Obj;
+    expect(cleared.metadata.managedFields).toBeUndefined();
   });
 });
