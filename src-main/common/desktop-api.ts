@@ -12,6 +12,38 @@ export interface DesktopApi {
   readonly version: string;
   /** Opens a URL in the user's browser (only http(s) on localhost is allowed). */
   openExternal(url: string): Promise<void>;
+  /** The desktop settings and what the running cluster actually uses. */
+  getSettings(): Promise<DesktopSettingsView>;
+  /** Changes some settings (validated by the main process); answers the new view. */
+  setSettings(patch: Partial<DesktopSettings>): Promise<DesktopSettingsView>;
+}
+
+/** What happens to running pods when the app quits. */
+export type PodsOnQuit = 'keep-running' | 'stop';
+
+/** The desktop app's settings (kept as JSON in the app's userData folder). */
+export interface DesktopSettings {
+  /** Where the cluster's state lives. */
+  dataDir: string;
+  /** API server port (0 = reuse the last one, else any free port). */
+  apiPort: number;
+  /** Merge the `skiff` context into ~/.kube/config. */
+  mergeKubeconfig: boolean;
+  /** Start Skiff when the user logs in. */
+  startOnLogin: boolean;
+  /** Running pods on quit: left running (adopted on the next start) or their containers stopped. */
+  podsOnQuit: PodsOnQuit;
+  /** Store backend spec ('' = the embedded WAL store in <dataDir>/store). */
+  store: string;
+}
+
+/** Settings plus what is in effect now (some changes apply on the next start). */
+export interface DesktopSettingsView {
+  settings: DesktopSettings;
+  /** Values the running cluster was started with. */
+  running: { dataDir: string; apiPort: number; apiUrl: string; kubeconfigPath: string; store: string };
+  /** Settings that differ from what is running and need a restart. */
+  restartRequired: (keyof DesktopSettings)[];
 }
 
 /** Name of the global the preload defines (`window.skiff`). */

@@ -4,6 +4,10 @@ export const IPC = {
   config: 'skiff:config',
   /** Opens a localhost URL in the user's browser. */
   openExternal: 'skiff:open-external',
+  /** The desktop settings view (DesktopSettingsView). */
+  getSettings: 'skiff:get-settings',
+  /** Changes settings (a Partial<DesktopSettings>); answers the new view. */
+  setSettings: 'skiff:set-settings',
 } as const;
 
 /** What the main process answers on IPC.config. */

@@ -10,11 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { serve, type Served } from '../cli/serve';
 import { createLogger } from '../common/logger';
 import { IPC, type DesktopConfig, type IpcResult } from './ipc-contract';
-import { loadSettings } from './settings';
+import type { DesktopSettingsView } from '../common/desktop-api';
+import { loadSettings, saveSettings, validateSettingsPatch, type Settings } from './settings';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = createLogger((l, c, msg) => process.stderr.write(`${l} [${c}] ${msg}\n`), 'info', 'desktop');
 let served: Served | undefined;
+let settingsFile = '';
+let settings: Settings | undefined;
+/** What the running cluster was started with (settings changes apply on the next start). */
+let running: DesktopSettingsView['running'] | undefined;
 let win: BrowserWindow | undefined;
 let tray: Tray | undefined;
 
@@ -79,6 +84,56 @@ function registerIpc(): void {
     await shell.openExternal(url);
     return { result: undefined };
   });
+  ipcMain.handle(IPC.getSettings, (e): IpcResult<DesktopSettingsView> => {
+    if (!fromOurWindow(e.sender)) return { error: 'not allowed' };
+    return { result: settingsView() };
+  });
+  ipcMain.handle(IPC.setSettings, (e, patch: unknown): IpcResult<DesktopSettingsView> => {
+    if (!fromOurWindow(e.sender) || !settings) return { error: 'not allowed' };
+    try {
+      const next = validateSettingsPatch(settings, patch);
+      saveSettings(settingsFile, next);
+      if (next.startOnLogin !== settings.startOnLogin)
+        app.setLoginItemSettings({ openAtLogin: next.startOnLogin });
+      settings = next;
+      return { result: settingsView() };
+    } catch (err) {
+      return { error: err instanceof Error ? err.message : String(err) };
+    }
+  });
+}
+
+function settingsView(): DesktopSettingsView {
+  const s = settings!;
+  const r = running ?? {
+    dataDir: s.dataDir,
+    apiPort: s.apiPort,
+    apiUrl: '',
+    kubeconfigPath: '',
+    store: s.store,
+  };
+  const restartRequired: DesktopSettingsView['restartRequired'] = [];
+  if (s.dataDir !== r.dataDir) restartRequired.push('dataDir');
+  if (s.apiPort !== 0 && s.apiPort !== r.apiPort) restartRequired.push('apiPort');
+  if (s.store !== r.store) restartRequired.push('store');
+  if (running && s.mergeKubeconfig !== runningMerge) restartRequired.push('mergeKubeconfig');
+  return { settings: { ...s }, running: r, restartRequired };
+}
+let runningMerge = true;
+
+/** Stops the Docker containers of Skiff's pods (settings: podsOnQuit = stop). */
+async function stopPodContainers(): Promise<void> {
+  const { default: Docker } = await import('dockerode');
+  const docker = new Docker();
+  const list = await docker.listContainers({ filters: { label: ['io.kubernetes.pod.uid'] } });
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .stop({ t: 5 })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 function buildMenus(): void {
@@ -114,17 +169,28 @@ function buildMenus(): void {
 }
 
 async function boot(): Promise<void> {
-  const settings = loadSettings(path.join(app.getPath('userData'), 'settings.json'));
+  settingsFile = path.join(app.getPath('userData'), 'settings.json');
+  settings = loadSettings(settingsFile);
+  const s = settings;
   registerIpc();
   try {
     served = await serve({
-      dataDir: settings.dataDir,
-      apiPort: settings.apiPort,
-      kubeconfigPath: settings.mergeKubeconfig ? path.join(os.homedir(), '.kube', 'config') : undefined,
-      mergeKubeconfig: settings.mergeKubeconfig,
+      dataDir: s.dataDir,
+      apiPort: s.apiPort,
+      kubeconfigPath: s.mergeKubeconfig ? path.join(os.homedir(), '.kube', 'config') : undefined,
+      mergeKubeconfig: s.mergeKubeconfig,
+      store: s.store || undefined,
       staticDir: path.join(here, '../renderer'),
       logger: log,
     });
+    runningMerge = s.mergeKubeconfig;
+    running = {
+      dataDir: s.dataDir,
+      apiPort: served.cluster.apiPort,
+      apiUrl: served.cluster.apiUrl,
+      kubeconfigPath: served.cluster.kubeconfigPath,
+      store: s.store,
+    };
   } catch (err) {
     dialog.showErrorBox('Skiff could not start', err instanceof Error ? err.message : String(err));
     app.exit(1);
@@ -150,6 +216,13 @@ app.on('before-quit', (e) => {
   if (quitting || !served) return;
   e.preventDefault();
   quitting = true;
-  // Running pods are left running; the next start adopts them.
-  void served.stop().finally(() => app.quit());
+  // By default running pods are left running and the next start adopts them; with
+  // podsOnQuit = stop their containers are stopped after the control plane (so the kubelet
+  // does not restart them).
+  const stopPods = settings?.podsOnQuit === 'stop';
+  void served
+    .stop()
+    .then(() => (stopPods ? stopPodContainers() : undefined))
+    .catch((err: unknown) => log.warn('stopping on quit failed', { err: String(err) }))
+    .finally(() => app.quit());
 });

@@ -3,7 +3,7 @@
  * raw ipcRenderer. The renderer then talks to the cluster over the Kubernetes HTTP API.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { DesktopApi } from '../common/desktop-api';
+import type { DesktopApi, DesktopSettings, DesktopSettingsView } from '../common/desktop-api';
 import { DESKTOP_API_GLOBAL } from '../common/desktop-api';
 import { IPC, type DesktopConfig, type IpcResult } from './ipc-contract';
 
@@ -16,6 +16,16 @@ const api: DesktopApi = Object.freeze({
   async openExternal(url: string): Promise<void> {
     const res = (await ipcRenderer.invoke(IPC.openExternal, url)) as IpcResult<void>;
     if ('error' in res) throw new Error(res.error);
+  },
+  async getSettings(): Promise<DesktopSettingsView> {
+    const res = (await ipcRenderer.invoke(IPC.getSettings)) as IpcResult<DesktopSettingsView>;
+    if ('error' in res) throw new Error(res.error);
+    return res.result;
+  },
+  async setSettings(patch: Partial<DesktopSettings>): Promise<DesktopSettingsView> {
+    const res = (await ipcRenderer.invoke(IPC.setSettings, patch)) as IpcResult<DesktopSettingsView>;
+    if ('error' in res) throw new Error(res.error);
+    return res.result;
   },
 });
 
