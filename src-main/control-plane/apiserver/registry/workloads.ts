@@ -206,6 +206,7 @@ export const deploymentStrategy: Strategy = {
 export const replicaSetStrategy: Strategy = {
   type: R.replicasets,
   hasStatus: true,
+  fields: (obj) => ({ 'status.replicas': String((obj as unknown as ReplicaSet).status?.replicas ?? 0) }),
   scale: true,
   prepareForCreate(obj) {
     obj.status = { replicas: 0 };
