@@ -4,7 +4,9 @@
  */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { R } from '@common/resources';
+import { R, type ResourceType } from '@common/resources';
+import type { KubeObject, Pod } from '../models/kube';
+import { drainablePods, restartPatch, rollbackPatch } from '../models/workload';
 import { errorMessage } from '../models/format';
 import { useConnectionStore } from './connection';
 import type { LoadStatus } from './resource-store';
@@ -59,10 +61,126 @@ export const useActionsStore = defineStore('actions', () => {
     return run(`Deleting pod ${name}`, () => client().delete(R.pods, name, namespace));
   }
 
+  /** Deletes objects of one kind (bulk delete); reports how many failed. */
+  function deleteObjects(type: ResourceType, objs: readonly KubeObject[]): Promise<boolean> {
+    const label =
+      objs.length === 1 ? `Deleting ${objs[0].metadata.name}` : `Deleting ${objs.length} ${type.plural}`;
+    return run(label, async () => {
+      const results = await Promise.allSettled(
+        objs.map((o) =>
+          client().delete(type, o.metadata.name!, o.metadata.namespace, { propagationPolicy: 'Background' }),
+        ),
+      );
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length)
+        throw new Error(`${failed.length} of ${objs.length}: ${errorMessage(failed[0].reason)}`);
+    });
+  }
+
+  /** A merge patch on any object (pause/resume, suspend, cordon, image edits). */
+  function patchObject(label: string, type: ResourceType, o: KubeObject, patch: unknown): Promise<boolean> {
+    return run(label, () =>
+      client().patch(type, o.metadata.name!, o.metadata.namespace, patch, 'merge', {
+        fieldManager: FIELD_MANAGER,
+      }),
+    );
+  }
+
+  /** Sets spec.replicas of any scalable workload (a merge patch, like the Deployment page always did). */
+  function scale(type: ResourceType, o: KubeObject, replicas: number): Promise<boolean> {
+    return run(`Scaling ${o.metadata.name} to ${replicas}`, () =>
+      client().patch(type, o.metadata.name!, o.metadata.namespace, { spec: { replicas } }, 'merge', {
+        fieldManager: FIELD_MANAGER,
+      }),
+    );
+  }
+
+  /** `kubectl rollout restart`: a new restartedAt annotation on the pod template. */
+  function restart(type: ResourceType, o: KubeObject, now = new Date()): Promise<boolean> {
+    return patchObject(`Restarting ${o.metadata.name}`, type, o, restartPatch(now));
+  }
+
+  /** `kubectl rollout undo --to-revision`: the template of that revision, patched in. */
+  function rollback(
+    type: ResourceType,
+    o: KubeObject,
+    template: unknown,
+    revision: string,
+  ): Promise<boolean> {
+    return run(`Rolling ${o.metadata.name} back to revision ${revision}`, () =>
+      client().patch(type, o.metadata.name!, o.metadata.namespace, rollbackPatch(template), 'json', {
+        fieldManager: FIELD_MANAGER,
+      }),
+    );
+  }
+
+  /** Replaces an object with edited YAML (a PUT with its resourceVersion: conflicts are reported). */
+  function replaceObject(type: ResourceType, obj: KubeObject): Promise<boolean> {
+    return run(`Saving ${obj.metadata.name}`, () =>
+      client().update(type, obj, { fieldManager: FIELD_MANAGER }),
+    );
+  }
+
+  /** Marks a node (un)schedulable. */
+  function cordon(node: string, unschedulable: boolean): Promise<boolean> {
+    return run(`${unschedulable ? 'Cordoning' : 'Uncordoning'} ${node}`, () =>
+      client().patch(R.nodes, node, undefined, { spec: { unschedulable: unschedulable || null } }, 'merge', {
+        fieldManager: FIELD_MANAGER,
+      }),
+    );
+  }
+
+  /**
+   * `kubectl drain`: cordon, then evict every pod on the node except DaemonSet pods and mirror
+   * pods (pods/eviction honours PodDisruptionBudgets: a refused eviction is reported).
+   */
+  function drain(node: string, pods: readonly Pod[]): Promise<boolean> {
+    return run(`Draining ${node}`, async () => {
+      await client().patch(R.nodes, node, undefined, { spec: { unschedulable: true } }, 'merge', {
+        fieldManager: FIELD_MANAGER,
+      });
+      const victims = drainablePods(node, pods);
+      const results = await Promise.allSettled(
+        victims.map((p) =>
+          client().create(
+            R.pods,
+            {
+              apiVersion: 'policy/v1',
+              kind: 'Eviction',
+              metadata: { name: p.metadata.name, namespace: p.metadata.namespace },
+            } as KubeObject,
+            { namespace: p.metadata.namespace, subresource: 'eviction', name: p.metadata.name },
+          ),
+        ),
+      );
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length)
+        throw new Error(
+          `${failed.length} of ${victims.length} pods not evicted: ${errorMessage(failed[0].reason)}`,
+        );
+    });
+  }
+
   function clear(): void {
     status.value = 'idle';
     error.value = null;
   }
 
-  return { status, error, last, scaleDeployment, deleteDeployment, deletePod, clear };
+  return {
+    status,
+    error,
+    last,
+    scaleDeployment,
+    deleteDeployment,
+    deletePod,
+    deleteObjects,
+    patchObject,
+    scale,
+    restart,
+    rollback,
+    replaceObject,
+    cordon,
+    drain,
+    clear,
+  };
 });

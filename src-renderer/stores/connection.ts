@@ -10,12 +10,7 @@ import { errorMessage } from '../models/format';
 import { parseReadyz, type ReadyzResult } from '../models/health';
 import { clearToken, resolveSession, saveToken } from '../api/session';
 import type { LoadStatus } from './resource-store';
-import { usePodsStore } from './pods';
-import { useNodesStore } from './nodes';
-import { useDeploymentsStore, useReplicaSetsStore } from './deployments';
-import { useEventsStore } from './events';
-import { useLeasesStore } from './leases';
-import { useNamespacesStore } from './namespaces';
+import { allResourceStores } from './registry';
 import { useLimitRangesStore, useResourceQuotasStore } from './quotas';
 
 /**
@@ -47,17 +42,7 @@ export const useConnectionStore = defineStore('connection', () => {
   let retryDelay = RETRY_MIN_MS;
   let probing = false;
 
-  const stores = () => [
-    useNamespacesStore(),
-    useNodesStore(),
-    usePodsStore(),
-    useDeploymentsStore(),
-    useReplicaSetsStore(),
-    useEventsStore(),
-    useLeasesStore(),
-    useResourceQuotasStore(),
-    useLimitRangesStore(),
-  ];
+  const stores = () => [...allResourceStores(), useResourceQuotasStore(), useLimitRangesStore()];
 
   /** Reads the session (Electron bridge or URL fragment / sessionStorage) and connects. */
   function init(): void {
