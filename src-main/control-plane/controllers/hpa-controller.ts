@@ -118,6 +118,8 @@ export class HorizontalPodAutoscalerController extends Controller {
   private readonly metrics: MetricsSource;
   /** Recent recommendations per HPA key, for the stabilization windows. */
   private readonly recommendations = new Map<string, { at: number; replicas: number }[]>();
+  /** Recent scale changes per HPA key, for the scaling policies' periods. */
+  private readonly scaleEvents = new Map<string, { at: number; delta: number }[]>();
 
   constructor(
     private readonly client: KubeClient,
@@ -145,7 +147,10 @@ export class HorizontalPodAutoscalerController extends Controller {
         // Our own status writes must not cut the sync period short.
         if (!sameJson(h.spec, old.spec)) this.enqueue(h);
       },
-      delete: (h) => this.recommendations.delete(`${h.metadata.namespace}/${h.metadata.name}`),
+      delete: (h) => {
+        this.recommendations.delete(`${h.metadata.namespace}/${h.metadata.name}`);
+        this.scaleEvents.delete(`${h.metadata.namespace}/${h.metadata.name}`);
+      },
     });
   }
 
@@ -157,6 +162,7 @@ export class HorizontalPodAutoscalerController extends Controller {
     const hpa = this.hpaInf.get(key);
     if (!hpa || hpa.metadata.deletionTimestamp) {
       this.recommendations.delete(key);
+      this.scaleEvents.delete(key);
       return;
     }
     const now = this.clock.now();
@@ -368,6 +374,9 @@ export class HorizontalPodAutoscalerController extends Controller {
         return done();
       }
       status.lastScaleTime = rfc3339(now);
+      const events = (this.scaleEvents.get(key) ?? []).filter((e) => e.at > now - 30 * 60_000);
+      events.push({ at: now, delta: final - current });
+      this.scaleEvents.set(key, events);
       cond(
         'AbleToScale',
         true,
@@ -411,11 +420,41 @@ export class HorizontalPodAutoscalerController extends Controller {
     let desired = current;
     if (upLimit > current) desired = upLimit;
     else if (downLimit < current) desired = downLimit;
-    // Default rate limits: up by max(100 %, 4 pods), down by 100 % per period.
-    if (desired > current) desired = Math.min(desired, Math.max(current * 2, current + 4));
-    if (behavior?.scaleUp?.selectPolicy === 'Disabled' && desired > current) desired = current;
-    if (behavior?.scaleDown?.selectPolicy === 'Disabled' && desired < current) desired = current;
+    if (desired > current) desired = Math.min(desired, this.rateLimit(key, hpa, current, now, 'up'));
+    else if (desired < current) desired = Math.max(desired, this.rateLimit(key, hpa, current, now, 'down'));
     return desired;
+  }
+
+  /**
+   * The most (up) or fewest (down) replicas the scaling policies allow right now
+   * (calculateScaleUpLimitWithScalingRules / …DownLimit…): each policy bounds the change
+   * relative to the replica count at the start of its period; selectPolicy Max takes the policy
+   * allowing the biggest change, Min the smallest, Disabled none. Defaults: up max(100 %, 4 pods)
+   * per 15 s, down 100 % per 15 s.
+   */
+  private rateLimit(key: string, hpa: HPA, current: number, now: number, dir: 'up' | 'down'): number {
+    const rules = dir === 'up' ? hpa.spec?.behavior?.scaleUp : hpa.spec?.behavior?.scaleDown;
+    const select = rules?.selectPolicy ?? 'Max';
+    if (select === 'Disabled') return current;
+    const policies =
+      rules?.policies ??
+      (dir === 'up'
+        ? [
+            { type: 'Percent', value: 100, periodSeconds: 15 },
+            { type: 'Pods', value: 4, periodSeconds: 15 },
+          ]
+        : [{ type: 'Percent', value: 100, periodSeconds: 15 }]);
+    const events = this.scaleEvents.get(key) ?? [];
+    const limits = policies.map((p) => {
+      const since = now - p.periodSeconds * 1000;
+      const changed = events.filter((e) => e.at > since && (dir === 'up' ? e.delta > 0 : e.delta < 0));
+      const start = current - changed.reduce((n, e) => n + e.delta, 0);
+      if (dir === 'up') return p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
+      return p.type === 'Pods' ? start - p.value : Math.ceil(start * (1 - p.value / 100));
+    });
+    const biggest = dir === 'up' ? Math.max(...limits) : Math.min(...limits);
+    const smallest = dir === 'up' ? Math.min(...limits) : Math.max(...limits);
+    return Math.max(0, select === 'Min' ? smallest : biggest);
   }
 
   private async getScale(type: ResourceType, name: string, ns: string): Promise<ScaleView> {

@@ -104,6 +104,62 @@ describe('HorizontalPodAutoscalerController', () => {
     expect(replicas()).toBe(1);
   });
 
+  it('limits scale-up by behavior policies over their period', async () => {
+    const metrics = async (ns: string): Promise<PodMetrics[]> =>
+      ['w1', 'w2'].map((n) => ({
+        metadata: { name: n, namespace: ns },
+        containers: [{ name: 'c', usage: { cpu: '1' } }],
+      }));
+    const s = await setupController(
+      (c, i, o) => new HorizontalPodAutoscalerController(c, i, { ...o, metrics }),
+    );
+    stop = s.stop;
+    const { api, clock, ctrl } = s;
+    api.seed(R.deployments, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: {} },
+    } as Deployment & KubeObject);
+    for (const n of ['w1', 'w2']) {
+      api.seed(R.pods, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: n, namespace: 'default', labels: { app: 'web' } },
+        spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '500m' } } }] },
+      });
+      setPodState(api, 'default', n, 'Running', { ready: true });
+    }
+    api.seed(R.horizontalpodautoscalers, {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        maxReplicas: 10,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } },
+          },
+        ],
+        behavior: { scaleUp: { policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } },
+      },
+    });
+    await settle();
+    const replicas = () =>
+      api.getObject<Deployment & KubeObject>(R.deployments, 'default', 'web')!.spec?.replicas;
+    // 200 % of a 50 % target wants 8; one pod per minute is allowed.
+    await ctrl.reconcile('default/web');
+    expect(replicas()).toBe(3);
+    await clock.advance(15_000);
+    await ctrl.reconcile('default/web');
+    expect(replicas()).toBe(3);
+    await clock.advance(46_000);
+    await ctrl.reconcile('default/web');
+    expect(replicas()).toBe(4);
+  });
+
   it('reports missing metrics as ScalingActive=False without scaling', async () => {
     const s = await setupController(
       (c, i, o) =>
