@@ -52,7 +52,7 @@ describe('LimitRanger', () => {
     expect(lr.spec.limits[0]).toMatchObject({ default: { cpu: 1 }, defaultRequest: { cpu: 0.5 } });
     const p = (await t.client.create(R.pods, pod('default-cpu-example', 'default-cpu-demo'))) as Obj;
     expect(p.spec.containers[0].resources).toEqual({ limits: { cpu: 1 }, requests: { cpu: 0.5 } });
-    expect(p.metadata.annotations['kubernetes.io/limit-ranger']).toBe(
+    expect(p.metadata.annotations!['kubernetes.io/limit-ranger']).toBe(
       'LimitRanger plugin set: cpu request for container app; cpu limit for container app',
     );
   });

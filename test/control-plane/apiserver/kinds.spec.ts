@@ -760,7 +760,10 @@ describe('pods/ephemeralcontainers', () => {
 
 describe('more field selectors', () => {
   it('replicasets by status.replicas, jobs by status.successful', async () => {
-    const rs = await t.client.list(R.replicasets, { namespace: 'default', fieldSelector: 'status.replicas=0' });
+    const rs = await t.client.list(R.replicasets, {
+      namespace: 'default',
+      fieldSelector: 'status.replicas=0',
+    });
     expect(rs.items).toEqual([]);
     const jobs = await t.client.list(R.jobs, { namespace: 'default', fieldSelector: 'status.successful=0' });
     expect(jobs.items.map((j) => j.metadata.name)).toContain('pi');
