@@ -410,6 +410,80 @@ data: { a: b }
       expect(gone.code, gone.stderr).toBe(0);
     }, 200_000);
 
+    it('scales a Deployment on CPU utilization with a HorizontalPodAutoscaler (metrics.k8s.io)', async () => {
+      const apply = await kc(
+        ['apply', '-n', NS, '-f', '-'],
+        `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: busy }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: busy } }
+  template:
+    metadata: { labels: { app: busy } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: app
+          image: skiff-test/busybox:1
+          imagePullPolicy: IfNotPresent
+          command: ["sh", "-c", "trap 'exit 0' TERM; while true; do :; done"]
+          resources:
+            requests: { cpu: 50m }
+            limits: { cpu: 100m }
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: busy }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: busy }
+  minReplicas: 1
+  maxReplicas: 2
+  metrics:
+    - type: Resource
+      resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } }
+`,
+      );
+      expect(apply.code, apply.stderr).toBe(0);
+      // ~100m used of 50m requested = ~200 % against 50 %: scale to the maximum of 2.
+      await eventually(
+        async () => {
+          const r = await kc(['get', 'deploy', 'busy', '-n', NS, '-o', 'jsonpath={.spec.replicas}']);
+          return r.stdout === '2';
+        },
+        120_000,
+        'HPA scaled busy to 2',
+      );
+      const hpa = await kc([
+        'get',
+        'hpa',
+        'busy',
+        '-n',
+        NS,
+        '-o',
+        'jsonpath={.status.desiredReplicas} {.status.currentMetrics[0].resource.current.averageUtilization} {.status.conditions[?(@.type=="ScalingLimited")].reason}',
+      ]);
+      const [desired, util, limited] = hpa.stdout.split(' ');
+      expect(desired).toBe('2');
+      expect(Number(util)).toBeGreaterThan(50);
+      expect(limited).toBe('TooManyReplicas');
+      const ev = await kc([
+        'get',
+        'events',
+        '-n',
+        NS,
+        '--field-selector',
+        'involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale',
+        '-o',
+        'jsonpath={.items[*].message}',
+      ]);
+      expect(ev.stdout).toContain(
+        'New size: 2; reason: cpu resource utilization (percentage of request) above target',
+      );
+      // Stop burning CPU on a shared machine.
+      await kc(['delete', 'hpa,deploy', 'busy', '-n', NS, '--wait=false']);
+    }, 150_000);
+
     it('fires the CronJob on its schedule', async () => {
       await eventually(
         async () => {
