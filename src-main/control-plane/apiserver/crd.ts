@@ -496,6 +496,8 @@ export class CrdManager {
   private docs?: { version: number; map: Map<string, OpenApiDoc> };
   /** Bumped on every CRD change (a schema may change without the served types changing). */
   private revision = 0;
+  /** CRDs whose selectableFields getter is registered with the storage (it reads the live CRD). */
+  private readonly fieldsRegistered = new Set<string>();
 
   constructor(private readonly deps: CrdManagerDeps) {
     registerStrategy(crdStrategy(deps.clock));
@@ -545,6 +547,21 @@ export class CrdManager {
     for (const t of kept) {
       const v = crd.spec.versions.find((x) => x.name === t.version)!;
       registerStrategy(customStrategy(t, crd, v));
+    }
+    const st = kept.find((t) => !t.storageVersion);
+    if (st && !this.fieldsRegistered.has(name)) {
+      // selectableFields (CustomResourceFieldSelectors): values by JSONPath of the storage version.
+      this.fieldsRegistered.add(name);
+      this.deps.storage.registerFields(st, (obj) => {
+        const cur = this.crds.get(name);
+        const v = cur?.spec.versions.find((x) => x.storage);
+        const out: Record<string, string> = {};
+        for (const f of v?.selectableFields ?? []) {
+          const val = jsonPath(obj, f.jsonPath)[0];
+          out[f.jsonPath.replace(/^\./, '')] = val === undefined || val === null ? '' : String(val);
+        }
+        return out;
+      });
     }
   }
 

@@ -70,6 +70,7 @@ const crd = {
           status: {},
           scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
         },
+        selectableFields: [{ jsonPath: '.spec.size' }],
         additionalPrinterColumns: [
           { name: 'Image', type: 'string', jsonPath: '.spec.image' },
           { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
@@ -262,6 +263,16 @@ describe('CustomResourceDefinitions', () => {
     expect(((await t.client.get(W, 'w2', 'default')) as Obj).spec.replicas).toBe(2);
     const sel = await t.client.list(W, { namespace: 'default', fieldSelector: 'metadata.name=w2' });
     expect(sel.items.map((i) => i.metadata.name)).toEqual(['w2']);
+    const small = await t.client.list(W, { namespace: 'default', fieldSelector: 'spec.size=small' });
+    expect(small.items.map((i) => i.metadata.name).sort()).toEqual(['w1', 'w2']);
+    expect(
+      (await t.client.list(W, { namespace: 'default', fieldSelector: 'spec.size=large' })).items,
+    ).toEqual([]);
+    const bad = await t.request({
+      method: 'GET',
+      path: '/apis/example.com/v1/namespaces/default/widgets?fieldSelector=spec.image%3Dx',
+    });
+    expect(bad.status).toBe(400);
     for (let i = 0; i < 50 && events.length < 4; i++) await new Promise((r) => setTimeout(r, 20));
     ac.abort();
     // The main-resource write of status is a no-op: no event, same resourceVersion.
