@@ -100,6 +100,22 @@ describe('issue-3 controllers against the real API server', () => {
       metadata: { name: 's', namespace: 'doomed' },
       stringData: { k: 'v' },
     });
+    // A Job's pods carry the job-tracking finalizer: the namespace must still empty out.
+    await t.client.create(R.jobs, {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'work', namespace: 'doomed' },
+      spec: {
+        parallelism: 2,
+        completions: 4,
+        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
+      },
+    });
+    await vi.waitFor(async () => {
+      const pods = await t.client.list<P>(R.pods, { namespace: 'doomed' });
+      expect(pods.items).toHaveLength(2);
+      expect(pods.items[0].metadata.finalizers).toEqual(['batch.kubernetes.io/job-tracking']);
+    }, wait);
     const marked = await t.client.delete(R.namespaces, 'doomed');
     expect(marked.status).toMatchObject({ phase: 'Terminating' });
     // The held ConfigMap keeps the namespace Terminating, with conditions saying why.
@@ -122,6 +138,10 @@ describe('issue-3 controllers against the real API server', () => {
       })
       .catch((e: ApiError) => e);
     expect((refused as ApiError).code).toBe(403);
+    await vi.waitFor(async () => {
+      expect((await t.client.list(R.pods, { namespace: 'doomed' })).items).toHaveLength(0);
+      expect((await t.client.list(R.jobs, { namespace: 'doomed' })).items).toHaveLength(0);
+    }, wait);
     await t.client.patch(R.configmaps, 'cfg', 'doomed', { metadata: { finalizers: null } }, 'merge');
     await vi.waitFor(() => expect(t.client.get(R.namespaces, 'doomed')).rejects.toSatisfy(isNotFound), wait);
   });
