@@ -265,6 +265,71 @@ spec:
       expect(back.stdout).toBe('skiff-test/busybox:1 skiff-test/busybox:1');
     }, 400_000);
 
+    it("keeps a StatefulSet pod's data on its claim across pod re-creation", async () => {
+      const apply = await kc(
+        ['apply', '-n', NS, '-f', '-'],
+        `apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: vol }
+spec:
+  replicas: 1
+  serviceName: vol
+  selector: { matchLabels: { app: vol } }
+  template:
+    metadata: { labels: { app: vol } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: app
+          image: skiff-test/busybox:1
+          imagePullPolicy: IfNotPresent
+          command: ["sh", "-c", "[ -f /data/id ] || echo $HOSTNAME-$RANDOM$RANDOM > /data/id; cat /data/id; trap 'exit 0' TERM; while true; do sleep 1; done"]
+          volumeMounts: [{ name: data, mountPath: /data }]
+  volumeClaimTemplates:
+    - metadata: { name: data }
+      spec:
+        accessModes: [ReadWriteOnce]
+        resources: { requests: { storage: 1Gi } }
+`,
+      );
+      expect(apply.code, apply.stderr).toBe(0);
+      const rs = await kc(['rollout', 'status', 'sts/vol', '-n', NS, '--timeout=90s'], undefined, 100_000);
+      expect(rs.code, rs.stderr).toBe(0);
+      const pvc = await kc(['get', 'pvc', 'data-vol-0', '-n', NS, '-o', 'jsonpath={.status.phase}']);
+      expect(pvc.stdout).toBe('Bound');
+      const first = await eventually(
+        async () => (await kc(['logs', 'vol-0', '-n', NS])).stdout.trim(),
+        30_000,
+        'vol-0 log',
+      );
+      expect(first).toMatch(/^vol-0-\d+$/);
+      const uid = (await kc(['get', 'pod', 'vol-0', '-n', NS, '-o', 'jsonpath={.metadata.uid}'])).stdout;
+      expect((await kc(['delete', 'pod', 'vol-0', '-n', NS])).code).toBe(0);
+      await eventually(
+        async () => {
+          const r = await kc([
+            'get',
+            'pod',
+            'vol-0',
+            '-n',
+            NS,
+            '-o',
+            'jsonpath={.metadata.uid} {.status.phase}',
+          ]);
+          const [u, phase] = r.stdout.split(' ');
+          return u && u !== uid && phase === 'Running';
+        },
+        60_000,
+        'vol-0 re-created',
+      );
+      const again = await eventually(
+        async () => (await kc(['logs', 'vol-0', '-n', NS])).stdout.trim(),
+        30_000,
+        'vol-0 log',
+      );
+      expect(again).toBe(first);
+    }, 200_000);
+
     it('runs a DaemonSet pod on the node: kubectl rollout status ds', async () => {
       const apply = await kc(
         ['apply', '-n', NS, '-f', '-'],
