@@ -1,8 +1,10 @@
 /** Entry of `npm run bench -- <suite>` (bundled by resources/bin/bench.js). */
 import { runApiBench } from './api-bench';
+import { runStartupBench } from './startup-bench';
 
 const SUITES: Record<string, () => Promise<Record<string, number>>> = {
   api: () => runApiBench(),
+  startup: () => runStartupBench(),
 };
 
 const name = process.argv[2] ?? 'api';
