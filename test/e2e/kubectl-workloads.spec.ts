@@ -65,10 +65,17 @@ spec:
 
     afterAll(async () => {
       if (!skiff) return;
+      // This cluster's id (kube-system's uid) labels its Docker volumes: remove exactly those.
+      const cluster = (await kc(['get', 'namespace', 'kube-system', '-o', 'jsonpath={.metadata.uid}']))
+        .stdout;
       await kc(['delete', 'namespace', NS, DOOMED, '--wait=false']).catch(() => undefined);
       await skiff.stop();
+      const volumes = cluster
+        ? docker('volume', 'ls', '-q', '--filter', `label=skiff.dev/managed-by=skiff-${cluster}`).split('\n')
+        : [];
       for (const ns of [NS, DOOMED])
         for (const id of podContainers(`label=io.kubernetes.pod.namespace=${ns}`)) docker('rm', '-f', id);
+      for (const v of volumes.filter(Boolean)) docker('volume', 'rm', '-f', v);
     }, 60_000);
 
     it('runs a Job to completion: kubectl wait --for=condition=complete', async () => {
