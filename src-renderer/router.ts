@@ -4,6 +4,54 @@
  */
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import { useConnectionStore } from './stores/connection';
+import { KINDS } from './models/kinds';
+
+const WORKLOAD_DETAILS: [string, string][] = [
+  ['deployment', 'Deployment'],
+  ['statefulset', 'StatefulSet'],
+  ['daemonset', 'DaemonSet'],
+  ['replicaset', 'ReplicaSet'],
+  ['job', 'Job'],
+  ['cronjob', 'CronJob'],
+];
+
+/** A list page per kind in the sidebar, workload detail pages, and a generic object page. */
+function kindRoutes(): RouteRecordRaw[] {
+  const out: RouteRecordRaw[] = Object.values(KINDS).map((k) => ({
+    path: `/${k.id}`,
+    name: k.id,
+    component: () => import('./pages/ResourceListPage.vue'),
+    props: { kind: k.id },
+    meta: { title: k.title, section: k.section },
+  }));
+  for (const [name, kind] of WORKLOAD_DETAILS) {
+    const list = Object.values(KINDS).find((k) => k.singular === kind)!;
+    out.push({
+      path: `/${list.id}/:namespace/:name`,
+      name,
+      component: () => import('./pages/WorkloadDetailPage.vue'),
+      props: (r) => ({ kind, namespace: r.params.namespace, name: r.params.name }),
+      meta: { title: kind, section: 'Workloads', menu: list.id },
+    });
+  }
+  out.push(
+    {
+      path: '/objects/:plural/:namespace/:name',
+      name: 'object',
+      component: () => import('./pages/ObjectDetailPage.vue'),
+      props: true,
+      meta: { title: 'Object' },
+    },
+    {
+      path: '/nodes/:name',
+      name: 'node',
+      component: () => import('./pages/NodesPage.vue'),
+      props: true,
+      meta: { title: 'Node', menu: 'nodes' },
+    },
+  );
+  return out;
+}
 
 export const routes: RouteRecordRaw[] = [
   {
@@ -18,25 +66,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./pages/NodesPage.vue'),
     meta: { title: 'Nodes' },
   },
-  {
-    path: '/deployments',
-    name: 'deployments',
-    component: () => import('./pages/DeploymentsPage.vue'),
-    meta: { title: 'Deployments', section: 'Workloads' },
-  },
-  {
-    path: '/deployments/:namespace/:name',
-    name: 'deployment',
-    component: () => import('./pages/DeploymentDetailPage.vue'),
-    props: true,
-    meta: { title: 'Deployment', section: 'Workloads', menu: 'deployments' },
-  },
-  {
-    path: '/pods',
-    name: 'pods',
-    component: () => import('./pages/PodsPage.vue'),
-    meta: { title: 'Pods', section: 'Workloads' },
-  },
+  ...kindRoutes(),
   {
     path: '/pods/:namespace/:name',
     name: 'pod',
@@ -55,6 +85,35 @@ export const routes: RouteRecordRaw[] = [
     name: 'deploy',
     component: () => import('./pages/DeployPage.vue'),
     meta: { title: 'Deploy' },
+  },
+  {
+    path: '/resources',
+    name: 'resources',
+    component: () => import('./pages/ResourcesPage.vue'),
+    meta: { title: 'Resources' },
+  },
+  {
+    path: '/apply',
+    name: 'apply',
+    component: () => import('./pages/ApplyPage.vue'),
+    meta: { title: 'Apply YAML' },
+  },
+  {
+    path: '/settings',
+    name: 'settings',
+    component: () => import('./pages/SettingsPage.vue'),
+    meta: { title: 'Settings' },
+  },
+  {
+    path: '/logs/:namespace',
+    name: 'workload-logs',
+    component: () => import('./pages/WorkloadLogsPage.vue'),
+    props: (r) => ({
+      namespace: r.params.namespace,
+      selector: typeof r.query.selector === 'string' ? r.query.selector : '',
+      title: typeof r.query.title === 'string' ? r.query.title : undefined,
+    }),
+    meta: { title: 'Logs', section: 'Workloads' },
   },
   {
     path: '/connect',

@@ -50,6 +50,8 @@ export function isApiPath(urlPath: string): boolean {
 export class DashboardServer {
   private server?: http.Server;
   private readonly agent: https.Agent;
+  /** Upgraded (WebSocket) sockets: the HTTP server no longer tracks them, so stop() ends them. */
+  private readonly upgraded = new Set<Duplex>();
   private readonly api: URL;
   private allowedHosts = new Set<string>();
 
@@ -78,6 +80,8 @@ export class DashboardServer {
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
+    for (const s of this.upgraded) s.destroy();
+    this.upgraded.clear();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -134,6 +138,8 @@ export class DashboardServer {
   }
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.upgraded.add(socket);
+    socket.on('close', () => this.upgraded.delete(socket));
     const urlPath = (req.url ?? '/').split('?')[0];
     if (!this.hostAllowed(req) || !isApiPath(urlPath)) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');

@@ -160,7 +160,7 @@ describe.skipIf(!hasDocker || !hasChromium)(
       await page.locator('[data-testid="configmap-row-settings"]').click();
       await page.getByText('<b>bold</b>').first().waitFor();
       expect(await page.locator('pre b').count()).toBe(0);
-      expect(await page.evaluate(() => (window as unknown as Win).__xss)).toBeUndefined();
+      expect(await page.evaluate(() => (globalThis as unknown as Win).__xss)).toBeUndefined();
     });
 
     it('scales a StatefulSet from its page and shows revisions', async () => {
@@ -232,9 +232,13 @@ describe.skipIf(!hasDocker || !hasChromium)(
       await page.locator('[data-testid^="pod-row-db-"]').first().waitFor();
       const theme = await page.locator('.app-root').getAttribute('data-theme');
       expect(theme).toBe('dark');
-      const bg = await page.evaluate(
-        () => getComputedStyle(document.querySelector('.n-layout')!).backgroundColor,
-      );
+      const bg = await page
+        .locator('.n-layout')
+        .first()
+        .evaluate((el) => {
+          const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } };
+          return g.getComputedStyle(el).backgroundColor;
+        });
       const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
       expect(r + g + b).toBeLessThan(200);
       await page.emulateMedia({ colorScheme: 'light' });
