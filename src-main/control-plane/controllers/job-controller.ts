@@ -26,6 +26,8 @@ export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 export const JOB_CONTROLLER_UID = 'batch.kubernetes.io/controller-uid';
 export const JOB_NAME = 'batch.kubernetes.io/job-name';
+/** How often an index failed before this pod (backoffLimitPerIndex). */
+export const JOB_INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
 
 /** Backoff between pod re-creations after failures (upstream DefaultJobPodFailureBackOff / Max). */
 const BACKOFF_BASE_MS = 10_000;
@@ -102,7 +104,8 @@ function restarts(p: PodObj): number {
  *   remaining pods and then set Failed; reaching completions sets SuccessCriteriaMet, then
  *   Complete with completionTime once no pod is left running;
  * - podFailurePolicy rules (onExitCodes / onPodConditions) can fail the Job at once (FailJob)
- *   or leave a failure uncounted (Ignore);
+ *   or leave a failure uncounted (Ignore); Indexed jobs honour backoffLimitPerIndex (failed
+ *   indexes, maxFailedIndexes) and successPolicy (succeededIndexes / succeededCount);
  * - re-creation after failures backs off 10 s·2^(n-1) (max 6 min); `suspend` deletes active pods
  *   and sets Suspended; status active/ready/terminating/startTime/completedIndexes are kept.
  */
@@ -286,7 +289,16 @@ export class JobController extends Controller {
       }
       succeeded++;
     }
-    for (const _uid of uncounted.failed) failed++;
+    // backoffLimitPerIndex: an index whose failures exceed the limit is failed for good.
+    const perIndex = indexed && spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null;
+    const failedIdx = parseIndexes(status.failedIndexes);
+    for (const uid of uncounted.failed) {
+      const p = byUid.get(uid);
+      const i = p && podIndex(p);
+      if (perIndex && i !== undefined && indexFailures(p!) + 1 > spec.backoffLimitPerIndex!) failedIdx.add(i);
+      failed++;
+    }
+    if (perIndex) status.failedIndexes = formatIndexes(failedIdx);
     if (indexed) succeeded = completedIdx.size;
     status.succeeded = succeeded;
     status.failed = failed;
@@ -315,7 +327,13 @@ export class JobController extends Controller {
       if (failJob) {
         reason = 'PodFailurePolicy';
         message = failJob.message;
-      } else if (failuresSoFar > backoffLimit) {
+      } else if (perIndex && spec.maxFailedIndexes != null && failedIdx.size > spec.maxFailedIndexes) {
+        reason = 'MaxFailedIndexesExceeded';
+        message = 'Job has exceeded the specified maximal number of failed indexes';
+      } else if (perIndex && failedIdx.size && completedIdx.size + failedIdx.size >= (completions ?? 0)) {
+        reason = 'FailedIndexes';
+        message = 'Job has failed indexes';
+      } else if (!perIndex && failuresSoFar > backoffLimit) {
         reason = 'BackoffLimitExceeded';
         message = 'Job has reached the specified backoff limit';
       } else if (spec.activeDeadlineSeconds !== undefined && status.startTime && !spec.suspend) {
@@ -337,19 +355,25 @@ export class JobController extends Controller {
         failureTarget = trueCondition(conditions, 'FailureTarget');
         await this.event(job, 'Warning', reason, message);
       } else {
-        const done = indexed
-          ? completedIdx.size >= (completions ?? 0)
-          : completions !== undefined
-            ? succeeded >= completions
-            : succeeded > 0 && active.length === 0;
+        const policy = indexed ? matchSuccessPolicy(spec.successPolicy?.rules, completedIdx) : undefined;
+        const done =
+          policy !== undefined ||
+          (indexed
+            ? completedIdx.size >= (completions ?? 0)
+            : completions !== undefined
+              ? succeeded >= completions
+              : succeeded > 0 && active.length === 0);
         if (done) {
           conditions = setCondition(
             conditions,
             {
               type: 'SuccessCriteriaMet',
               status: 'True',
-              reason: 'CompletionsReached',
-              message: 'Reached expected number of succeeded pods',
+              reason: policy !== undefined ? 'SuccessPolicy' : 'CompletionsReached',
+              message:
+                policy !== undefined
+                  ? `Matched rules at index ${policy}`
+                  : 'Reached expected number of succeeded pods',
             },
             now,
             { lastProbeTime: rfc3339(now) },
@@ -408,6 +432,10 @@ export class JobController extends Controller {
               indexed,
               completions,
               parallelism,
+              {
+                failed: perIndex ? failedIdx : new Set(),
+                failureCounts: perIndex ? indexFailureCounts(pods) : new Map(),
+              },
             );
           } catch (err) {
             manageErr = err;
@@ -429,12 +457,7 @@ export class JobController extends Controller {
     if (successTarget && stillRunning === 0 && !trueCondition(conditions, 'Complete')) {
       conditions = setCondition(
         conditions,
-        {
-          type: 'Complete',
-          status: 'True',
-          reason: 'CompletionsReached',
-          message: 'Reached expected number of succeeded pods',
-        },
+        { type: 'Complete', status: 'True', reason: successTarget.reason, message: successTarget.message },
         now,
         { lastProbeTime: rfc3339(now) },
       );
@@ -483,6 +506,7 @@ export class JobController extends Controller {
     indexed: boolean,
     completions: number | undefined,
     parallelism: number,
+    perIndex: { failed: Set<number>; failureCounts: Map<number, number> },
   ): Promise<void> {
     let want: number;
     let indexes: (number | undefined)[] = [];
@@ -490,7 +514,7 @@ export class JobController extends Controller {
       const running = new Set(active.map(podIndex).filter((i): i is number => i !== undefined));
       const pending: number[] = [];
       for (let i = 0; i < (completions ?? 0); i++)
-        if (!completedIdx.has(i) && !running.has(i)) pending.push(i);
+        if (!completedIdx.has(i) && !running.has(i) && !perIndex.failed.has(i)) pending.push(i);
       want = Math.max(0, Math.min(parallelism - active.length, pending.length));
       indexes = pending.slice(0, want);
     } else {
@@ -517,7 +541,14 @@ export class JobController extends Controller {
     for (const i of indexes) {
       attempted++;
       try {
-        const created = await this.client.create(R.pods, this.podFor(job, i));
+        const pod = this.podFor(job, i);
+        const failures = i !== undefined ? perIndex.failureCounts.get(i) : undefined;
+        if (failures)
+          pod.metadata.annotations = {
+            ...pod.metadata.annotations,
+            [JOB_INDEX_FAILURE_COUNT]: String(failures),
+          };
+        const created = await this.client.create(R.pods, pod);
         await this.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
       } catch (err) {
         // This pod and the ones never attempted will not be observed: stop expecting them. A
@@ -660,6 +691,39 @@ export function matchPodFailurePolicy(
           message: `Pod ${p.metadata?.namespace}/${p.metadata?.name} has condition ${pc.type} matching ${r.action} rule at index ${index}`,
         };
     }
+  }
+  return undefined;
+}
+
+function indexFailures(p: Pod): number {
+  return Number(p.metadata?.annotations?.[JOB_INDEX_FAILURE_COUNT] ?? 0) || 0;
+}
+
+/** Failures so far per index: the highest count a failed pod of the index carries, plus one. */
+function indexFailureCounts(pods: PodObj[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const p of pods) {
+    const i = podIndex(p);
+    if (i === undefined || !countsAsFailed(p)) continue;
+    out.set(i, Math.max(out.get(i) ?? 0, indexFailures(p) + 1));
+  }
+  return out;
+}
+
+/**
+ * The index of the first successPolicy rule the completed indexes satisfy (Indexed jobs):
+ * succeededIndexes (all of them, or succeededCount of them) and/or succeededCount overall.
+ */
+export function matchSuccessPolicy(
+  rules: { succeededIndexes?: string; succeededCount?: number }[] | undefined,
+  completed: Set<number>,
+): number | undefined {
+  for (const [i, r] of (rules ?? []).entries()) {
+    if (r.succeededIndexes !== undefined) {
+      const want = parseIndexes(r.succeededIndexes);
+      const have = [...want].filter((x) => completed.has(x)).length;
+      if (have >= (r.succeededCount ?? want.size)) return i;
+    } else if (r.succeededCount !== undefined && completed.size >= r.succeededCount) return i;
   }
   return undefined;
 }

@@ -285,6 +285,74 @@ describe('JobController', () => {
     expect(j.status?.failed).toBe(1);
   });
 
+  it('backoffLimitPerIndex: retries an index on its own, fails it past the limit, then fails the Job', async () => {
+    const { api, clock, ctrl } = await setup();
+    api.seed(
+      R.jobs,
+      job('pi', { completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimitPerIndex: 1 }),
+    );
+    await settle();
+    await ctrl.reconcile('default/pi');
+    const ofIndex = (i: number) =>
+      podsIn(api).filter(
+        (p) => p.metadata.labels?.[JOB_COMPLETION_INDEX] === String(i) && p.status?.phase !== 'Failed',
+      );
+    await settle();
+    setPodState(api, 'default', ofIndex(0)[0].metadata.name!, 'Failed');
+    await settle();
+    await ctrl.reconcile('default/pi');
+    expect(getJob(api, 'pi').status?.failedIndexes).toBe('');
+    // The index is retried after the usual backoff; the replacement carries the failure count.
+    await clock.advance(10_000);
+    await ctrl.reconcile('default/pi');
+    const retry = ofIndex(0)[0];
+    expect(retry.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count']).toBe('1');
+    await settle();
+    setPodState(api, 'default', retry.metadata.name!, 'Failed');
+    setPodState(api, 'default', ofIndex(1)[0].metadata.name!, 'Succeeded');
+    await settle();
+    await ctrl.reconcile('default/pi');
+    const j = getJob(api, 'pi');
+    expect(j.status).toMatchObject({ failedIndexes: '0', completedIndexes: '1', failed: 2, succeeded: 1 });
+    expect(ofIndex(0)).toHaveLength(0);
+    expect(cond(j, 'Failed')).toMatchObject({ reason: 'FailedIndexes', message: 'Job has failed indexes' });
+  });
+
+  it('successPolicy: completes once the named indexes succeeded, terminating the rest', async () => {
+    const { api, ctrl } = await setup();
+    api.seed(
+      R.jobs,
+      job('lead', {
+        completions: 3,
+        parallelism: 3,
+        completionMode: 'Indexed',
+        successPolicy: { rules: [{ succeededIndexes: '0' }] },
+      }),
+    );
+    await settle();
+    await ctrl.reconcile('default/lead');
+    const leader = podsIn(api).find((p) => p.metadata.labels?.[JOB_COMPLETION_INDEX] === '0')!;
+    await settle();
+    setPodState(api, 'default', leader.metadata.name!, 'Succeeded');
+    await settle();
+    await ctrl.reconcile('default/lead');
+    let j = getJob(api, 'lead');
+    expect(cond(j, 'SuccessCriteriaMet')).toMatchObject({
+      reason: 'SuccessPolicy',
+      message: 'Matched rules at index 0',
+    });
+    expect(cond(j, 'Complete')).toBeUndefined();
+    // The two workers were deleted (our finalizer holds them until released).
+    await settle();
+    await ctrl.reconcile('default/lead');
+    await settle();
+    await ctrl.reconcile('default/lead');
+    j = getJob(api, 'lead');
+    expect(cond(j, 'Complete')).toMatchObject({ status: 'True', reason: 'SuccessPolicy' });
+    expect(j.status).toMatchObject({ succeeded: 1, completedIndexes: '0' });
+    expect(j.status?.failed ?? 0).toBe(0);
+  });
+
   it('formats and parses completed indexes as intervals', () => {
     expect(formatIndexes([0, 1, 2, 4, 6, 7])).toBe('0-2,4,6-7');
     expect([...parseIndexes('0-2,4,6-7')]).toEqual([0, 1, 2, 4, 6, 7]);
