@@ -42,7 +42,7 @@ import {
 import { StatsCollector, type Summary } from './stats';
 import { ProbeManager, type ProbeKind, type ProbeResult } from './prober';
 import { VolumeError, VolumeManager } from './volumes';
-import { mkdir, writeFile, readFile as readHostFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile, readFile as readHostFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Container, Probe } from 'kubernetes-types/core/v1';
@@ -304,17 +304,47 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
 
   private async heartbeat(initial: boolean): Promise<void> {
     try {
-      if (initial || !this.runtimeInfo) this.runtimeInfo = await this.runtime.info();
-      else await this.runtime.ping();
+      // info() every beat: free disk for DiskPressure; a failure means the engine is gone.
+      this.runtimeInfo = await this.runtime.info();
       this.runtimeError = undefined;
+      this.images = await this.runtime.listImages().catch(() => this.images);
     } catch (err) {
       this.runtimeError = `container runtime is down: ${String((err as Error)?.message ?? err)}`;
     }
+    this.lastPressure = await this.pressure();
     await this.postNodeStatus(initial);
     await this.renewLease().catch((err: unknown) =>
       this.log.warn('lease renewal failed', { err: String(err) }),
     );
   }
+
+  /** Images for node.status.images (largest first, at most 50 like nodeStatusMaxImages). */
+  private images: ImageInfo[] = [];
+
+  /** MemoryPressure, DiskPressure, PIDPressure from real figures (kubelet's default hard eviction thresholds). */
+  private async pressure(): Promise<{ memory?: string; disk?: string; pid?: string }> {
+    const out: { memory?: string; disk?: string; pid?: string } = {};
+    const mem = this.stats.nodeMemoryFigures();
+    if (mem.available < 100 * 1024 * 1024)
+      out.memory = `memory.available ${Math.round(mem.available / 1048576)}Mi is below the 100Mi threshold`;
+    const info = this.runtimeInfo;
+    if (
+      info?.storageBytes &&
+      info.storageAvailableBytes !== undefined &&
+      info.storageAvailableBytes < info.storageBytes * 0.1
+    )
+      out.disk = `nodefs.available ${Math.round((info.storageAvailableBytes / info.storageBytes) * 100)}% is below the 10% threshold`;
+    try {
+      const max = Number((await readHostFile('/proc/sys/kernel/pid_max', 'utf8')).trim());
+      const used = (await readdir('/proc')).filter((e) => /^\d+$/.test(e)).length;
+      if (max > 0 && used > max * 0.9) out.pid = `${used} of ${max} process ids in use`;
+    } catch {
+      // Not Linux, or /proc unreadable: no PID figures.
+    }
+    return out;
+  }
+
+  private lastPressure: { memory?: string; disk?: string; pid?: string } = {};
 
   private buildNode(previous?: NodeObject): Node {
     const info = this.runtimeInfo;
@@ -368,14 +398,20 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
         capacity,
         allocatable,
         conditions: [
-          cond(
-            'MemoryPressure',
-            'False',
-            'KubeletHasSufficientMemory',
-            'kubelet has sufficient memory available',
-          ),
-          cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-          cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+          this.lastPressure.memory
+            ? cond('MemoryPressure', 'True', 'KubeletHasInsufficientMemory', this.lastPressure.memory)
+            : cond(
+                'MemoryPressure',
+                'False',
+                'KubeletHasSufficientMemory',
+                'kubelet has sufficient memory available',
+              ),
+          this.lastPressure.disk
+            ? cond('DiskPressure', 'True', 'KubeletHasDiskPressure', this.lastPressure.disk)
+            : cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+          this.lastPressure.pid
+            ? cond('PIDPressure', 'True', 'KubeletHasInsufficientPID', this.lastPressure.pid)
+            : cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
           ready
             ? cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')
             : cond(
@@ -390,6 +426,11 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
           { type: 'Hostname', address: this.nodeName },
         ],
         daemonEndpoints: { kubeletEndpoint: { Port: this.serverPort } },
+        images: [...this.images]
+          .filter((i) => i.repoTags.length || i.repoDigests.length)
+          .sort((a, b) => b.size - a.size)
+          .slice(0, 50)
+          .map((i) => ({ names: [...i.repoDigests, ...i.repoTags], sizeBytes: i.size })),
         nodeInfo: {
           machineID: '',
           systemUUID: '',

@@ -86,6 +86,8 @@ export interface RuntimeInfo {
   memoryBytes: number;
   /** Size of the engine's storage filesystem in bytes, when known. */
   storageBytes?: number;
+  /** Free bytes on that filesystem (for non-root users), when known. */
+  storageAvailableBytes?: number;
   osImage: string;
   kernelVersion: string;
   /** Kubernetes spelling: 'amd64', 'arm64'… */

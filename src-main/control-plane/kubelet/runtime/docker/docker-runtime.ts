@@ -65,10 +65,12 @@ export class DockerRuntime implements ContainerRuntime {
   async info(): Promise<RuntimeInfo> {
     const [info, version] = await Promise.all([this.docker.info(), this.docker.version()]);
     let storageBytes: number | undefined;
+    let storageAvailableBytes: number | undefined;
     try {
       // Only meaningful when the engine runs on this machine; a remote engine's root is not here.
       const s = await statfs(info.DockerRootDir || '/var/lib/docker');
       storageBytes = s.blocks * s.bsize;
+      storageAvailableBytes = s.bavail * s.bsize;
     } catch {
       storageBytes = undefined;
     }
@@ -78,6 +80,7 @@ export class DockerRuntime implements ContainerRuntime {
       cpus: info.NCPU,
       memoryBytes: info.MemTotal,
       storageBytes,
+      storageAvailableBytes,
       osImage: info.OperatingSystem,
       kernelVersion: info.KernelVersion,
       architecture: kubeArch(info.Architecture),
