@@ -2,7 +2,7 @@ import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
 import type { NodeSelectorRequirement, Taint, Toleration } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../common/client/client';
 import { isConflict, isNotFound } from '../../common/client/errors';
-import type { Informer } from '../../common/client/informer';
+import { keyOf, type Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Node, Pod } from '../../common/types';
 import { EventRecorder } from '../events/recorder';
@@ -14,6 +14,7 @@ import {
   type SharedInformers,
 } from './controller';
 import { emitEvent, ownerRefTo, sameJson, scaledValue } from './controller-util';
+import { Expectations } from './expectations';
 import {
   CONTROLLER_REVISION_HASH,
   REVISION_HASH_LABEL,
@@ -105,6 +106,14 @@ export function nodeShouldRun(ds: DS, node: NodeObj): boolean {
   return true;
 }
 
+/** Whether a DaemonSet rolls with maxSurge (new pod before the old one goes). */
+function surging(ds: DS): boolean {
+  const ru = ds.spec?.updateStrategy;
+  if ((ru?.type ?? 'RollingUpdate') !== 'RollingUpdate') return false;
+  const s = ru?.rollingUpdate?.maxSurge;
+  return s !== undefined && s !== 0 && s !== '0' && s !== '0%';
+}
+
 /** The node a daemon pod is bound or pinned to (spec.nodeName, else its node-affinity term). */
 export function podNodeName(p: PodObj): string | undefined {
   if (p.spec?.nodeName) return p.spec.nodeName;
@@ -120,7 +129,8 @@ export function podNodeName(p: PodObj): string | undefined {
  * required node-affinity term on `metadata.name` (the scheduler binds it, as upstream since
  * 1.12) and the daemon tolerations; extra pods and pods on ineligible nodes are deleted,
  * failed ones replaced. RollingUpdate replaces old-revision pods at most `maxUnavailable` at a
- * time (int or percent, default 1); ControllerRevisions record templates for
+ * time (int or percent, default 1), or with maxSurge starts the new pod next to the old one;
+ * ControllerRevisions record templates for
  * `kubectl rollout history|undo ds`; status has desired/current/updated/ready/available/
  * unavailable/misscheduled counts.
  */
@@ -130,6 +140,8 @@ export class DaemonSetController extends Controller {
   private readonly nodeInf: Informer<NodeObj>;
   private readonly revInf: Informer<Revision>;
   private readonly recorder: EventRecorder;
+  /** Pods created but not yet seen, per DaemonSet: no second pod for a node meanwhile. */
+  readonly expectations: Expectations;
 
   constructor(
     private readonly client: KubeClient,
@@ -142,9 +154,22 @@ export class DaemonSetController extends Controller {
     this.podInf = informers.informerFor<PodObj>(R.pods);
     this.nodeInf = informers.informerFor<NodeObj>(R.nodes);
     this.revInf = informers.informerFor<Revision>(R.controllerrevisions);
-    this.dsInf.addHandler({ add: (d) => this.enqueue(d), update: (d) => this.enqueue(d) });
+    this.dsInf.addHandler({
+      add: (d) => this.enqueue(d),
+      update: (d) => this.enqueue(d),
+      delete: (d) => this.expectations.delete(keyOf(d)),
+    });
+    this.expectations = new Expectations(this.clock);
     const onPod = (p: PodObj) => this.enqueueController(p, 'DaemonSet');
-    this.podInf.addHandler({ add: onPod, update: onPod, delete: onPod });
+    this.podInf.addHandler({
+      add: (p) => {
+        const ds = this.ownerOf(p);
+        if (ds) this.expectations.creationObserved(keyOf(ds));
+        onPod(p);
+      },
+      update: onPod,
+      delete: onPod,
+    });
     const onNode = () => {
       for (const d of this.dsInf.list()) this.enqueue(d);
     };
@@ -156,6 +181,13 @@ export class DaemonSetController extends Controller {
       },
       delete: onNode,
     });
+  }
+
+  private ownerOf(p: PodObj): DS | undefined {
+    const ref = controllerRefOf(p);
+    if (!ref || ref.kind !== 'DaemonSet') return undefined;
+    const ds = this.dsInf.get(`${p.metadata.namespace}/${ref.name}`);
+    return ds && ds.metadata.uid === ref.uid ? ds : undefined;
   }
 
   private event(ds: DS, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
@@ -184,11 +216,15 @@ export class DaemonSetController extends Controller {
       byNode.set(n, [...(byNode.get(n) ?? []), p]);
     }
     let err: unknown;
-    try {
-      await this.manage(ds, nodes, byNode, update, hash);
-      await this.rollingUpdate(ds, nodes, this.podsOf(ds), hash);
-    } catch (e) {
-      err = e;
+    // Behaves like kube-controller-manager's DaemonSet "expectations": act only once our own
+    // creates have been observed, so a stale cache never yields a second pod for a node.
+    if (this.expectations.satisfied(key)) {
+      try {
+        await this.manage(key, ds, nodes, byNode, update, hash);
+        await this.rollingUpdate(key, ds, nodes, this.podsOf(ds), update, hash);
+      } catch (e) {
+        err = e;
+      }
     }
     const fresh = this.podsOf(ds);
     await this.writeStatus(ds, this.computeStatus(ds, nodes, fresh, hash, collisionCount));
@@ -218,6 +254,7 @@ export class DaemonSetController extends Controller {
 
   /** Creates missing daemon pods, deletes surplus/misplaced/failed ones (manage + syncNodes). */
   private async manage(
+    key: string,
     ds: DS,
     nodes: NodeObj[],
     byNode: Map<string, PodObj[]>,
@@ -240,17 +277,26 @@ export class DaemonSetController extends Controller {
         .filter((p) => p.status?.phase !== 'Failed')
         .sort((a, b) => ts(a.metadata.creationTimestamp) - ts(b.metadata.creationTimestamp));
       if (!ok.length && !failed.length) toCreate.push(name);
-      // Keep the oldest; more than one daemon pod on a node is a surplus.
-      toDelete.push(...ok.slice(1));
+      if (surging(ds)) {
+        // During a surge a node may hold one old and one new pod; anything more is surplus.
+        const isNew = (p: PodObj) => p.metadata.labels?.[CONTROLLER_REVISION_HASH] === hash;
+        toDelete.push(...ok.filter(isNew).slice(1), ...ok.filter((p) => !isNew(p)).slice(1));
+      } else {
+        // Keep the oldest; more than one daemon pod on a node is a surplus.
+        toDelete.push(...ok.slice(1));
+      }
     }
     for (const [n, ps] of byNode)
       if (n && !nodeNames.has(n)) toDelete.push(...ps.filter((p) => !p.metadata.deletionTimestamp));
-    for (const node of toCreate) {
+    if (toCreate.length) this.expectations.raiseCreations(key, toCreate.length);
+    for (const [i, node] of toCreate.entries()) {
       const pod = this.podFor(ds, node, update, hash);
       try {
         const created = await this.client.create(R.pods, pod);
         await this.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
       } catch (err) {
+        // This pod and the ones not attempted will never be observed.
+        for (let n = i; n < toCreate.length; n++) this.expectations.creationObserved(key);
         await this.event(ds, 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`);
         throw err;
       }
@@ -259,7 +305,14 @@ export class DaemonSetController extends Controller {
   }
 
   /** RollingUpdate: replace old-revision pods while at most maxUnavailable are unavailable. */
-  private async rollingUpdate(ds: DS, nodes: NodeObj[], pods: PodObj[], hash: string): Promise<void> {
+  private async rollingUpdate(
+    key: string,
+    ds: DS,
+    nodes: NodeObj[],
+    pods: PodObj[],
+    update: Revision,
+    hash: string,
+  ): Promise<void> {
     if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') return;
     const desired = nodes.filter((n) => nodeShouldRun(ds, n)).length;
     const maxUnavailable = Math.max(
@@ -269,6 +322,7 @@ export class DaemonSetController extends Controller {
     const now = this.clock.now();
     const minReady = ds.spec?.minReadySeconds ?? 0;
     const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+    if (surging(ds)) return this.surgeUpdate(key, ds, nodes, live, update, hash, desired, now);
     const nodesWithPod = new Set(live.map((p) => podNodeName(p)));
     let unavailable =
       nodes.filter((n) => nodeShouldRun(ds, n) && !nodesWithPod.has(n.metadata.name)).length +
@@ -286,6 +340,56 @@ export class DaemonSetController extends Controller {
       if (unavailable >= maxUnavailable) break;
       await this.deletePod(ds, p);
       unavailable++;
+    }
+  }
+
+  /**
+   * RollingUpdate with maxSurge: a node first gets its new pod next to the old one (at most
+   * maxSurge nodes at a time); the old pod goes once the new one is available. An old pod that
+   * is not available anyway is replaced at once.
+   */
+  private async surgeUpdate(
+    key: string,
+    ds: DS,
+    nodes: NodeObj[],
+    live: PodObj[],
+    update: Revision,
+    hash: string,
+    desired: number,
+    now: number,
+  ): Promise<void> {
+    const maxSurge = scaledValue(ds.spec?.updateStrategy?.rollingUpdate?.maxSurge, desired, true, 0);
+    const minReady = ds.spec?.minReadySeconds ?? 0;
+    const isNew = (p: PodObj) => p.metadata.labels?.[CONTROLLER_REVISION_HASH] === hash;
+    const plan = nodes
+      .filter((n) => nodeShouldRun(ds, n))
+      .map((n) => {
+        const on = live.filter((p) => podNodeName(p) === n.metadata.name);
+        return { node: n.metadata.name!, old: on.filter((p) => !isNew(p)), neu: on.filter(isNew) };
+      })
+      .filter((x) => x.old.length);
+    let surge = plan.filter((x) => x.neu.length && !isPodAvailable(x.neu[0], minReady, now)).length;
+    for (const x of plan) {
+      if (x.neu.length) {
+        if (isPodAvailable(x.neu[0], minReady, now)) for (const p of x.old) await this.deletePod(ds, p);
+        continue;
+      }
+      if (!isPodAvailable(x.old[0], minReady, now)) {
+        for (const p of x.old) await this.deletePod(ds, p);
+        continue;
+      }
+      if (surge >= maxSurge) continue;
+
+      this.expectations.raiseCreations(key, 1);
+      let created: PodObj;
+      try {
+        created = await this.client.create(R.pods, this.podFor(ds, x.node, update, hash));
+      } catch (err) {
+        this.expectations.creationObserved(key);
+        throw err;
+      }
+      await this.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
+      surge++;
     }
   }
 
@@ -357,10 +461,10 @@ export class DaemonSetController extends Controller {
         desired++;
         if (ps.length) {
           current++;
-          const newest = ps[0];
-          if (isPodReady(newest)) ready++;
-          if (isPodAvailable(newest, minReady, now)) available++;
-          if (newest.metadata.labels?.[CONTROLLER_REVISION_HASH] === hash) updated++;
+          // During a surge a node has an old and a new pod: it counts once.
+          if (ps.some(isPodReady)) ready++;
+          if (ps.some((p) => isPodAvailable(p, minReady, now))) available++;
+          if (ps.some((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH] === hash)) updated++;
         }
       } else if (ps.length) misscheduled++;
     }

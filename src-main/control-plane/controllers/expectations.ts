@@ -35,6 +35,14 @@ export class Expectations {
     this.map.set(key, { add: n, del: 0, deleting: new Set(), at: this.clock.now() });
   }
 
+  /** Adds n expected creations to what is pending (several create batches in one sync). */
+  raiseCreations(key: string, n: number): void {
+    const e = this.map.get(key);
+    if (!e || (e.add <= 0 && e.del <= 0)) return this.expectCreations(key, n);
+    e.add += n;
+    e.at = this.clock.now();
+  }
+
   expectDeletions(key: string, podKeys: string[]): void {
     this.map.set(key, { add: 0, del: podKeys.length, deleting: new Set(podKeys), at: this.clock.now() });
   }

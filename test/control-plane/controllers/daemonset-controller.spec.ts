@@ -172,4 +172,64 @@ describe('DaemonSetController', () => {
       numberAvailable: 3,
     });
   });
+
+  it('rolls with maxSurge: the new pod starts next to the old one, which goes once the new one is available', async () => {
+    const { api, ctrl } = await setup((api) => {
+      for (const n of ['a', 'b']) api.seed(R.nodes, node(n));
+    });
+    api.seed(
+      R.daemonsets,
+      ds('agent', {
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      }),
+    );
+    await settle();
+    await ctrl.reconcile('default/agent');
+    await settle();
+    const ready = () => {
+      for (const p of podsIn(api))
+        if (p.status?.phase !== 'Running')
+          setPodState(api, 'default', p.metadata.name!, 'Running', { ready: true });
+    };
+    ready();
+    await settle();
+    api.mutate<DS>(R.daemonsets, 'default', 'agent', (d) => {
+      d.spec!.template.spec!.containers[0].image = 'busybox:2';
+    });
+    await settle();
+    await ctrl.reconcile('default/agent');
+    await settle();
+    const images = () =>
+      podsIn(api)
+        .map((p) => `${podNodeName(p)}:${p.spec?.containers[0].image}`)
+        .sort();
+    // One node surges: three pods, nothing deleted yet.
+    expect(images()).toEqual(['a:busybox:1', 'a:busybox:2', 'b:busybox:1']);
+    await ctrl.reconcile('default/agent');
+    await settle();
+    expect(images()).toHaveLength(3);
+    ready();
+    await settle();
+    await ctrl.reconcile('default/agent');
+    await settle();
+    // a's new pod is available: its old pod goes, and b surges.
+    expect(images()).toEqual(['a:busybox:2', 'b:busybox:1', 'b:busybox:2']);
+    ready();
+    await settle();
+    await ctrl.reconcile('default/agent');
+    await settle();
+    expect(images()).toEqual(['a:busybox:2', 'b:busybox:2']);
+  });
+
+  it('never creates a second pod for a node while its own create is not yet observed (expectations)', async () => {
+    const { api, ctrl, informers } = await setup((api) => api.seed(R.nodes, node('a')));
+    api.seed(R.daemonsets, ds('agent'));
+    await settle();
+    informers.stop();
+    await ctrl.reconcile('default/agent');
+    // The stale cached DaemonSet makes the status write conflict: a retry, not a second create.
+    await ctrl.processKey('default/agent');
+    expect(api.writesOf('create', 'pods')).toHaveLength(1);
+    expect(ctrl.expectations.pending('default/agent')).toEqual({ add: 1, del: 0 });
+  });
 });
