@@ -21,7 +21,7 @@ export interface DashboardServerOptions {
   host?: string;
 }
 
-const API_PREFIXES = ['/api', '/apis', '/version', '/healthz', '/livez', '/readyz', '/openapi'];
+const API_PREFIXES = ['/api', '/apis', '/version', '/healthz', '/livez', '/readyz', '/openapi', '/skiff/v1'];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
