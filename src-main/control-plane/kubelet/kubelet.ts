@@ -141,6 +141,8 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   private readonly pulls = new Map<string, Promise<ImageInfo>>();
   private readonly timers = new Set<unknown>();
   private relistFingerprint = new Map<string, string>();
+  /** The first relist after start is done (adoption relies on it). */
+  private relisted = false;
   private stopEvents?: () => void;
   private running = false;
   private serverPort = 0;
@@ -298,6 +300,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     }
     for (const uid of this.relistFingerprint.keys()) if (!prints.has(uid)) this.enqueue(uid);
     this.relistFingerprint = prints;
+    this.relisted = true;
   }
 
   // ---- node and lease ------------------------------------------------------------------
@@ -515,10 +518,22 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   private async syncPod(uid: string): Promise<void> {
     if (!this.informer.hasSynced()) return;
     const pod = this.podByUid(uid);
-    const [sandboxes, containers] = await Promise.all([
-      this.runtime.listPodSandboxes({ [LABELS.podUid]: uid }),
-      this.runtime.listContainers({ [LABELS.podUid]: uid }),
-    ]);
+    // A pod this kubelet has never seen containers for (not in the relist, never started, no
+    // status written) has nothing to list: skip two engine round trips on the start-up path.
+    // Names are deterministic, so a leftover of a crashed earlier attempt is still replaced.
+    const unseen =
+      !!pod &&
+      this.relisted &&
+      !this.relistFingerprint.has(uid) &&
+      !this.lastStatus.has(uid) &&
+      !pod.status?.startTime &&
+      !pod.metadata.deletionTimestamp;
+    const [sandboxes, containers]: [SandboxStatus[], ContainerStatus[]] = unseen
+      ? [[], []]
+      : await Promise.all([
+          this.runtime.listPodSandboxes({ [LABELS.podUid]: uid }),
+          this.runtime.listContainers({ [LABELS.podUid]: uid }),
+        ]);
     if (!pod) {
       // Gone from the API (force-deleted, or deleted while Skiff was down): remove everything.
       await Promise.all([...containers, ...sandboxes].map((c) => this.runtime.removeContainer(c.id)));

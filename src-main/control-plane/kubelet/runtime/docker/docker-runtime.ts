@@ -144,10 +144,13 @@ export class DockerRuntime implements ContainerRuntime {
     await this.removeContainer(id);
   }
 
-  async listPodSandboxes(labels: Record<string, string> = {}): Promise<SandboxStatus[]> {
+  async listPodSandboxes(labels: Record<string, string> = {}, id?: string): Promise<SandboxStatus[]> {
     const list = await this.docker.listContainers({
       all: true,
-      filters: { label: this.labelFilter({ ...labels, [LABELS.type]: 'podsandbox' }) },
+      filters: {
+        label: this.labelFilter({ ...labels, [LABELS.type]: 'podsandbox' }),
+        ...(id ? { id: [id] } : {}),
+      },
     });
     return list.map((c) => {
       const l = c.Labels ?? {};
@@ -175,8 +178,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   private async inspectSandbox(id: string): Promise<SandboxStatus | undefined> {
-    const all = await this.listPodSandboxes();
-    return all.find((s) => s.id === id);
+    return (await this.listPodSandboxes({}, id))[0];
   }
 
   /** Builds (default image) or pulls (configured image) the sandbox image once, when missing. */
