@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { dockerAvailable } from './helpers/docker';
 import { kubectlAvailable, startTestCluster, type TestCluster } from './helpers/cluster';
 
@@ -123,6 +124,65 @@ describe.skipIf(!ready)('kubectl exec / attach / cp / port-forward', () => {
       expect(r.code).toBe(4);
     });
   }
+
+  /** Raw WebSocket exec through the API server: channel messages until the server closes. */
+  const wsExec = (query: string, protocol: string, send: (ws: WebSocket) => void = () => undefined) =>
+    new Promise<{ protocol: string; frames: [number, string][] }>((resolve, reject) => {
+      const url = `${t.cluster.apiUrl.replace('https', 'wss')}/api/v1/namespaces/default/pods/shell/exec?${query}`;
+      const ws = new WebSocket(url, [protocol], {
+        ca: t.cluster.caPem,
+        headers: { Authorization: `Bearer ${t.cluster.token}` },
+      });
+      const frames: [number, string][] = [];
+      ws.on('open', () => send(ws));
+      ws.on('message', (d: Buffer) => frames.push([d[0]!, d.subarray(1).toString()]));
+      ws.on('close', () => resolve({ protocol: ws.protocol, frames }));
+      ws.on('error', reject);
+      setTimeout(() => ws.terminate(), 20_000);
+    });
+
+  it('serves v4.channel.k8s.io too: channels 1/2 and the Status with the exit code on channel 3', async () => {
+    const cmd = ['sh', '-c', 'echo out; echo err >&2; exit 2']
+      .map((c) => `command=${encodeURIComponent(c)}`)
+      .join('&');
+    const r = await wsExec(`${cmd}&stdout=true&stderr=true`, 'v4.channel.k8s.io');
+    expect(r.protocol).toBe('v4.channel.k8s.io');
+    expect(
+      r.frames
+        .filter(([ch]) => ch === 1)
+        .map(([, d]) => d)
+        .join(''),
+    ).toBe('out\n');
+    expect(
+      r.frames
+        .filter(([ch]) => ch === 2)
+        .map(([, d]) => d)
+        .join(''),
+    ).toBe('err\n');
+    const status = JSON.parse(r.frames.find(([ch]) => ch === 3)![1]);
+    expect(status).toMatchObject({
+      status: 'Failure',
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '2' }] },
+    });
+  });
+
+  it('v5 with a TTY: resize on channel 4 reaches the terminal, stdin on channel 0', async () => {
+    const cmd = ['sh', '-c', 'sleep 0.5; stty size; read line; echo "got $line"']
+      .map((c) => `command=${encodeURIComponent(c)}`)
+      .join('&');
+    const r = await wsExec(`${cmd}&stdin=true&stdout=true&tty=true`, 'v5.channel.k8s.io', (ws) => {
+      ws.send(Buffer.concat([Buffer.from([4]), Buffer.from('{"Width":123,"Height":45}')]));
+      setTimeout(() => ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('hello\r')])), 1000);
+    });
+    const out = r.frames
+      .filter(([ch]) => ch === 1)
+      .map(([, d]) => d)
+      .join('');
+    expect(out).toContain('45 123');
+    expect(out).toContain('got hello');
+    expect(JSON.parse(r.frames.find(([ch]) => ch === 3)![1])).toEqual({ metadata: {}, status: 'Success' });
+  });
 
   it('cp copies a file into the pod and back out (tar through exec)', async () => {
     const dir = fs.mkdtempSync(path.join(t.dataDir, 'cp-'));
