@@ -316,6 +316,7 @@ export class JobController extends Controller {
     let failureTarget = trueCondition(conditions, 'FailureTarget');
     let successTarget = trueCondition(conditions, 'SuccessCriteriaMet');
     let requeueAfter: number | undefined;
+    const afterWrite: ['Normal' | 'Warning', string, string][] = [];
     if (!failureTarget && !successTarget) {
       const failuresSoFar = failed + (restartOnFailure ? active.reduce((n, p) => n + restarts(p), 0) : 0);
       let reason: string | undefined;
@@ -353,7 +354,7 @@ export class JobController extends Controller {
           },
         );
         failureTarget = trueCondition(conditions, 'FailureTarget');
-        await this.event(job, 'Warning', reason, message);
+        afterWrite.push(['Warning', reason, message]);
       } else {
         const policy = indexed ? matchSuccessPolicy(spec.successPolicy?.rules, completedIdx) : undefined;
         const done =
@@ -462,7 +463,7 @@ export class JobController extends Controller {
         { lastProbeTime: rfc3339(now) },
       );
       status.completionTime = rfc3339(now);
-      await this.event(job, 'Normal', 'Completed', 'Job completed');
+      afterWrite.push(['Normal', 'Completed', 'Job completed']);
     }
 
     const live = this.podsOf(job).filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp);
@@ -474,6 +475,9 @@ export class JobController extends Controller {
     status.conditions = conditions.length ? conditions : undefined;
     if (!status.conditions) delete status.conditions;
     await this.writeStatus(job, status);
+    // Recorded once the status that carries them is stored: a sync from a stale cache (whose
+    // write then conflicts) must not repeat them, as upstream records them after the update.
+    for (const [type, reason, message] of afterWrite) await this.event(job, type, reason, message);
     if (manageErr) throw manageErr;
     if (requeueAfter !== undefined && Number.isFinite(requeueAfter))
       return { requeueAfter: requeueAfter + 1 };
