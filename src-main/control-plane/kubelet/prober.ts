@@ -9,6 +9,7 @@
  * path Kubernetes takes: the pod IP, not the pod's loopback) and, when that port is not
  * published, through the runtime's port-forward relay inside the pod's network namespace.
  */
+import http2 from 'node:http2';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Container, Probe } from 'kubernetes-types/core/v1';
@@ -162,9 +163,10 @@ export class ProbeManager {
         ? { ok: true, message: '' }
         : { ok: false, message: out.trim() || `command exited with ${done.exitCode}` };
     }
+    if (probe.grpc) return this.grpcProbe(probe.grpc.port, probe.grpc.service ?? '', sb, timeoutMs);
     const port = resolvePort(spec, (probe.httpGet ?? probe.tcpSocket)?.port);
     if (port === undefined)
-      return { ok: false, message: 'probe has no handler Skiff supports (exec, httpGet, tcpSocket)' };
+      return { ok: false, message: 'probe has no handler Skiff supports (exec, httpGet, tcpSocket, grpc)' };
     const conn = await this.connect(sb, port, timeoutMs);
     if (!conn.ok) return { ok: false, message: conn.message };
     const socket = conn.socket;
@@ -199,6 +201,70 @@ export class ProbeManager {
         : { ok: false, message: `HTTP probe failed with statuscode: ${code}` };
     } finally {
       socket.destroy();
+    }
+  }
+
+  /**
+   * gRPC health checking (grpc.health.v1.Health/Check) over h2c, like the kubelet's grpc
+   * prober: healthy only when the answer is SERVING.
+   */
+  private async grpcProbe(
+    port: number,
+    service: string,
+    sb: SandboxStatus | undefined,
+    timeoutMs: number,
+  ): Promise<ProbeResult> {
+    const conn = await this.connect(sb, port, timeoutMs);
+    if (!conn.ok)
+      return {
+        ok: false,
+        message: `failed to connect service ":${port}" within ${timeoutMs / 1000}s: ${conn.message}`,
+      };
+    const session = http2.connect(`http://localhost:${port}`, {
+      createConnection: () => conn.socket as never,
+    });
+    try {
+      const svc = Buffer.from(service, 'utf8');
+      // HealthCheckRequest{service}: field 1, length-delimited (names are short: one length byte).
+      const msg = svc.length ? Buffer.concat([Buffer.from([0x0a, svc.length & 0x7f]), svc]) : Buffer.alloc(0);
+      const head = Buffer.alloc(5);
+      head.writeUInt32BE(msg.length, 1);
+      const result = await withTimeout(
+        new Promise<{ body: Buffer; grpcStatus?: string }>((resolve, reject) => {
+          const req = session.request({
+            ':method': 'POST',
+            ':path': '/grpc.health.v1.Health/Check',
+            'content-type': 'application/grpc',
+            te: 'trailers',
+            'user-agent': 'kube-probe/1.32',
+          });
+          const chunks: Buffer[] = [];
+          let grpcStatus: string | undefined;
+          req.on('response', (h) => (grpcStatus ??= h['grpc-status'] as string | undefined));
+          req.on('trailers', (h) => (grpcStatus = (h['grpc-status'] as string | undefined) ?? grpcStatus));
+          req.on('data', (c: Buffer) => chunks.push(c));
+          req.on('end', () => resolve({ body: Buffer.concat(chunks), grpcStatus }));
+          req.on('error', reject);
+          req.end(Buffer.concat([head, msg]));
+        }).catch((err: Error) => err),
+        timeoutMs,
+      );
+      if (result === undefined)
+        return { ok: false, message: `timeout: health rpc did not complete within ${timeoutMs / 1000}s` };
+      if (result instanceof Error)
+        return { ok: false, message: `error: health rpc failed: ${result.message}` };
+      if (result.grpcStatus && result.grpcStatus !== '0')
+        return { ok: false, message: `error: health rpc probe failed: grpc-status ${result.grpcStatus}` };
+      // HealthCheckResponse{status}: after the 5-byte frame header, field 1 varint.
+      const m = result.body.subarray(5);
+      const status = m[0] === 0x08 ? m[1]! : 0;
+      const names = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
+      return status === 1
+        ? { ok: true, message: '' }
+        : { ok: false, message: `service unhealthy (responded with "${names[status] ?? status}")` };
+    } finally {
+      session.destroy();
+      conn.socket.destroy();
     }
   }
 
