@@ -551,6 +551,13 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       await Promise.all(
         sandboxes.filter((s) => s.state === 'ready').map((s) => this.runtime.stopPodSandbox(s.id, 0)),
       );
+      // Late facts about finished containers (an OOM reported after the exit) still reach the
+      // status, as long as every container is still there and the phase stays what it is.
+      const names = new Set(containers.map((c) => c.name));
+      if ((pod.spec?.containers ?? []).every((c) => names.has(c.name))) {
+        const status = await this.computeStatus(pod, undefined, containers);
+        if (status.phase === phase) await this.postStatus(pod, undefined, containers);
+      }
       return;
     }
 

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Duplex } from 'node:stream';
+import Docker from 'dockerode';
 import { DockerRuntime } from '../../../src-main/control-plane/kubelet/runtime/docker/docker-runtime';
 import type { SandboxStatus } from '../../../src-main/control-plane/kubelet/runtime/runtime';
 import { dockerAvailable, removeManaged, testManagedBy } from './helpers/docker';
@@ -60,6 +61,14 @@ describe.skipIf(!hasDocker)('DockerRuntime exec and port-forward', () => {
     await rt.startContainer(app);
   });
   afterAll(() => removeManaged(managedBy));
+
+  it('bounds each container log (json-file, 10m × 5)', async () => {
+    const info = await new Docker().getContainer(app).inspect();
+    expect(info.HostConfig.LogConfig).toEqual({
+      Type: 'json-file',
+      Config: { 'max-size': '10m', 'max-file': '5' },
+    });
+  });
 
   it('exec returns output and the exit code; stdin EOF reaches the process', async () => {
     const s = await rt.exec(app, {

@@ -51,6 +51,11 @@ export class DockerRuntime implements ContainerRuntime {
   private sandboxImageReady?: Promise<void>;
   /** Inspect results keyed by `id:state`: a container's details only change with its state. */
   private readonly inspectCache = new Map<string, ContainerStatus>();
+  /**
+   * Containers the engine reported an 'oom' event for. Docker 20.10 races containerd's OOM and
+   * exit events, so State.OOMKilled can read false for a container killed by the OOM killer.
+   */
+  private readonly oomSeen = new Set<string>();
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.docker = opts.socketPath ? new Docker({ socketPath: opts.socketPath }) : new Docker();
@@ -244,6 +249,8 @@ export class DockerRuntime implements ContainerRuntime {
         ReadonlyRootfs: !!c.security?.readOnlyRootFilesystem,
         SecurityOpt: c.security?.noNewPrivileges ? ['no-new-privileges'] : undefined,
         GroupAdd: c.security?.supplementalGroups?.map(String),
+        // Bounded logs per container, like the kubelet's containerLogMaxSize/MaxFiles (10Mi × 5).
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '5' } },
         RestartPolicy: { Name: 'no' },
         Memory: r.memoryBytes,
         // Equal to Memory: no swap on top of the limit, as the kubelet configures cgroups.
@@ -345,7 +352,7 @@ export class DockerRuntime implements ContainerRuntime {
       startedAt: s.StartedAt && s.StartedAt !== ZERO_TIME ? Date.parse(s.StartedAt) : undefined,
       finishedAt: s.FinishedAt && s.FinishedAt !== ZERO_TIME ? Date.parse(s.FinishedAt) : undefined,
       exitCode: state === 'exited' ? s.ExitCode : undefined,
-      oomKilled: s.OOMKilled,
+      oomKilled: s.OOMKilled || this.oomSeen.has(info.Id),
       error: s.Error || undefined,
       image: info.Config.Image,
       imageId: info.Image,
@@ -639,11 +646,15 @@ export class DockerRuntime implements ContainerRuntime {
                 id?: string;
                 Actor?: { ID?: string; Attributes?: Record<string, string> };
               };
-              listener({
-                action: (ev.Action ?? '').split(':')[0]!,
-                containerId: ev.Actor?.ID ?? ev.id ?? '',
-                podUid: ev.Actor?.Attributes?.[LABELS.podUid],
-              });
+              const action = (ev.Action ?? '').split(':')[0]!;
+              const containerId = ev.Actor?.ID ?? ev.id ?? '';
+              if (action === 'oom' && containerId) {
+                if (this.oomSeen.size > 10_000) this.oomSeen.clear();
+                this.oomSeen.add(containerId);
+                for (const key of this.inspectCache.keys())
+                  if (key.startsWith(`${containerId}:`)) this.inspectCache.delete(key);
+              }
+              listener({ action, containerId, podUid: ev.Actor?.Attributes?.[LABELS.podUid] });
             } catch {
               // A torn line from a dying connection: the relist covers whatever it said.
             }
