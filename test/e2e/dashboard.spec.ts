@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { docker, dockerAvailable } from '../helpers/docker';
 import { kubectl, startSkiff, type SkiffProcess } from '../helpers/skiff-process';
@@ -134,6 +134,17 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
         .filter(Boolean);
       if (left.length) docker('rm', '-f', ...left);
     }
+  });
+
+  // A failing test leaves a picture of the page behind, to see what the user would have seen.
+  beforeEach((ctx) => {
+    onTestFailed(async () => {
+      await page
+        ?.screenshot({
+          path: path.join(fs.realpathSync('/tmp'), `skiff-e2e-failed-${ctx.task.name.slice(0, 40)}.png`),
+        })
+        .catch(() => undefined);
+    });
   });
 
   async function nav(label: string): Promise<void> {
@@ -389,5 +400,6 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
     const rows = page.locator('[data-testid^="pod-row-hello-"]');
     await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(3);
     expect(await page.evaluate(() => (globalThis as unknown as Win).__noReload)).toBe(true);
-  });
+    // The restart may rebuild out/ first when sources changed since the first start.
+  }, 150_000);
 });
