@@ -976,6 +976,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   private async startCreated(pod: Pod, name: string, id: string, key: string): Promise<void> {
     try {
       await this.runtime.startContainer(id);
+      this.stats.nudge();
       this.waiting.delete(key);
       this.event(pod, 'Normal', 'Started', `Started container ${name}`);
     } catch (err) {

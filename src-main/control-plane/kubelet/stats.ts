@@ -143,36 +143,41 @@ export class StatsCollector {
     await this.sweeping;
   }
 
-  /** One sampling pass over the running containers and the node (never two at once). */
-  sweep(): Promise<void> {
-    this.sweeping ??= this.doSweep()
+  /**
+   * One sampling pass over the running containers and the node (never two at once). A partial
+   * pass only samples containers that have no CPU rate yet (new ones), cheaply.
+   */
+  sweep(partial = false): Promise<void> {
+    this.sweeping ??= this.doSweep(partial)
       .catch((err: unknown) => this.log.debug('stats sweep failed', { err: String(err) }))
       .finally(() => (this.sweeping = undefined));
     return this.sweeping;
   }
 
-  private async doSweep(): Promise<void> {
+  private async doSweep(partial: boolean): Promise<void> {
     const now = this.clock.now();
-    this.sampleNode(now);
+    if (!partial) this.sampleNode(now);
     const running = (await this.runtime.listContainers()).filter((c) => c.state === 'running');
     const seen = new Set(running.map((c) => c.id));
     for (const id of this.series.keys()) if (!seen.has(id)) this.series.delete(id);
     let fresh = false;
-    const queue = [...running];
+    const queue = partial
+      ? running.filter((c) => this.series.get(c.id)?.cpuNanoCores === undefined)
+      : [...running];
     const worker = async () => {
       for (let c = queue.shift(); c; c = queue.shift()) {
-        if (this.sampleContainer(c, now, await this.runtime.containerStats(c.id).catch(() => undefined)))
-          fresh = true;
+        const st = await this.runtime.containerStats(c.id).catch(() => undefined);
+        if (this.sampleContainer(c, now, st, !partial)) fresh = true;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, running.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, queue.length) }, worker));
     // A container seen for the first time has no CPU rate yet: take its second reading soon,
     // so `kubectl top` shows a new pod within seconds instead of a whole period.
     if (fresh && this.running) {
       const t = this.clock.setTimeout(
         () => {
           this.followUps.delete(t);
-          void this.sweep();
+          void this.sweep(true);
         },
         Math.min(1_500, this.intervalMs),
       );
@@ -182,11 +187,22 @@ export class StatsCollector {
 
   private readonly followUps = new Set<unknown>();
 
+  /** A container just started: sample soon (once per second at most) instead of at the next period. */
+  nudge(): void {
+    if (!this.running || this.followUps.size) return;
+    const t = this.clock.setTimeout(() => {
+      this.followUps.delete(t);
+      void this.sweep(true);
+    }, 1_000);
+    this.followUps.add(t);
+  }
+
   /** True when this was the container's first sample. */
   private sampleContainer(
     c: ContainerStatus,
     sweepT: number,
     st: Awaited<ReturnType<ContainerRuntime['containerStats']>>,
+    recordHistory: boolean,
   ): boolean {
     if (!st) return false;
     let s = this.series.get(c.id);
@@ -215,7 +231,7 @@ export class StatsCollector {
     s.workingSet = st.memoryWorkingSetBytes;
     s.usage = st.memoryUsageBytes;
     s.time = st.timestamp;
-    if (s.cpuNanoCores !== undefined)
+    if (recordHistory && s.cpuNanoCores !== undefined)
       push(s.history, { t: sweepT, cpu: s.cpuNanoCores, memory: s.workingSet }, this.maxPoints);
     return first;
   }

@@ -115,6 +115,10 @@ describe.skipIf(!ready)('metrics: kubelet stats, metrics.k8s.io, kubectl top', (
     expect(nodes.code, nodes.stderr).toBe(0);
     expect(nodes.stdout).toMatch(/^metrics-node\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/);
 
+    const resources = await t.kubectl(['api-resources', '--api-group=metrics.k8s.io', '--no-headers']);
+    expect(resources.stdout).toMatch(/^nodes\s+metrics\.k8s\.io\/v1beta1\s+false\s+NodeMetrics$/m);
+    expect(resources.stdout).toMatch(/^pods\s+metrics\.k8s\.io\/v1beta1\s+true\s+PodMetrics$/m);
+
     const none = await t.kubectl(['top', 'pods', '-l', 'app=nothing']);
     expect(none.stderr).toContain('No resources found');
     const api = await t.kubectl([
