@@ -322,6 +322,17 @@ describe.skipIf(!ready)('PodSpec semantics on Docker', () => {
     expect(await exec('sec', 'cat /tmp/hook')).toBe('started\n');
   });
 
+  it('hostNetwork pods share the host network namespace and report the host IP', async () => {
+    await mkPod('hostnet', { hostNetwork: true, containers: [c('app', 'exec sleep 3600')] });
+    await waitReady('hostnet');
+    const hostIfaces = Object.keys((await import('node:os')).networkInterfaces());
+    const inPod = (await exec('hostnet', 'ls /sys/class/net')).trim().split(/\s+/);
+    // The pod sees the host's interfaces, not a lone eth0 of its own.
+    for (const name of hostIfaces) expect(inPod).toContain(name);
+    const p = await pod('hostnet');
+    expect(p.status.podIP).toBe('127.0.0.1');
+  });
+
   it("kubectl debug adds an ephemeral container sharing the target container's process namespace", async () => {
     await mkPod('dbg', { containers: [c('app', 'exec sleep 3600')] });
     await waitReady('dbg');
