@@ -78,7 +78,7 @@ export class ApiServer {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly rest: RestHandler;
-  private readonly openapi: Map<string, OpenApiDoc> = buildOpenApi();
+  private readonly openapi: Map<string, OpenApiDoc> = buildOpenApi(METRICS_TYPES);
   /** The live set of served types: built-ins plus what CRDs add. */
   private readonly registry = new ResourceRegistry();
   private readonly crds: CrdManager;

@@ -108,14 +108,14 @@ function listSchema(t: ResourceType, item: string, schemas: Record<string, Schem
   return generic;
 }
 
-function docFor(group: string, version: string): unknown {
+function docFor(group: string, version: string, types: ResourceType[]): unknown {
   const prefix = group ? `/apis/${group}/${version}` : `/api/${version}`;
   const paths: Record<string, unknown> = {};
   const schemas: Record<string, Schema> = {};
   for (const n of ['Status', 'DeleteOptions', 'Patch', 'WatchEvent', 'APIResourceList'])
     collectSchemas(`${META}.${n}`, schemas);
   const status = `${META}.Status`;
-  for (const t of RESOURCES.filter((r) => r.group === group && r.version === version)) {
+  for (const t of types.filter((r) => r.group === group && r.version === version)) {
     const gvk = { group: t.group, version: t.version, kind: t.kind };
     const item = kindSchema(t, schemas);
     const verbs = new Set(t.verbs ?? []);
@@ -224,12 +224,14 @@ function docFor(group: string, version: string): unknown {
 }
 
 /** Builds every served document (stable across restarts, so kubectl's cache stays valid). */
-export function buildOpenApi(): Map<string, OpenApiDoc> {
+export function buildOpenApi(extra: ResourceType[] = []): Map<string, OpenApiDoc> {
   const docs = new Map<string, OpenApiDoc>();
-  for (const g of groups()) {
-    for (const v of versionsOf(g)) {
+  // Built-ins plus the API server's own extra groups (metrics.k8s.io); CRDs are merged per request.
+  const types = [...RESOURCES, ...extra];
+  for (const g of groups(types)) {
+    for (const v of versionsOf(g, types)) {
       const path = g ? `apis/${g}/${v}` : `api/${v}`;
-      const body = JSON.stringify(docFor(g, v));
+      const body = JSON.stringify(docFor(g, v, types));
       const hash = createHash('sha512').update(body).digest('hex').slice(0, 128).toUpperCase();
       docs.set(path, { path, body, hash });
     }
