@@ -21,7 +21,7 @@ export function testManagedBy(): string {
   return `skiff-test-${randomBytes(4).toString('hex')}`;
 }
 
-/** Force-removes every container labelled `skiff.dev/managed-by=<value>`. */
+/** Force-removes every container (and then every volume) labelled `skiff.dev/managed-by=<value>`. */
 export async function removeManaged(value: string): Promise<void> {
   const docker = new Docker();
   const list = await docker.listContainers({
@@ -33,6 +33,20 @@ export async function removeManaged(value: string): Promise<void> {
       docker
         .getContainer(c.Id)
         .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
+  // emptyDir and PVC volumes the kubelet created for the suite's pods.
+  const volumes = (await docker.listVolumes({
+    filters: { label: [`skiff.dev/managed-by=${value}`] },
+  } as never)) as unknown as {
+    Volumes?: { Name: string }[];
+  };
+  await Promise.all(
+    (volumes.Volumes ?? []).map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove()
         .catch(() => undefined),
     ),
   );
