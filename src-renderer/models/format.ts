@@ -2,6 +2,7 @@
  * Formatting helpers shared by every page: ages like kubectl's AGE column and Kubernetes
  * resource quantities (cpu, memory) in human units.
  */
+import { isQuantity, parseQuantity } from '@common/quantity';
 
 /** kubectl-style age ("45s", "3m", "2h5m", "4d", "2y") of a timestamp relative to `now`. */
 export function formatAge(timestamp: string | undefined, now: number): string {
@@ -22,45 +23,7 @@ export function formatAge(timestamp: string | undefined, now: number): string {
   return `${Math.floor(d / 365)}y`;
 }
 
-const BINARY: Record<string, number> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const DECIMAL: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
-
-/** Parses a Kubernetes quantity ("500m", "1.5", "128Mi", "2G", "1e3") into a number, or NaN. */
-export function parseQuantity(q: string | number | undefined): number {
-  if (q === undefined) return NaN;
-  if (typeof q === 'number') return q;
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/.exec(
-    q.trim(),
-  );
-  if (!m) return NaN;
-  const base = Number(m[1]);
-  if (m[2]) return base * 10 ** Number(m[2].slice(1));
-  const suffix = m[3] ?? '';
-  return base * (BINARY[suffix] ?? DECIMAL[suffix]);
-}
-
-/** True for a syntactically valid Kubernetes quantity. */
-export function isQuantity(q: string): boolean {
-  return !Number.isNaN(parseQuantity(q));
-}
+export { parseQuantity, isQuantity };
 
 /** CPU cores as "2 cores", "500m". */
 export function formatCpu(q: string | number | undefined): string {

@@ -11,6 +11,7 @@
  * Pod scopes: Terminating, NotTerminating, BestEffort, NotBestEffort.
  */
 import type { Container, PersistentVolumeClaim, Pod, ResourceQuota, Service } from 'kubernetes-types/core/v1';
+import { milliValue as milli } from '../../common/quantity';
 
 /** Objects of a namespace by `count/` resource id (`pods`, `deployments.apps`, …). */
 export type NamespaceObjects = Record<
@@ -18,36 +19,9 @@ export type NamespaceObjects = Record<
   { metadata?: { deletionTimestamp?: string }; [k: string]: unknown }[]
 >;
 
-const SUFFIX: Record<string, number> = {
-  '': 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** A Quantity in milli-units (integer), so CPU and bytes add up exactly. NaN if invalid. */
+/** A Quantity in milli-units (integer), so CPU and bytes add up exactly; 0 when absent, NaN if invalid. */
 export function milliValue(q: string | number | undefined): number {
-  if (q === undefined || q === null) return 0;
-  if (typeof q === 'number') return Math.round(q * 1000);
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/.exec(
-    q.trim(),
-  );
-  if (!m) return NaN;
-  const base = Number(m[1]);
-  const v = m[2] ? base * 10 ** Number(m[2].slice(1)) : base * SUFFIX[m[3] ?? ''];
-  return Math.ceil(Math.round(v * 1e9) / 1e6);
+  return q === undefined || q === null ? 0 : milli(q);
 }
 
 /**

@@ -1,33 +1,8 @@
 import type { Container, Pod } from '../../common/types';
 import type { ContainerResources, PortMapping } from './runtime/runtime';
+import { parseQuantity } from '../../common/quantity';
 
-const SUFFIX: Record<string, number> = {
-  '': 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** A Kubernetes resource.Quantity ("500m", "128Mi", "1e3", 2) as a plain number; NaN if malformed. */
-export function parseQuantity(q: string | number | undefined): number {
-  if (q === undefined) return NaN;
-  if (typeof q === 'number') return q;
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([a-zA-Z]*)$/.exec(q.trim());
-  if (!m || !(m[2]! in SUFFIX)) return NaN;
-  return Number(m[1]) * SUFFIX[m[2]!]!;
-}
+export { parseQuantity };
 
 /**
  * Engine limits of a container, as the kubelet's kuberuntime computes them: limits.memory →
