@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src-main/common/client';
 import { R, type ResourceType } from '../../../src-main/common/resources';
 import type { KubeObject } from '../../../src-main/common/types';
-import { parseCron } from '../../../src-main/control-plane/apiserver/registry/batch';
+import { parseCron } from '../../../src-main/common/cron';
 import { startApi, type TestApi } from './helpers';
 
 let t: TestApi;

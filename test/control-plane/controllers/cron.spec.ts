@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CronError, nextActivation, parseCron } from '../../../src-main/control-plane/controllers/cron';
+import { CronError, nextActivation, parseCron } from '../../../src-main/common/cron';
 
 const at = (s: string) => Date.parse(s);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

@@ -7,7 +7,7 @@ import {
   SCHEDULED_TIMESTAMP,
   mostRecentSchedule,
 } from '../../../src-main/control-plane/controllers/cronjob-controller';
-import { parseCron } from '../../../src-main/control-plane/controllers/cron';
+import { parseCron } from '../../../src-main/common/cron';
 import type { FakeApi } from '../helpers/fake-api';
 import { settle, setupController } from './helpers';
 

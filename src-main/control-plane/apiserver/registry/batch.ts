@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CronJob, Job, JobSpec } from 'kubernetes-types/batch/v1';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
+import { parseCron } from '../../../common/cron';
 import { R } from '../../../common/resources';
 import type { KubeObject } from '../../../common/types';
 import { defaultPodSpec, validatePodSpec } from './pods';
@@ -25,89 +26,6 @@ import { Errors, immutable, validateLabels } from './validation';
 
 // -------------------------------------------------------------------------------------------------
 // cron
-
-/** A parsed 5-field cron schedule: the allowed values of each field. */
-export interface CronSchedule {
-  minutes: Set<number>;
-  hours: Set<number>;
-  daysOfMonth: Set<number>;
-  months: Set<number>;
-  daysOfWeek: Set<number>;
-  /** robfig/cron: when either day field is '*', both must match; otherwise either may. */
-  domStar: boolean;
-  dowStar: boolean;
-}
-
-const MACROS: Record<string, string> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
-const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DOW_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-function parseField(expr: string, min: number, max: number, names?: string[]): Set<number> {
-  const out = new Set<number>();
-  const value = (s: string): number => {
-    const i = names?.indexOf(s.toLowerCase()) ?? -1;
-    if (i >= 0) return i + (names === MONTH_NAMES ? 1 : 0);
-    if (!/^\d+$/.test(s)) throw new Error(`failed to parse int from ${s}`);
-    return Number(s);
-  };
-  for (const part of expr.split(',')) {
-    const [range, stepStr, extra] = part.split('/');
-    if (extra !== undefined) throw new Error(`too many slashes: ${part}`);
-    let lo: number;
-    let hi: number;
-    if (range === '*' || range === '?') [lo, hi] = [min, max];
-    else if (range.includes('-')) {
-      const [a, b, c] = range.split('-');
-      if (c !== undefined) throw new Error(`too many hyphens: ${range}`);
-      [lo, hi] = [value(a), value(b)];
-    } else {
-      lo = value(range);
-      hi = stepStr !== undefined ? max : lo;
-    }
-    const step = stepStr === undefined ? 1 : Number(stepStr);
-    if (!Number.isInteger(step) || step <= 0)
-      throw new Error(`step of range should be a positive number: ${part}`);
-    if (lo < min) throw new Error(`beginning of range (${lo}) below minimum (${min}): ${part}`);
-    if (hi > max) throw new Error(`end of range (${hi}) above maximum (${max}): ${part}`);
-    if (lo > hi) throw new Error(`beginning of range (${lo}) beyond end of range (${hi}): ${part}`);
-    for (let v = lo; v <= hi; v += step) out.add(v);
-  }
-  return out;
-}
-
-/** Parses a standard 5-field cron spec or a @macro (robfig/cron's ParseStandard). Throws on error. */
-export function parseCron(spec: string): CronSchedule {
-  const s = spec.trim();
-  if (/^(TZ|CRON_TZ)=/.test(s))
-    throw new Error('CRON_TZ or TZ used in schedule is not supported, use timeZone instead');
-  if (s.startsWith('@every ')) throw new Error('@every is not supported');
-  const expanded = MACROS[s] ?? s;
-  if (expanded.startsWith('@')) throw new Error(`unrecognized descriptor: ${s}`);
-  const fields = expanded.split(/\s+/).filter(Boolean);
-  if (fields.length !== 5) throw new Error(`expected exactly 5 fields, found ${fields.length}: ${s}`);
-  const dows = parseField(fields[4], 0, 7, DOW_NAMES);
-  if (dows.has(7)) {
-    dows.delete(7);
-    dows.add(0);
-  }
-  return {
-    minutes: parseField(fields[0], 0, 59),
-    hours: parseField(fields[1], 0, 23),
-    daysOfMonth: parseField(fields[2], 1, 31),
-    months: parseField(fields[3], 1, 12, MONTH_NAMES),
-    daysOfWeek: dows,
-    domStar: fields[2] === '*' || fields[2] === '?',
-    dowStar: fields[4] === '*' || fields[4] === '?',
-  };
-}
 
 /** Is `tz` an IANA time zone the runtime knows? */
 function validTimeZone(tz: string): boolean {
