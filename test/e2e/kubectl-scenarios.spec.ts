@@ -560,6 +560,24 @@ spec:
       expect(none.stderr).toContain('Edit cancelled, no changes made.');
     });
 
+    it('apply --prune removes what left the manifest set', async () => {
+      const dir = path.join(work, 'prune');
+      fs.mkdirSync(dir, { recursive: true });
+      const cm = (n: string) =>
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\n  namespace: ${NS}\n  labels: { set: pruned }\ndata: { k: v }\n`;
+      fs.writeFileSync(path.join(dir, 'set.yaml'), `${cm('keep')}---\n${cm('drop')}`);
+      // kubectl's default prune allowlist includes core/v1 ReplicationController, which Skiff does
+      // not serve, so the allowlist is given explicitly.
+      const args = ['apply', '-f', dir, '-l', 'set=pruned', '--prune', '--prune-allowlist=core/v1/ConfigMap'];
+      const first = ok(await kc(args));
+      expect(lines(first.stdout)).toEqual(['configmap/keep created', 'configmap/drop created']);
+      fs.writeFileSync(path.join(dir, 'set.yaml'), cm('keep'));
+      const second = ok(await kc(args));
+      expect(lines(second.stdout)).toEqual(['configmap/keep unchanged', 'configmap/drop pruned']);
+      const left = ok(await kc(['get', 'cm', '-n', NS, '-l', 'set=pruned', '-o', 'name']));
+      expect(left.stdout).toBe('configmap/keep\n');
+    });
+
     it('label and annotate (add, overwrite, remove)', async () => {
       expect(ok(await kc(['label', 'cm', 'app-config', '-n', NS, 'tier=frontend'])).stdout).toBe(
         'configmap/app-config labeled\n',
@@ -839,6 +857,63 @@ spec:
       expect((await httpGet(`http://127.0.0.1:${sport}/index.html`)).body).toMatch(/^hello from web-/);
       svc.child.kill();
     });
+
+    it('run --rm -i attaches to a new pod and deletes it; expose makes a Service', async () => {
+      const r = await kc(
+        [
+          'run',
+          'once',
+          '-n',
+          NS,
+          '--rm',
+          '-i',
+          '--restart=Never',
+          `--image=${IMAGE}`,
+          '--',
+          'sh',
+          '-c',
+          'echo attached-output',
+        ],
+        {
+          timeoutMs: 90_000,
+        },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('attached-output');
+      expect(r.stdout).toContain('pod "once" deleted');
+      const gone = await kc(['get', 'pod', 'once', '-n', NS, '--ignore-not-found', '-o', 'name']);
+      expect(gone.stdout).toBe('');
+      const ex = ok(
+        await kc([
+          'expose',
+          'deployment',
+          'web',
+          '-n',
+          NS,
+          '--name=web-exposed',
+          '--port=8081',
+          '--target-port=8080',
+        ]),
+      );
+      expect(ex.stdout).toBe('service/web-exposed exposed\n');
+      const ep = await eventually(
+        async () => {
+          const e = await kc([
+            'get',
+            'endpoints',
+            'web-exposed',
+            '-n',
+            NS,
+            '-o',
+            'jsonpath={.subsets[0].addresses[*].ip}',
+          ]);
+          return e.stdout.split(' ').filter(Boolean).length === 3 && e;
+        },
+        30_000,
+        'endpoints of the exposed Service',
+      );
+      expect(ep.code).toBe(0);
+    }, 120_000);
 
     it('cp both ways', async () => {
       const local = path.join(work, 'to-pod.txt');
