@@ -18,8 +18,10 @@ export interface ComponentHealth {
   state: HealthState;
   /** Short state text ("Healthy", "Lease expired 40s ago"). */
   summary: string;
-  /** Longer detail or what to do. */
+  /** Longer detail: why. */
   detail?: string;
+  /** What to do about it, when the component is not healthy. */
+  fix?: string;
 }
 
 /** One `[+]name ok` / `[-]name failed: reason` line of `/readyz?verbose`. */
@@ -51,7 +53,13 @@ export function apiServerHealth(r: ReadyzResult | undefined): ComponentHealth {
   const base = { id: 'apiserver' as const, title: 'API server', role: 'Serves the Kubernetes API' };
   if (!r) return { ...base, state: 'unknown', summary: 'Checking…' };
   if (!r.reachable)
-    return { ...base, state: 'down', summary: 'Unreachable', detail: r.error ?? 'Is Skiff running?' };
+    return {
+      ...base,
+      state: 'down',
+      summary: 'Unreachable',
+      detail: r.error ?? 'Is Skiff running?',
+      fix: 'Start Skiff again (the app, or skiff serve); if it fails to start, its API port may be in use by another program. This page reconnects by itself.',
+    };
   const failed = r.checks.filter((c) => !c.ok && !isStoreCheck(c.name));
   if (r.httpStatus === 200 && failed.length === 0) {
     return {
@@ -66,6 +74,7 @@ export function apiServerHealth(r: ReadyzResult | undefined): ComponentHealth {
     state: 'degraded',
     summary: `Not ready (HTTP ${r.httpStatus ?? '?'})`,
     detail: failed.map((c) => `${c.name}: ${c.message}`).join('; ') || undefined,
+    fix: 'The API server is still starting or a readiness check fails; it normally settles seconds after start-up. If it stays here, check the Store card and Skiff’s log.',
   };
 }
 
@@ -94,6 +103,7 @@ export function storeHealth(r: ReadyzResult | undefined): ComponentHealth {
     state: 'down',
     summary: 'Failing',
     detail: bad.map((c) => `${c.name}: ${c.message}`).join('; '),
+    fix: 'Check that the disk holding Skiff’s data dir has free space and is writable, then restart Skiff.',
   };
 }
 
@@ -128,6 +138,7 @@ function leaseComponent(
           state: 'down',
           summary: 'No leader',
           detail: `No lease kube-system/kube-${id} yet: the component has not started.`,
+          fix: `It starts with the API server; if it does not appear within a minute, restart Skiff and check its log.`,
         }
       : { ...base, state: 'unknown', summary: 'Checking…' };
   }
@@ -150,6 +161,7 @@ function leaseComponent(
       age === undefined
         ? 'Never renewed.'
         : `Last renewed ${Math.round(age)}s ago by ${holder ?? '?'} (limit ${lease.spec?.leaseDurationSeconds ?? 40}s).`,
+    fix: `Until it renews, ${id === 'scheduler' ? 'new pods stay Pending' : 'Deployments and Jobs do not make new pods'}. Restart Skiff if it does not recover within a minute.`,
   };
 }
 
@@ -187,6 +199,7 @@ export function kubeletHealth(
           state: 'down',
           summary: 'No node registered',
           detail: 'The kubelet has not registered its Node yet.',
+          fix: 'The kubelet registers once it reaches Docker: check the Docker card.',
         }
       : { ...base, state: 'unknown', summary: 'Checking…' };
   }
@@ -202,6 +215,7 @@ export function kubeletHealth(
       detail: lease
         ? `Node lease ${name} last renewed ${Math.round(age ?? 0)}s ago.`
         : `No lease kube-node-lease/${name}.`,
+      fix: 'The kubelet stopped its heartbeat. Restart Skiff: running containers keep running in Docker and are adopted again.',
     };
   }
   if (!ready.ready) {
@@ -210,6 +224,7 @@ export function kubeletHealth(
       state: 'degraded',
       summary: `${name}: ${ready.label}`,
       detail: ready.message ?? ready.reason,
+      fix: nodeFix(`${ready.reason ?? ''} ${ready.message ?? ''}`),
     };
   }
   return {
@@ -234,7 +249,25 @@ export function dockerHealth(node: Node | undefined, synced: boolean): Component
   if (r.ready) return { ...base, state: 'healthy', summary: 'Connected', detail: runtime || undefined };
   const text = `${r.reason ?? ''} ${r.message ?? ''}`;
   if (/docker|runtime|socket|container/i.test(text)) {
-    return { ...base, state: 'down', summary: 'Unreachable', detail: r.message ?? r.reason };
+    return { ...base, state: 'down', summary: 'Unreachable', detail: r.message ?? r.reason, fix: DOCKER_FIX };
   }
-  return { ...base, state: 'unknown', summary: 'Node not ready', detail: r.message ?? r.reason };
+  return {
+    ...base,
+    state: 'unknown',
+    summary: 'Node not ready',
+    detail: r.message ?? r.reason,
+    fix: nodeFix(text),
+  };
+}
+
+const DOCKER_FIX =
+  'Start Docker (Docker Desktop, or `sudo systemctl start docker`) and check that its socket (/var/run/docker.sock) is readable by the user running Skiff. The kubelet reconnects by itself.';
+
+/** What to do about a NotReady node, from its reason and message. */
+export function nodeFix(text: string): string {
+  if (/docker|runtime|socket|container/i.test(text)) return DOCKER_FIX;
+  if (/disk/i.test(text)) return 'Free disk space on the disk Docker stores images and containers on.';
+  if (/memory/i.test(text)) return 'Free memory: stop pods or programs you do not need.';
+  if (/pid/i.test(text)) return 'Too many processes: stop pods you do not need.';
+  return 'Check Skiff’s log for the kubelet’s last error.';
 }

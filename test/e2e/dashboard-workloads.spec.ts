@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { docker, dockerAvailable } from '../helpers/docker';
 import { kubectl, startSkiff, type SkiffProcess } from '../helpers/skiff-process';
@@ -118,6 +118,14 @@ describe.skipIf(!hasDocker || !hasChromium)(
       }
     });
 
+    // A failing test leaves a picture of the page behind, to see what the user would have seen.
+    beforeEach((ctx) => {
+      onTestFailed(async () => {
+        const file = `skiff-e2e-failed-${ctx.task.name.slice(0, 40)}.png`;
+        await page?.screenshot({ path: path.join(fs.realpathSync('/tmp'), file) }).catch(() => undefined);
+      });
+    });
+
     async function nav(label: string): Promise<void> {
       await page.locator('.n-menu').getByRole('link', { name: label, exact: true }).click();
     }
@@ -178,7 +186,7 @@ describe.skipIf(!hasDocker || !hasChromium)(
       await page.locator('[data-testid^="revision-"]').first().waitFor();
       await page.getByRole('tab', { name: /Pods/ }).click();
       await shot('statefulset');
-    });
+    }, 200_000);
 
     it('shows an event for a failing pod live, with the Warning badge', async () => {
       await nav('Events');
@@ -195,7 +203,7 @@ describe.skipIf(!hasDocker || !hasChromium)(
       await page.locator('text=broken').first().waitFor({ timeout: 60_000 });
       await page.getByTestId('warning-badge').waitFor({ timeout: 60_000 });
       await shot('events-live');
-    });
+    }, 150_000);
 
     it('navigates with the command palette (Ctrl+K)', async () => {
       await page.keyboard.press('Control+k');
