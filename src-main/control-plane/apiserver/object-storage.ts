@@ -131,6 +131,25 @@ interface Filter {
   fields: FieldRequirement[];
 }
 
+/**
+ * Groups whose kinds carry no metadata.generation in Kubernetes 1.32 (their strategies never set
+ * it): core/v1 (Pods, Services, ConfigMaps… — Pod generation only arrives in 1.33), Leases,
+ * events, storage and scheduling classes, metrics. Workloads, policies, networking, discovery,
+ * CRDs and custom resources track it.
+ */
+const NO_GENERATION_GROUPS = new Set([
+  '',
+  'coordination.k8s.io',
+  'events.k8s.io',
+  'storage.k8s.io',
+  'scheduling.k8s.io',
+  'metrics.k8s.io',
+]);
+
+function tracksGeneration(t: ResourceType): boolean {
+  return !NO_GENERATION_GROUPS.has(t.storageGroup ?? t.group);
+}
+
 /** ObjectStorage over a Backend (see the module comment). */
 export class ObjectStore implements ObjectStorage {
   private readonly clock: Clock;
@@ -298,6 +317,7 @@ export class ObjectStore implements ObjectStorage {
           generation: 1,
         },
       };
+      if (!tracksGeneration(t)) delete obj.metadata.generation;
       const key = this.key(t, meta.namespace, name);
       try {
         if (dryRun) {
@@ -483,8 +503,10 @@ export class ObjectStore implements ObjectStorage {
       meta.deletionGracePeriodSeconds = m.deletionGracePeriodSeconds;
     else delete meta.deletionGracePeriodSeconds;
     const next: KubeObject = { ...input, apiVersion: apiVersionOf(t), kind: t.kind, metadata: meta };
-    meta.generation = m.generation ?? 1;
-    if (!deepEqual(withoutMetaStatus(next), withoutMetaStatus(cur))) meta.generation += 1;
+    if (tracksGeneration(t)) {
+      meta.generation = m.generation ?? 1;
+      if (!deepEqual(withoutMetaStatus(next), withoutMetaStatus(cur))) meta.generation += 1;
+    } else delete meta.generation;
     return next;
   }
 
@@ -578,7 +600,7 @@ export class ObjectStore implements ObjectStorage {
         const g = grace !== undefined && grace > 0 ? Math.floor(grace) : 0;
         m.deletionTimestamp = rfc3339(this.clock.now() + g * 1000);
         m.deletionGracePeriodSeconds = g;
-        m.generation = (m.generation ?? 1) + 1; // as BeforeDelete does for graceful deletion
+        if (m.generation) m.generation += 1; // as BeforeDelete does for graceful deletion
       } else if (grace !== undefined && grace < (m.deletionGracePeriodSeconds ?? 0)) {
         // A pending graceful deletion can only be shortened, never extended.
         const g = Math.max(0, Math.floor(grace));
