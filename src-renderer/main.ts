@@ -16,14 +16,3 @@ app.use(pinia);
 useConnectionStore(pinia).init();
 app.use(createAppRouter());
 app.mount('#app');
-
-// Skiff rebuilt or upgraded while this tab was open: the page chunks it would load next are
-// gone. Load the new build (the session token is in sessionStorage), at most once a minute so a
-// genuinely missing file cannot loop.
-window.addEventListener('vite:preloadError', (event) => {
-  const last = Number(sessionStorage.getItem('skiff.reloadedForBuild') ?? 0);
-  if (Date.now() - last < 60_000) return;
-  event.preventDefault();
-  sessionStorage.setItem('skiff.reloadedForBuild', String(Date.now()));
-  window.location.reload();
-});

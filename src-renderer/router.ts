@@ -143,5 +143,26 @@ export function createAppRouter() {
     const name = typeof to.params.name === 'string' ? `${to.params.name} · ` : '';
     document.title = `${name}${(to.meta.title as string | undefined) ?? 'Dashboard'} · Skiff`;
   });
+  // Skiff was rebuilt or upgraded while this tab was open: the page's code chunk is gone from
+  // the server. Load the new build at the page the user asked for (the token is kept in
+  // sessionStorage) — at most once a minute, so a genuinely missing file cannot loop.
+  router.onError((err, to) => {
+    if (!isChunkLoadError(err)) return;
+    const last = Number(sessionStorage.getItem(RELOADED_KEY) ?? 0);
+    if (Date.now() - last < 60_000) return;
+    sessionStorage.setItem(RELOADED_KEY, String(Date.now()));
+    window.history.replaceState(window.history.state, '', router.resolve(to).href);
+    window.location.reload();
+  });
   return router;
+}
+
+const RELOADED_KEY = 'skiff.reloadedForBuild';
+
+/** The error a failed `import()` of a page chunk (or its CSS preload) raises, per browser. */
+export function isChunkLoadError(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err);
+  return /dynamically imported module|Importing a module script failed|Unable to preload CSS|error loading dynamically imported module/i.test(
+    msg,
+  );
 }

@@ -185,18 +185,18 @@ export const KINDS: Record<string, KindSpec> = {
     emptyHint:
       'Deploy a container from the Deploy page, or apply a manifest with kubectl — pods appear here live.',
     columns: [
-      { key: 'ready', title: 'Ready', width: 70, value: (o) => podReady(as<Pod>(o)) },
+      { key: 'ready', title: 'Ready', width: 82, value: (o) => podReady(as<Pod>(o)) },
       {
         key: 'status',
         title: 'Status',
-        width: 170,
+        width: 156,
         value: (o) => podStatus(as<Pod>(o)),
         tone: (o) => statusTone(podStatus(as<Pod>(o))),
       },
-      { key: 'restarts', title: 'Restarts', width: 84, numeric: true, value: (o) => podRestarts(as<Pod>(o)) },
+      { key: 'restarts', title: 'Restarts', width: 98, numeric: true, value: (o) => podRestarts(as<Pod>(o)) },
       age,
-      { key: 'ip', title: 'IP', width: 110, value: (o) => as<Pod>(o).status?.podIP ?? '' },
-      { key: 'node', title: 'Node', width: 110, value: (o) => as<Pod>(o).spec?.nodeName ?? '' },
+      { key: 'ip', title: 'IP', width: 104, value: (o) => as<Pod>(o).status?.podIP ?? '' },
+      { key: 'node', title: 'Node', width: 90, value: (o) => as<Pod>(o).spec?.nodeName ?? '' },
       metricColumn('cpuR', '%CPU/R', 'cpu', 'requests'),
       metricColumn('cpuL', '%CPU/L', 'cpu', 'limits'),
       metricColumn('memR', '%MEM/R', 'memory', 'requests'),

@@ -151,8 +151,8 @@ describe.skipIf(!hasDocker || !hasChromium)(
         'Jobs',
         'CronJobs',
         'Services',
-        'ConfigMaps',
         'Secrets',
+        'ConfigMaps',
       ])
         await nav(label);
       await page.locator('[data-testid="configmap-row-settings"]').waitFor();
