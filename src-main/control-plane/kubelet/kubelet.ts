@@ -103,6 +103,14 @@ interface Worker {
   again: boolean;
 }
 
+/** What one pod sync hands down to its container syncs. */
+interface SyncContext {
+  sb: SandboxStatus;
+  mounts: Map<string, Mount[]>;
+  /** Image inspects started early (with a new sandbox), by image reference. */
+  images?: Map<string, Promise<ImageInfo | undefined>>;
+}
+
 /**
  * The node agent: registers the Node, renews its Lease and makes the runtime match the pods
  * bound to this node, reporting what happened through pods/status and Events. Modelled on the
@@ -562,11 +570,21 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     }
 
     let sandbox = latest(sandboxes.filter((s) => s.state === 'ready'));
+    let images: SyncContext['images'];
     if (!sandbox) {
       const doneForGood = this.podDone(pod, containers);
       if (doneForGood) {
         await this.postStatus(pod, undefined, containers);
         return;
+      }
+      // The image inspects need nothing from the sandbox: run them while the engine creates it
+      // (a new sandbox means the containers are created next), not after.
+      images = new Map();
+      for (const c of allSpecs(pod)) {
+        if (!c.image || images.has(c.image)) continue;
+        const p = this.runtime.imageStatus(c.image);
+        p.catch(() => undefined); // handled (retried) in ensureImage, or unused if the sandbox fails
+        images.set(c.image, p);
       }
       sandbox = await this.createSandbox(pod, sandboxes, containers);
     }
@@ -593,7 +611,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     }
 
     const byName = groupByName(containers);
-    const ctx = { sb: sandbox, mounts };
+    const ctx: SyncContext = { sb: sandbox, mounts, images };
     if (await this.syncInitContainers(pod, ctx, byName)) {
       await Promise.all(
         (pod.spec?.containers ?? []).map((c) =>
@@ -623,7 +641,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
    */
   private async syncInitContainers(
     pod: Pod,
-    ctx: { sb: SandboxStatus; mounts: Map<string, Mount[]> },
+    ctx: SyncContext,
     byName: Map<string, ContainerStatus[]>,
   ): Promise<boolean> {
     const podPolicy = pod.spec?.restartPolicy ?? 'Always';
@@ -647,7 +665,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   /** Ephemeral containers (kubectl debug): started once, never restarted. */
   private async syncEphemeral(
     pod: Pod,
-    ctx: { sb: SandboxStatus; mounts: Map<string, Mount[]> },
+    ctx: SyncContext,
     byName: Map<string, ContainerStatus[]>,
   ): Promise<void> {
     for (const e of pod.spec?.ephemeralContainers ?? []) {
@@ -806,7 +824,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     sb: SandboxStatus,
     c: Container,
     instances: ContainerStatus[],
-    ctx: { mounts: Map<string, Mount[]> },
+    ctx: Omit<SyncContext, 'sb'>,
     policy: string,
     pidOfContainer?: string,
   ): Promise<void> {
@@ -871,7 +889,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       s.replace(/\$\$|\$\(([^)]*)\)/g, (m, name?: string) =>
         m === '$$' ? '$' : name !== undefined && vars.has(name) ? vars.get(name)! : m,
       );
-    const image = await this.ensureImage(pod, c);
+    const image = await this.ensureImage(pod, c, ctx.images?.get(c.image!));
     if (!image) return;
     const attempt = cur ? cur.attempt + 1 : 0;
     let id: string;
@@ -1013,12 +1031,15 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   private async ensureImage(
     pod: Pod,
     c: NonNullable<Pod['spec']>['containers'][number],
+    inspected?: Promise<ImageInfo | undefined>,
   ): Promise<ImageInfo | undefined> {
     const uid = pod.metadata.uid!;
     const key = `${uid}/${c.name}`;
     const image = c.image!;
     const policy = pullPolicy(c);
-    const present = await this.runtime.imageStatus(image);
+    const present = inspected
+      ? await inspected.catch(() => this.runtime.imageStatus(image))
+      : await this.runtime.imageStatus(image);
     if (policy === 'Never' && !present) {
       const message = `Container image "${image}" is not present with pull policy of Never`;
       this.waiting.set(key, { reason: 'ErrImageNeverPull', message });
