@@ -276,6 +276,23 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
     await expect.poll(() => view.textContent(), { timeout: 30_000 }).toContain('about to fail');
   }, 150_000);
 
+  it('opens a pod’s logs in the drawer with one click from the pods list, over the page', async () => {
+    await nav('Pods');
+    const row = page.locator('[data-testid^="pod-row-hello-"]').first();
+    await row.getByTestId('pod-logs-open').click();
+    const drawer = page.getByTestId('log-drawer');
+    await drawer.waitFor();
+    // Still the pods list underneath: the drawer does not navigate.
+    expect(page.url()).toMatch(/#\/pods$/);
+    await expect
+      .poll(() => drawer.getByTestId('log-view').textContent(), { timeout: 30_000 })
+      .toContain('dashboard-e2e-line');
+    expect(await drawer.getByTestId('log-view').locator('img').count()).toBe(0);
+    await shot('pod-log-drawer');
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'hidden' });
+  });
+
   it('creates a Deployment with the Deploy form and its pods run', async () => {
     await nav('Deploy');
     await page.getByTestId('deploy-name').locator('input').fill('Bad_Name');
@@ -331,6 +348,19 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
     await nav('Events');
     await page.locator('.n-data-table-tr').nth(1).waitFor();
     await shot('events');
+    // Warnings only: the crash-looping pod's BackOff is there, and nothing Normal.
+    await page.getByTestId('events-type-warning').click();
+    await page.locator('.n-data-table-tr', { hasText: 'crashy' }).first().waitFor({ timeout: 60_000 });
+    const types = await page.locator('.n-data-table-tbody [data-tone]').allTextContents();
+    expect(types.length).toBeGreaterThan(0);
+    expect(types.every((t) => t.includes('Warning'))).toBe(true);
+    // Grouped by object, with a link to the object's page.
+    await page.getByTestId('events-view').getByText('By object').click();
+    const group = page.locator('[data-testid^="event-group-Pod-crashy-"]').first();
+    await group.waitFor();
+    expect(await group.textContent()).toMatch(/warning/);
+    await group.locator('a').click();
+    await expect.poll(() => page.url()).toMatch(new RegExp(`#/pods/${NS}/crashy-`));
 
     await nav('Deploy');
     await page.getByTestId('deploy-name').locator('input').fill('web-ui');
@@ -346,6 +376,11 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
     // The Overview with workloads running (and the failing one among the warnings, if any).
     await nav('Overview');
     await expect.poll(() => page.getByTestId('stat-pods').textContent()).toMatch(/Running\s*[1-9]/);
+    // Cluster CPU and memory: used (NodeMetrics), requested, limits, allocatable.
+    await expect
+      .poll(() => page.getByTestId('allocation-memory').textContent(), { timeout: 45_000 })
+      .toMatch(/\d.*used.*requested.*limits.*allocatable/s);
+    expect(await page.getByTestId('count-deployments').textContent()).toMatch(/Deployments\s*[1-9]/);
     await shot('overview');
     await nav('Nodes');
     await shot('nodes');
