@@ -42,6 +42,7 @@ import {
 import { StatsCollector, type Summary } from './stats';
 import { ProbeManager, type ProbeKind, type ProbeResult } from './prober';
 import { VolumeError, VolumeManager } from './volumes';
+import { PULL_PROGRESS_ANNOTATION, PullProgressTracker } from './pull-progress';
 import { mkdir, readdir, writeFile, readFile as readHostFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,6 +148,10 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   private readonly lastPorts = new Map<string, string>();
   private readonly imageRefs = new Map<string, string>();
   private readonly pulls = new Map<string, Promise<ImageInfo>>();
+  /** Per image being pulled: the pods waiting for it, which get its progress annotation. */
+  private readonly pullWaiters = new Map<string, Map<string, Pod>>();
+  /** Per pod: the chain of its pull-progress patches, so they land in order. */
+  private readonly progressPatches = new Map<string, Promise<void>>();
   private readonly timers = new Set<unknown>();
   private relistFingerprint = new Map<string, string>();
   /** The first relist after start is done (adoption relies on it). */
@@ -1064,10 +1069,23 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       let p = this.pulls.get(image);
       if (!p) {
         const auth = await this.pullAuth(pod, image);
-        p = this.runtime.pullImage(image, { auth }).finally(() => this.pulls.delete(image));
+        const waiters = new Map<string, Pod>();
+        // The dashboard shows the progress from the pod annotation, at most one update a second.
+        const tracker = new PullProgressTracker(image, this.clock, (progress) => {
+          for (const w of waiters.values()) this.patchPullProgress(w, JSON.stringify(progress));
+        });
+        this.pullWaiters.set(image, waiters);
+        p = this.runtime.pullImage(image, { auth, onProgress: (m) => tracker.update(m) }).finally(() => {
+          tracker.close();
+          this.pulls.delete(image);
+          this.pullWaiters.delete(image);
+        });
         this.pulls.set(image, p);
       }
-      const info = await p;
+      this.pullWaiters.get(image)?.set(uid, pod);
+      const info = await p.finally(() => {
+        if (this.progressPatches.has(uid)) this.patchPullProgress(pod, null);
+      });
       this.pullBackoff.delete(bkey);
       this.event(
         pod,
@@ -1088,6 +1106,28 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       this.enqueueAfter(uid, duration + 50);
       return undefined;
     }
+  }
+
+  /** Sets (or with null removes) a pod's pull-progress annotation; patches of one pod stay in order. */
+  private patchPullProgress(pod: Pod, value: string | null): void {
+    const uid = pod.metadata.uid!;
+    const next = (this.progressPatches.get(uid) ?? Promise.resolve())
+      .then(() =>
+        this.client.patch(R.pods, pod.metadata.name!, pod.metadata.namespace, {
+          metadata: { annotations: { [PULL_PROGRESS_ANNOTATION]: value } },
+        }),
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (!isNotFound(err)) this.log.debug('pull progress not published', { err: String(err) });
+        },
+      );
+    this.progressPatches.set(uid, next);
+    if (value === null)
+      void next.then(() => {
+        if (this.progressPatches.get(uid) === next) this.progressPatches.delete(uid);
+      });
   }
 
   /**

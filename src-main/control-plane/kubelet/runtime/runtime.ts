@@ -317,7 +317,14 @@ export interface RegistryAuth {
 export interface PullOptions {
   auth?: RegistryAuth;
   /** Called with each progress message of the engine (layer status lines). */
-  onProgress?(progress: { status: string; id?: string; detail?: string }): void;
+  onProgress?(progress: {
+    status: string;
+    id?: string;
+    detail?: string;
+    /** Bytes done and in all, for a layer's download or extraction. */
+    current?: number;
+    total?: number;
+  }): void;
   signal?: AbortSignal;
 }
 

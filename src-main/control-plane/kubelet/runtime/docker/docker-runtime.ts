@@ -916,11 +916,19 @@ function readProgress(stream: NodeJS.ReadableStream, onProgress?: PullOptions['o
           status?: string;
           id?: string;
           progress?: string;
+          progressDetail?: { current?: number; total?: number };
           error?: string;
           errorDetail?: { message?: string };
         };
         if (m.error || m.errorDetail?.message) failure = m.errorDetail?.message ?? m.error;
-        else if (m.status) onProgress?.({ status: m.status, id: m.id, detail: m.progress });
+        else if (m.status)
+          onProgress?.({
+            status: m.status,
+            id: m.id,
+            detail: m.progress,
+            current: m.progressDetail?.current,
+            total: m.progressDetail?.total,
+          });
       } catch {
         // Not JSON: progress noise.
       }
