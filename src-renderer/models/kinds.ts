@@ -109,7 +109,7 @@ function metricColumn(
   return {
     key,
     title,
-    width: 78,
+    width: 92,
     numeric: true,
     value: (o, c) => pctValue(o, c) || (usageOf(o, c) ? 'n/a' : '—'),
     sortValue: (o, c) => {

@@ -133,9 +133,11 @@ describe.skipIf(!hasDocker || !hasChromium)(
     async function shot(name: string): Promise<void> {
       if (!SHOTS) return;
       fs.mkdirSync(SHOTS, { recursive: true });
+      // Screenshots show the settled state: no colour transitions half-way between themes.
+      await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; }' });
       for (const scheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: scheme });
-        await page.waitForTimeout(250);
+        await page.waitForTimeout(400);
         await page.screenshot({ path: path.join(SHOTS, `${name}-${scheme}.png`) });
       }
       await page.emulateMedia({ colorScheme: 'light' });
