@@ -304,7 +304,13 @@ export class ObjectStore implements ObjectStorage {
       const generated = !meta.name;
       const name = meta.name || meta.generateName + this.randomSuffix();
       // Like BeforeCreate/FillObjectMetaSystemFields: the server owns these fields.
-      const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...keep } = meta;
+      const {
+        resourceVersion: _rv,
+        deletionTimestamp: _dt,
+        deletionGracePeriodSeconds: _dg,
+        generation: _g,
+        ...keep
+      } = meta;
       const obj: KubeObject = {
         ...input,
         apiVersion: apiVersionOf(t),
@@ -314,10 +320,9 @@ export class ObjectStore implements ObjectStorage {
           name,
           uid: uid ?? this.newUid(),
           creationTimestamp: rfc3339(this.clock.now()),
-          generation: 1,
+          ...(tracksGeneration(t) ? { generation: 1 } : {}),
         },
       };
-      if (!tracksGeneration(t)) delete obj.metadata.generation;
       const key = this.key(t, meta.namespace, name);
       try {
         if (dryRun) {
