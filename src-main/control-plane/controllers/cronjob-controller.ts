@@ -15,7 +15,14 @@ import {
   type SharedInformers,
 } from './controller';
 import { emitEvent, getOrUndefined, ownerRefTo, sameJson } from './controller-util';
-import { CronError, checkTimeZone, nextActivation, parseCron, toWall, type CronSchedule } from '../../common/cron';
+import {
+  CronError,
+  checkTimeZone,
+  nextActivation,
+  parseCron,
+  toWall,
+  type CronSchedule,
+} from '../../common/cron';
 import { jobFinished, type JobObj } from './job-controller';
 import { clone, ts } from './pod-util';
 
