@@ -205,6 +205,10 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    // The sandbox image check (or its import on a first run) happens now, not in the first pod's start.
+    void this.runtime
+      .warmUp?.()
+      .catch((err: unknown) => this.log.warn('sandbox image not ready yet', { err: String(err) }));
     this.serverPort = await this.server.start();
     await this.heartbeat(true);
     this.informer.addHandler({

@@ -11,6 +11,11 @@ export interface ContainerRuntime {
   info(): Promise<RuntimeInfo>;
   /** Cheap liveness check of the engine; throws when unreachable. */
   ping(): Promise<void>;
+  /**
+   * Optional one-time preparation ahead of the first pod (the sandbox image), so the first pod
+   * start does not pay for it. Failures are retried by the first sandbox that needs it.
+   */
+  warmUp?(): Promise<void>;
 
   /** Creates and starts a pod sandbox (network + IPC + hostname owner); returns its status. */
   runPodSandbox(config: SandboxConfig): Promise<SandboxStatus>;

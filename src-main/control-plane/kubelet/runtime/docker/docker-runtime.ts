@@ -186,6 +186,10 @@ export class DockerRuntime implements ContainerRuntime {
     return (await this.listPodSandboxes({}, id))[0];
   }
 
+  async warmUp(): Promise<void> {
+    await this.ensureSandboxImage();
+  }
+
   /** Builds (default image) or pulls (configured image) the sandbox image once, when missing. */
   private ensureSandboxImage(): Promise<void> {
     this.sandboxImageReady ??= (async () => {
