@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { mount } from '@vue/test-utils';
 import BaseResourceTable from '../../../src-renderer/components/base/BaseResourceTable.vue';
 import { KINDS } from '../../../src-renderer/models/kinds';
+import { createPinia, setActivePinia } from 'pinia';
+import { useLogDrawerStore } from '../../../src-renderer/stores/log-drawer';
 import type { KubeObject } from '../../../src-renderer/models/kube';
 
 function cm(name: string, keys: number, created: string): KubeObject {
@@ -79,6 +81,24 @@ describe('BaseResourceTable', () => {
     const w = mountTable();
     await w.find('tr[data-testid="configmap-row-beta"]').trigger('click');
     expect((w.emitted('open')![0][0] as KubeObject).metadata.name).toBe('beta');
+    w.unmount();
+  });
+
+  it('gives every pod row a Logs button that opens the log drawer without opening the pod', async () => {
+    setActivePinia(createPinia());
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-1', namespace: 'shop', creationTimestamp: '2024-01-03T00:00:00Z' },
+      status: { phase: 'Running' },
+    } as KubeObject;
+    const w = mount(BaseResourceTable, {
+      props: { spec: KINDS.pods, rows: [pod], ctx: { now: Date.parse('2024-01-04T00:00:00Z') } },
+      attachTo: document.body,
+    });
+    await w.find('[data-testid="pod-logs-open"]').trigger('click');
+    expect(useLogDrawerStore().target).toEqual({ namespace: 'shop', name: 'web-1', container: undefined });
+    expect(w.emitted('open')).toBeUndefined();
     w.unmount();
   });
 });
