@@ -133,6 +133,10 @@ export class ApiServer {
     );
     // Watches and log follows are long-lived: no idle timeout on responses in progress.
     server.headersTimeout = 60_000;
+    // Idle keep-alive connections stay open 90 s, as kube-apiserver's http.Server IdleTimeout.
+    // With Node's default of 5 s, the first write of every component after a pause (the
+    // controllers', scheduler's and kubelet's, each a hop of a pod start) paid a new TLS handshake.
+    server.keepAliveTimeout = 90_000;
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
