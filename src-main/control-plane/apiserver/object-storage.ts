@@ -157,6 +157,8 @@ export class ObjectStore implements ObjectStorage {
   private readonly random: () => number;
   private readonly bookmarkIntervalMs: number;
   private readonly cache = new Map<string, Cached>();
+  /** Per-key queue of guaranteedUpdate calls (see withKeyLock). */
+  private readonly keyLocks = new Map<string, Promise<void>>();
   private readonly fieldGetters = new Map<string, FieldGetter[]>();
 
   constructor(
@@ -460,6 +462,34 @@ export class ObjectStore implements ObjectStorage {
     opts: { dryRun?: boolean; allowCreate?: boolean } = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
     const key = this.key(t, namespace, name);
+    // Writers of one key take turns: each reads the state the previous one made durable, so
+    // concurrent updates never spin on revisions still waiting for their fsync.
+    return this.withKeyLock(key, () => this.updateLoop(t, key, namespace, name, tryUpdate, opts));
+  }
+
+  private async withKeyLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.keyLocks.get(key);
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = prev ? prev.then(() => mine) : mine;
+    this.keyLocks.set(key, tail);
+    if (prev) await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.keyLocks.get(key) === tail) this.keyLocks.delete(key);
+    }
+  }
+
+  private async updateLoop(
+    t: ResourceType,
+    key: string,
+    namespace: string | undefined,
+    name: string,
+    tryUpdate: (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>,
+    opts: { dryRun?: boolean; allowCreate?: boolean },
+  ): Promise<{ object: KubeObject; created: boolean }> {
     const dryRun = opts.dryRun === true;
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const { kv } = await this.backend.get(key);
