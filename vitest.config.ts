@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: { alias: { '@common': fileURLToPath(new URL('./src-main/common', import.meta.url)) } },
   test: {
     include: ['test/**/*.spec.ts', 'src-main/**/*.spec.ts', 'src-renderer/**/*.spec.ts'],
+    // Machine-wide resilience suites (they stop dockerd) run alone: vitest.resilience.config.ts.
+    exclude: ['**/node_modules/**', 'test/resilience/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Docker- and kubectl-backed suites share one engine; keep files from stampeding it.

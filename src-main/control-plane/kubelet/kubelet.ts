@@ -265,6 +265,9 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     this.timers.add(this.clock.setTimeout(tick, ms));
   }
 
+  /** Consecutive failed syncs per pod UID (for the retry backoff). */
+  private readonly syncFailures = new Map<string, number>();
+
   private enqueueAfter(uid: string, ms: number): void {
     const t = this.clock.setTimeout(() => {
       this.timers.delete(t);
@@ -287,9 +290,20 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
         worker.again = false;
         try {
           await this.syncPod(uid);
+          this.syncFailures.delete(uid);
         } catch (err) {
-          this.log.warn('pod sync failed; retrying', { uid, err: String((err as Error)?.message ?? err) });
-          this.enqueueAfter(uid, 1000);
+          // Back off per pod (1 s doubling to 30 s) and drop pending wake-ups: with the engine
+          // gone every relist would otherwise rerun the sync in a tight loop.
+          const n = (this.syncFailures.get(uid) ?? 0) + 1;
+          this.syncFailures.set(uid, n);
+          const delay = Math.min(1000 * 2 ** (n - 1), 30_000);
+          this.log.warn('pod sync failed; retrying', {
+            uid,
+            inMs: delay,
+            err: String((err as Error)?.message ?? err),
+          });
+          worker.again = false;
+          this.enqueueAfter(uid, delay);
         }
       } while (worker.again && this.running);
       this.workers.delete(uid);
@@ -600,7 +614,9 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     await this.publishPorts(pod, sandbox);
     // Other (older) sandboxes: their containers belong to dead network namespaces.
     const stale = sandboxes.filter((s) => s.id !== sandbox.id);
-    if (stale.length) await Promise.all(stale.map((s) => this.runtime.removePodSandbox(s.id)));
+    // A failed removal (e.g. "Removal In Progress" after the engine restarted) must not block
+    // the pod: log it; the next sync tries again.
+    if (stale.length) await this.removeQuietly(stale.map((s) => () => this.runtime.removePodSandbox(s.id)));
 
     this.sandboxes.set(uid, sandbox);
 
@@ -1165,7 +1181,15 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     const old: ContainerStatus[] = [];
     for (const list of groupByName(containers).values())
       old.push(...list.slice(2).filter((c) => c.state !== 'running'));
-    await Promise.all(old.map((c) => this.runtime.removeContainer(c.id)));
+    await this.removeQuietly(old.map((c) => () => this.runtime.removeContainer(c.id)));
+  }
+
+  /** Runs removals; failures are logged, never thrown (garbage collection retries later). */
+  private async removeQuietly(removals: (() => Promise<unknown>)[]): Promise<void> {
+    const results = await Promise.allSettled(removals.map((r) => r()));
+    for (const r of results)
+      if (r.status === 'rejected')
+        this.log.warn('container removal failed; will retry', { err: String(r.reason) });
   }
 
   private async terminatePod(
