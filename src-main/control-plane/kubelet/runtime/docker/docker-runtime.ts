@@ -424,6 +424,9 @@ export class DockerRuntime implements ContainerRuntime {
   async attach(id: string, opts: StreamOptions): Promise<StreamSession> {
     const container = this.docker.getContainer(id);
     const info = await container.inspect();
+    // Like the kubelet: attaching to a finished container fails at once (kubectl run -i then
+    // falls back to the logs) instead of hanging on a stream that never comes.
+    if (!info.State.Running) throw new Error(`container ${info.Name.replace(/^\//, '')} is not running`);
     const tty = !!info.Config.Tty;
     const socket = (await container.attach({
       stream: true,
