@@ -8,15 +8,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/browser';
 import { docker, dockerAvailable } from '../helpers/docker';
 import { kubectl, startSkiff, type SkiffProcess } from '../helpers/skiff-process';
 
 const hasDocker = dockerAvailable();
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI === 'true')
-  throw new Error(`CI=true but Chromium is missing at ${CHROMIUM}`);
+const hasChromium = chromiumAvailable();
 const NS = `dwl-${Date.now().toString(36)}`;
 const SHOTS =
   process.env.SKIFF_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
@@ -70,17 +68,7 @@ describe.skipIf(!hasDocker || !hasChromium)(
 
     beforeAll(async () => {
       skiff = await startSkiff();
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
       const context = await browser.newContext({
         viewport: { width: 1280, height: 800 },
         colorScheme: 'light',

@@ -9,16 +9,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/browser';
 import { docker, dockerAvailable } from '../helpers/docker';
 import { kubectl, startSkiff, type SkiffProcess } from '../helpers/skiff-process';
 
 const hasDocker = dockerAvailable();
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-// Like Docker: locally a missing browser skips, in CI it is a failure.
-if (!hasChromium && process.env.CI === 'true')
-  throw new Error(`CI=true but Chromium is missing at ${CHROMIUM}`);
+const hasChromium = chromiumAvailable();
 const NS = `dash-${Date.now().toString(36)}`;
 const SHOTS =
   process.env.SKIFF_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : undefined;
@@ -93,17 +90,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
     );
     docker('build', '-q', '-t', WEB_IMAGE, dir);
     skiff = await startSkiff();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     page = await context.newPage();
     page.setDefaultTimeout(60_000);
