@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../common/logger';
 import { parseArgs, portFlag } from './args';
+import { parseImagePullMode } from '../common/image-pull';
 import { defaultDataDir, serve } from './serve';
 
 const USAGE = `Usage: skiff <command> [options]
@@ -22,6 +23,8 @@ serve options:
   --node-name NAME      node name (default: the host name)
   --sandbox-image REF   pod sandbox image (default: Skiff's own, built locally)
   --docker-socket PATH  Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)
+  --image-pull MODE     fallback: when a pull fails and Docker has the image, run the local
+                        image (default) | strict: fail with ErrImagePull like upstream Kubernetes
   --log-level LEVEL     debug | info | warn | error (default info)
 `;
 
@@ -56,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
     nodeName: str('node-name'),
     sandboxImage: str('sandbox-image'),
     dockerSocket: str('docker-socket'),
+    imagePull:
+      flags['image-pull'] === undefined ? undefined : parseImagePullMode(flags['image-pull'], '--image-pull'),
     staticDir: path.resolve(here, '../renderer'),
     logger: log,
   });

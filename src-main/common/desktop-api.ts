@@ -18,6 +18,8 @@ export interface DesktopApi {
   setSettings(patch: Partial<DesktopSettings>): Promise<DesktopSettingsView>;
 }
 
+import type { ImagePullMode } from './image-pull';
+
 /** What happens to running pods when the app quits. */
 export type PodsOnQuit = 'keep-running' | 'stop';
 
@@ -35,13 +37,22 @@ export interface DesktopSettings {
   podsOnQuit: PodsOnQuit;
   /** Store backend spec ('' = the embedded WAL store in <dataDir>/store). */
   store: string;
+  /** A failed pull of an image Docker already has: run the local image, or fail like upstream. */
+  imagePull: ImagePullMode;
 }
 
 /** Settings plus what is in effect now (some changes apply on the next start). */
 export interface DesktopSettingsView {
   settings: DesktopSettings;
   /** Values the running cluster was started with. */
-  running: { dataDir: string; apiPort: number; apiUrl: string; kubeconfigPath: string; store: string };
+  running: {
+    dataDir: string;
+    apiPort: number;
+    apiUrl: string;
+    kubeconfigPath: string;
+    store: string;
+    imagePull: ImagePullMode;
+  };
   /** Settings that differ from what is running and need a restart. */
   restartRequired: (keyof DesktopSettings)[];
 }

@@ -21,6 +21,7 @@ import { Scheduler } from './scheduler/scheduler';
 import { ControllerManager } from './controllers/controller-manager';
 import { Kubelet } from './kubelet/kubelet';
 import { DockerRuntime } from './kubelet/runtime/docker/docker-runtime';
+import type { ImagePullMode } from '../common/image-pull';
 
 export interface ClusterOptions {
   /** Where the store, certificates and token live. */
@@ -41,6 +42,8 @@ export interface ClusterOptions {
   sandboxImage?: string;
   /** Run the kubelet (default true). */
   kubelet?: boolean;
+  /** A failed pull of an image the engine has: run the local image (`fallback`, default) or fail (`strict`). */
+  imagePull?: ImagePullMode;
   logger?: Logger;
 }
 
@@ -155,6 +158,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         logger: log.child('kubelet'),
         // Pod volume files (configMap, secret, downwardAPI) and termination logs.
         rootDir: path.join(dataDir, 'kubelet'),
+        imagePull: opts.imagePull,
       });
       await kubelet.start();
       stops.push(() => kubelet.stop());

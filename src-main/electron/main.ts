@@ -111,11 +111,13 @@ function settingsView(): DesktopSettingsView {
     apiUrl: '',
     kubeconfigPath: '',
     store: s.store,
+    imagePull: s.imagePull,
   };
   const restartRequired: DesktopSettingsView['restartRequired'] = [];
   if (s.dataDir !== r.dataDir) restartRequired.push('dataDir');
   if (s.apiPort !== 0 && s.apiPort !== r.apiPort) restartRequired.push('apiPort');
   if (s.store !== r.store) restartRequired.push('store');
+  if (s.imagePull !== r.imagePull) restartRequired.push('imagePull');
   if (running && s.mergeKubeconfig !== runningMerge) restartRequired.push('mergeKubeconfig');
   return { settings: { ...s }, running: r, restartRequired };
 }
@@ -180,6 +182,7 @@ async function boot(): Promise<void> {
       kubeconfigPath: s.mergeKubeconfig ? path.join(os.homedir(), '.kube', 'config') : undefined,
       mergeKubeconfig: s.mergeKubeconfig,
       store: s.store || undefined,
+      imagePull: s.imagePull,
       staticDir: path.join(here, '../renderer'),
       logger: log,
     });
@@ -190,6 +193,7 @@ async function boot(): Promise<void> {
       apiUrl: served.cluster.apiUrl,
       kubeconfigPath: served.cluster.kubeconfigPath,
       store: s.store,
+      imagePull: s.imagePull,
     };
   } catch (err) {
     dialog.showErrorBox('Skiff could not start', err instanceof Error ? err.message : String(err));

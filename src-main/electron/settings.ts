@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import type { DesktopSettings } from '../common/desktop-api';
+import { DEFAULT_IMAGE_PULL_MODE, parseImagePullMode } from '../common/image-pull';
 
 /** The settings file's shape (the DesktopApi contract's). */
 export type Settings = DesktopSettings;
@@ -16,6 +17,7 @@ export function defaultSettings(): Settings {
     startOnLogin: false,
     podsOnQuit: 'keep-running',
     store: '',
+    imagePull: DEFAULT_IMAGE_PULL_MODE,
   };
 }
 
@@ -50,6 +52,9 @@ export function validateSettingsPatch(current: Settings, patch: unknown): Settin
       case 'store':
         if (typeof v !== 'string') throw new Error('store must be a string');
         next.store = v.trim();
+        break;
+      case 'imagePull':
+        next.imagePull = parseImagePullMode(v, 'imagePull');
         break;
       default:
         throw new Error(`unknown setting ${k}`);

@@ -4,6 +4,7 @@
 import type { Node, Pod } from './kube';
 import { parseQuantity } from './format';
 import type { StatusTone } from './pod';
+import { IMAGE_PULL_ANNOTATION, type ImagePullMode } from '@common/image-pull';
 
 /** The node's Ready condition summarised: "Ready", or "NotReady" with why. */
 export interface NodeReadiness {
@@ -79,4 +80,34 @@ export function percentOf(part: number, whole: string | number | undefined): str
   const w = parseQuantity(whole);
   if (!w || Number.isNaN(w)) return '';
   return `${Math.round((part / w) * 100)}%`;
+}
+
+/** The image pull mode a node's kubelet runs with (its `skiff.dev/image-pull` annotation). */
+export interface NodeImagePull {
+  mode: ImagePullMode | 'unknown';
+  /** One sentence for the dashboard: what happens when a pull fails. */
+  summary: string;
+  /** How to change it, in the desktop app and in serve mode. */
+  howToChange: string;
+}
+
+export function nodeImagePull(node: Node | undefined): NodeImagePull {
+  const raw = node?.metadata.annotations?.[IMAGE_PULL_ANNOTATION];
+  const howToChange =
+    'Desktop app: Settings → Image pulls. skiff serve: restart with --image-pull strict (or fallback).';
+  if (raw === 'fallback')
+    return {
+      mode: 'fallback',
+      summary:
+        'Local fallback: when a pull fails and Docker already has the image (e.g. a docker build tagged latest), the pod runs that image and its events say so.',
+      howToChange,
+    };
+  if (raw === 'strict')
+    return {
+      mode: 'strict',
+      summary:
+        'Strict (upstream): a failed pull is ErrImagePull, then ImagePullBackOff, even if Docker has the image.',
+      howToChange,
+    };
+  return { mode: 'unknown', summary: 'The node does not report its image pull mode.', howToChange };
 }

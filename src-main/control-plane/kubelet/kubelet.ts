@@ -43,6 +43,13 @@ import { StatsCollector, type Summary } from './stats';
 import { ProbeManager, type ProbeKind, type ProbeResult } from './prober';
 import { VolumeError, VolumeManager } from './volumes';
 import { PULL_PROGRESS_ANNOTATION, PullProgressTracker } from './pull-progress';
+import { afterFailedPull, localImageMessage, pullStep, readablePullError } from './image-pull';
+import {
+  DEFAULT_IMAGE_PULL_MODE,
+  IMAGE_PULL_ANNOTATION,
+  LOCAL_IMAGE_EVENT_REASON,
+  type ImagePullMode,
+} from '../../common/image-pull';
 import { mkdir, readdir, writeFile, readFile as readHostFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +83,8 @@ export interface KubeletOptions {
   rootDir?: string;
   /** Period of refreshing configMap/secret/downwardAPI volume files; default 5 s. */
   volumeRefreshMs?: number;
+  /** A failed pull of an image the engine has: run it (`fallback`, default) or fail (`strict`). */
+  imagePull?: ImagePullMode;
 }
 
 /** The Kubernetes version this kubelet reports. */
@@ -425,6 +434,11 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
           'beta.kubernetes.io/os': os,
           'beta.kubernetes.io/arch': arch,
           'node-role.kubernetes.io/control-plane': '',
+        },
+        // The dashboard shows the pull mode from here (it cannot read the kubelet's flags).
+        annotations: {
+          ...(previous?.metadata.annotations ?? {}),
+          [IMAGE_PULL_ANNOTATION]: this.opts.imagePull ?? DEFAULT_IMAGE_PULL_MODE,
         },
       },
       spec: previous?.spec ?? {},
@@ -1065,13 +1079,14 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     const present = inspected
       ? await inspected.catch(() => this.runtime.imageStatus(image))
       : await this.runtime.imageStatus(image);
-    if (policy === 'Never' && !present) {
+    const step = pullStep(policy, !!present);
+    if (step === 'never-pull-missing') {
       const message = `Container image "${image}" is not present with pull policy of Never`;
       this.waiting.set(key, { reason: 'ErrImageNeverPull', message });
       this.event(pod, 'Warning', 'ErrImageNeverPull', message);
       return undefined;
     }
-    if (present && policy !== 'Always') return present;
+    if (step === 'use-present' && present) return present;
     const bkey = `${key}/${image}`;
     const now = this.clock.now();
     const b = this.pullBackoff.get(bkey);
@@ -1115,7 +1130,14 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       );
       return info;
     } catch (err) {
-      const msg = String((err as Error)?.message ?? err);
+      const msg = readablePullError(err);
+      const mode = this.opts.imagePull ?? DEFAULT_IMAGE_PULL_MODE;
+      if (present && afterFailedPull(mode, true) === 'use-present') {
+        // A `docker build` image tagged latest (policy Always) runs with no registry.
+        this.pullBackoff.delete(bkey);
+        this.event(pod, 'Normal', LOCAL_IMAGE_EVENT_REASON, localImageMessage(image, present.id, msg));
+        return present;
+      }
       const duration = b
         ? Math.min(b.durationMs * 2, this.opts.maxBackoffMs ?? 300_000)
         : (this.opts.initialBackoffMs ?? 10_000);

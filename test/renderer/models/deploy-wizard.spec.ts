@@ -143,3 +143,12 @@ describe('deploy wizard model', () => {
     });
   });
 });
+
+describe('deploy wizard and local images', () => {
+  it('sets no imagePullPolicy, so a docker-built :latest image takes the kubelet local-fallback path', () => {
+    const d = buildDeployment({ ...base, image: 'myapp' });
+    const c = d.spec!.template.spec!.containers[0]!;
+    expect(c.image).toBe('myapp');
+    expect(c.imagePullPolicy).toBeUndefined();
+  });
+});

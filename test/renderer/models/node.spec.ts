@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../../src-renderer/models/kube';
-import { nodeReadiness, nodeRequests, nodeStatusText, percentOf } from '../../../src-renderer/models/node';
+import {
+  nodeImagePull,
+  nodeReadiness,
+  nodeRequests,
+  nodeStatusText,
+  percentOf,
+} from '../../../src-renderer/models/node';
 import { formatAge, formatBytes, formatCpu, parseQuantity } from '../../../src-renderer/models/format';
 
 const node: Node = {
@@ -67,5 +73,21 @@ describe('node model', () => {
     expect(formatAge('2026-01-01T11:55:30Z', now)).toBe('4m30s');
     expect(formatAge('2026-01-01T09:00:00Z', now)).toBe('3h');
     expect(formatAge('2025-12-29T12:00:00Z', now)).toBe('3d');
+  });
+});
+
+describe('node image pull mode', () => {
+  const withMode = (v?: string): Node => ({
+    metadata: { name: 'n', annotations: v ? { 'skiff.dev/image-pull': v } : {} },
+  });
+  it('reads the kubelet annotation and says how to change it', () => {
+    expect(nodeImagePull(withMode('fallback')).mode).toBe('fallback');
+    expect(nodeImagePull(withMode('fallback')).summary).toContain('runs that image');
+    expect(nodeImagePull(withMode('strict')).mode).toBe('strict');
+    expect(nodeImagePull(withMode('strict')).summary).toContain('ErrImagePull');
+    expect(nodeImagePull(withMode('strict')).howToChange).toContain('--image-pull strict');
+    expect(nodeImagePull(withMode('weird')).mode).toBe('unknown');
+    expect(nodeImagePull(withMode()).mode).toBe('unknown');
+    expect(nodeImagePull(undefined).mode).toBe('unknown');
   });
 });

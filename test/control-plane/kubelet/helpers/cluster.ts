@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { R } from '../../../../src-main/common/resources';
-import { startCluster, type Cluster } from '../../../../src-main/control-plane/cluster';
+import { startCluster, type Cluster, type ClusterOptions } from '../../../../src-main/control-plane/cluster';
 import { removeManaged } from './docker';
 
 export interface TestCluster {
@@ -41,10 +41,13 @@ export async function kubectlAvailable(): Promise<boolean> {
   return ok;
 }
 
-export async function startTestCluster(nodeName = 'kubelet-e2e'): Promise<TestCluster> {
+export async function startTestCluster(
+  nodeName = 'kubelet-e2e',
+  options: Partial<ClusterOptions> = {},
+): Promise<TestCluster> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-kubelet-e2e-'));
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-kubecache-'));
-  const cluster = await startCluster({ dataDir, nodeName });
+  const cluster = await startCluster({ ...options, dataDir, nodeName });
   const kubeSystem = await cluster.client.get(R.namespaces, 'kube-system');
   const managedBy = `skiff-${kubeSystem.metadata.uid}`;
   const kubeconfig = cluster.kubeconfigPath;
