@@ -19,7 +19,7 @@ serve options:
   --data-dir DIR        where state lives (default ~/.skiff, or $SKIFF_DATA_DIR)
   --kubeconfig FILE     where to write the kubeconfig (default DIR/kubeconfig)
   --api-port N          API server port (default: the last one used, else a free one)
-  --port N              dashboard port (default: a free one)
+  --port N              dashboard port (default: the last one used, else a free one)
   --node-name NAME      node name (default: the host name)
   --sandbox-image REF   pod sandbox image (default: Skiff's own, built locally)
   --docker-socket PATH  Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)
@@ -63,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       flags['image-pull'] === undefined ? undefined : parseImagePullMode(flags['image-pull'], '--image-pull'),
     staticDir: path.resolve(here, '../renderer'),
     logger: log,
+    notice: (line) => process.stderr.write(`skiff: ${line}\n`),
   });
   const c = served.cluster;
   process.stdout.write(
