@@ -6,6 +6,8 @@ export default defineConfig({
   plugins: [vue()],
   resolve: { alias: { '@common': fileURLToPath(new URL('./src-main/common', import.meta.url)) } },
   test: {
+    // Prints at the end which suites skipped and why (a missing Docker, kubectl or Chromium).
+    reporters: ['default', './test/helpers/skip-reporter.ts'],
     include: ['test/**/*.spec.ts', 'src-main/**/*.spec.ts', 'src-renderer/**/*.spec.ts'],
     // Machine-wide resilience suites (they stop dockerd) run alone: vitest.resilience.config.ts.
     exclude: ['**/node_modules/**', 'test/resilience/**'],
