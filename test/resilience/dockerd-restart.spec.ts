@@ -1,52 +1,80 @@
 /**
- * The Docker daemon itself stopping and coming back (issue 4, "Resilience"), with a real dockerd:
- * the node goes NotReady with the reason while the engine is gone, and the pods run again when
- * it returns. It stops the machine's dockerd, so it runs alone, after every other suite
- * (`npm test` runs it last through vitest.resilience.config.ts), and only where the test may
- * restart the daemon itself: in CI (CI=true, root, dockerd started by .ci/run) or with
- * SKIFF_RESTART_DOCKERD=1.
+ * The Docker daemon itself stopping and coming back (issue 4, "Resilience"), with a real dockerd
+ * — a private one this suite starts (test/helpers/private-dockerd.ts: own socket, data and exec
+ * roots, pidfile, bridge) and stops and restarts by its pid, never the machine's shared engine.
+ * Skiff's kubelet is pointed at it with --docker-socket. The node goes NotReady with the reason
+ * while the engine is gone; when it returns, recovery is proven on the engine itself: the pods'
+ * app containers are new (new IDs or a higher restartCount) and running in `docker ps`, not a
+ * Running phase left over from before the outage. `npm test` runs it last and alone
+ * (vitest.resilience.config.ts); it needs root and dockerd, and fails without them in CI.
  */
-import { execSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerAvailable, podContainers, docker } from '../helpers/docker';
 import { eventually, kubectl, startSkiff, type SkiffProcess } from '../helpers/skiff-process';
+import { needTool } from '../helpers/skips';
+import {
+  privateDockerdUnsupported,
+  startPrivateDockerd,
+  type PrivateDockerd,
+} from '../helpers/private-dockerd';
 
-const mayRestart = process.env.CI === 'true' || process.env.SKIFF_RESTART_DOCKERD === '1';
+const unsupported = privateDockerdUnsupported();
+const ready = needTool(!unsupported, `${unsupported} (for the private engine this suite stops and restarts)`);
 const NS = `dockerd-${Date.now().toString(36)}`;
 
-function dockerUp(): boolean {
-  try {
-    execSync('docker info', { stdio: 'ignore', timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
+interface AppStatus {
+  pod: string;
+  containerId: string;
+  restartCount: number;
+  running: boolean;
 }
 
-function startDockerd(): void {
-  const d = spawn('dockerd', [], { detached: true, stdio: 'ignore' });
-  d.unref();
-}
-
-describe.runIf(mayRestart && dockerAvailable())('dockerd stopped and restarted under a running Skiff', () => {
+describe.skipIf(!ready)('dockerd stopped and restarted under a running Skiff', () => {
+  let engine: PrivateDockerd;
   let skiff: SkiffProcess;
   const kc = (args: string[], input?: string) => kubectl(skiff.kubeconfig, args, { input });
 
+  /** The app container of each survivor pod, as the API reports it. */
+  const statuses = async (): Promise<AppStatus[]> => {
+    const r = await kc(['get', 'pods', '-n', NS, '-l', 'app=survivor', '-o', 'json']);
+    const pods = (JSON.parse(r.stdout) as { items: any[] }).items;
+    return pods.map((p) => {
+      const cs = p.status?.containerStatuses?.[0] ?? {};
+      return {
+        pod: p.metadata.name,
+        containerId: String(cs.containerID ?? '').replace(/^docker:\/\//, ''),
+        restartCount: cs.restartCount ?? 0,
+        running: p.status?.phase === 'Running' && !!cs.state?.running,
+      };
+    });
+  };
+  /** Running app containers of the namespace on the private engine (`docker ps`). */
+  const runningOnEngine = () =>
+    engine
+      .docker(
+        'ps',
+        '-q',
+        '--no-trunc',
+        '--filter',
+        `label=io.kubernetes.pod.namespace=${NS}`,
+        '--filter',
+        'label=io.kubernetes.container.name=app',
+      )
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
+
   beforeAll(async () => {
-    skiff = await startSkiff();
+    engine = await startPrivateDockerd({ loadTestImages: true });
+    skiff = await startSkiff({ extraArgs: ['--docker-socket', engine.socket] });
   }, 180_000);
 
   afterAll(async () => {
-    if (!dockerUp()) {
-      startDockerd();
-      await eventually(() => dockerUp(), 60_000, 'dockerd back');
-    }
-    await kc(['delete', 'namespace', NS, '--wait=false']).catch(() => undefined);
     await skiff?.stop();
-    for (const id of podContainers(`label=io.kubernetes.pod.namespace=${NS}`)) docker('rm', '-f', id);
-  }, 120_000);
+    // Stopping our engine by its pid ends every container the suite created; then its folder goes.
+    await engine?.remove();
+  }, 180_000);
 
-  it('marks the node NotReady while the engine is gone and recovers the pods when it returns', async () => {
+  it('marks the node NotReady while the engine is gone and runs the pods again, in new containers, when it returns', async () => {
     await kc(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${NS} }\n`);
     const apply = await kc(
       ['apply', '-f', '-'],
@@ -65,16 +93,19 @@ spec:
           command: ["sh", "-c", "echo up; while true; do sleep 1; done"]
 `,
     );
-    expect(apply.code).toBe(0);
-    const running = async () => {
-      const r = await kc(['get', 'pods', '-n', NS, '-l', 'app=survivor', '--no-headers']);
-      const lines = r.stdout.trim().split('\n').filter(Boolean);
-      return lines.length === 2 && lines.every((l) => /1\/1\s+Running/.test(l));
-    };
-    await eventually(running, 90_000, '2 pods Running');
+    expect(apply.code, apply.stderr).toBe(0);
+    const before = await eventually(
+      async () => {
+        const s = await statuses();
+        return s.length === 2 && s.every((x) => x.running && x.containerId) && s;
+      },
+      90_000,
+      '2 pods Running',
+    );
+    expect(runningOnEngine().sort()).toEqual(before.map((s) => s.containerId).sort());
 
-    execSync('pkill -TERM -x dockerd');
-    await eventually(() => !dockerUp(), 60_000, 'dockerd gone');
+    await engine.stop();
+    expect(engine.up()).toBe(false);
     const node = await eventually(
       async () => {
         const r = await kc([
@@ -83,22 +114,38 @@ spec:
           '-o',
           'jsonpath={.items[0].status.conditions[?(@.type=="Ready")]}',
         ]);
-        const ready = r.stdout ? JSON.parse(r.stdout) : undefined;
-        return ready?.status === 'False' && ready;
+        const cond = r.stdout ? JSON.parse(r.stdout) : undefined;
+        return cond?.status === 'False' && cond;
       },
       60_000,
       'node NotReady',
     );
     expect(node.message).toMatch(/docker|runtime|engine/i);
 
-    startDockerd();
-    await eventually(() => dockerUp(), 60_000, 'dockerd back');
+    await engine.start();
     await eventually(
       async () => (await kc(['get', 'nodes', '--no-headers'])).stdout.includes(' Ready '),
       60_000,
       'node Ready again',
     );
-    await eventually(running, 120_000, 'pods Running again');
+    // Real recovery: each pod runs a container that is new since the outage (a new ID or a
+    // higher restartCount), and that container is running on the engine right now.
+    const after = await eventually(
+      async () => {
+        const s = await statuses();
+        const onEngine = new Set(runningOnEngine());
+        const recovered = s.every((x) => {
+          const old = before.find((b) => b.pod === x.pod);
+          const fresh = !old || x.containerId !== old.containerId || x.restartCount > old.restartCount;
+          return x.running && fresh && onEngine.has(x.containerId);
+        });
+        return s.length === 2 && recovered && s;
+      },
+      120_000,
+      'pods running again in new containers',
+    );
+    for (const a of after) expect(before.map((b) => b.containerId)).not.toContain(a.containerId);
+    expect(runningOnEngine().sort()).toEqual(after.map((s) => s.containerId).sort());
     const logs = await kc(['logs', '-n', NS, 'deploy/survivor']);
     expect(logs.stdout).toContain('up');
   }, 400_000);
