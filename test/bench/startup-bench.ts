@@ -25,6 +25,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockerRuntime } from '../../src-main/control-plane/kubelet/runtime/docker/docker-runtime';
 import { DEFAULT_SANDBOX_IMAGE } from '../../src-main/control-plane/kubelet/runtime/docker/pause-image';
+import { spawnSync } from 'node:child_process';
+import { BenchError } from './bench-error';
 
 const IMAGE = 'skiff-test/busybox:1';
 const SIZES = (process.env.BENCH_SIZES ?? '1,10,30').split(',').map(Number);
@@ -123,9 +125,48 @@ function deployment(n: number, name: string): KubeObject {
   } as KubeObject;
 }
 
+/** The repository root (the bundle runs from out/bench/). */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * What the bench needs before it can measure: a reachable engine and the busybox test image,
+ * built here the way test/images/build.sh does when busybox-static is installed. Otherwise one
+ * readable line (a BenchError) says what to run.
+ */
+async function prepare(docker: Docker): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw new BenchError(
+      `the Docker engine is not reachable (${String((err as Error)?.message ?? err).trim()}); start Docker so that \`docker info\` works, then retry`,
+    );
+  }
+  const present = await docker
+    .getImage(IMAGE)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  if (present) return;
+  const busybox =
+    process.env.BUSYBOX ?? spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
+  if (!busybox || spawnSync('test', ['-x', busybox]).status !== 0)
+    throw new BenchError(
+      `the test image ${IMAGE} is missing and busybox-static is not installed; run: apt-get install -y busybox-static && bash test/images/build.sh`,
+    );
+  console.error(`bench: building the test image ${IMAGE} (test/images/build.sh)…`);
+  const r = spawnSync('bash', [path.join(ROOT, 'test/images/build.sh')], {
+    encoding: 'utf8',
+    env: { ...process.env, BUSYBOX: busybox },
+  });
+  if (r.status !== 0)
+    throw new BenchError(
+      `building ${IMAGE} with test/images/build.sh failed: ${(r.stderr || r.stdout || '').trim().split('\n').pop()}`,
+    );
+}
+
 async function main(): Promise<Record<string, number>> {
   const docker = new Docker();
-  await docker.ping();
+  await prepare(docker);
   await removeRaw(docker);
   // The sandbox image exists and the engine is warm before anything is timed.
   const warm = new DockerRuntime({ managedBy: 'skiff-bench-warmup' });
@@ -188,7 +229,7 @@ async function main(): Promise<Record<string, number>> {
       clearTimeout(timeout);
       const total = performance.now() - t0;
       stop();
-      if (running.size < n) throw new Error(`only ${running.size}/${n} pods Running after 120 s`);
+      if (running.size < n) throw new BenchError(`only ${running.size}/${n} pods Running after 120 s`);
       const skiff = summarize(
         total,
         [...running].map(([uid, t]) => t - (seen.get(uid) ?? t0)),
@@ -270,8 +311,7 @@ async function startServe(dataDir: string): Promise<{
   kubeconfig: string;
   stop(): Promise<void>;
 }> {
-  // The bundle runs from out/bench/: the repository root is two levels up.
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const root = ROOT;
   const child = spawn(
     process.execPath,
     [

@@ -3,9 +3,10 @@
 # busybox-static and its applet links, imported with `docker import`.
 #   skiff-test/busybox:1   sh, httpd, wget, nc, dd... (CMD sh)
 #   skiff-test/busybox:2   the same content under a second tag (for image-change rollouts)
+# BUSYBOX=PATH picks the busybox binary (default: the one on PATH).
 set -euo pipefail
-BB=$(command -v busybox || true)
-[ -n "$BB" ] || { echo "busybox-static is required (apt-get install -y busybox-static)" >&2; exit 1; }
+BB=${BUSYBOX:-$(command -v busybox || true)}
+[ -n "$BB" ] && [ -x "$BB" ] || { echo "busybox-static is required (apt-get install -y busybox-static)" >&2; exit 1; }
 if docker image inspect skiff-test/busybox:1 >/dev/null 2>&1 && docker image inspect skiff-test/busybox:2 >/dev/null 2>&1; then
   echo "test images present"; exit 0
 fi
