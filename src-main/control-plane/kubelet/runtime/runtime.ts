@@ -1,4 +1,8 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
+import type { ClusterNetwork } from '../../../common/network';
+
+/** The address plan of a cluster network (defined in common/network.ts, pure). */
+export type { ClusterNetwork };
 
 /**
  * The kubelet's view of a container engine, shaped like Kubernetes' CRI (RuntimeService +
