@@ -13,7 +13,8 @@ import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { handleReview, isReview } from './authz';
 import { ensureBootstrapObjects } from './bootstrap';
-import { ensureCerts } from './certs';
+import { ensureCerts, servingNames } from './certs';
+import { clusterNetworkForSlot, type ClusterNetwork } from '../../common/network';
 import { CrdManager } from './crd';
 import { InFlightLimiter, type InFlightLimits } from './inflight';
 import {
@@ -54,6 +55,12 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** Max in-flight request limits (429 + Retry-After beyond them). */
   inFlight?: InFlightLimits;
+  /**
+   * The cluster's address plan: ClusterIPs are allocated in its serviceCidr, the bootstrap
+   * Services sit at its kubernetesIP and dnsIP, and the serving certificate names them.
+   * Default: slot 0 (what a cluster without a Docker network uses).
+   */
+  network?: ClusterNetwork;
 }
 
 /** Version reported on /version; kubectl's dispatcher picks its binary by the minor (G3). */
@@ -87,7 +94,10 @@ export class ApiServer {
   private readonly watchSockets = new WatchWebSocketServer((req, res) => this.dispatch(req, res));
   private address = '';
 
+  private readonly network: ClusterNetwork;
+
   constructor(private readonly opts: ApiServerOptions) {
+    this.network = opts.network ?? clusterNetworkForSlot(0, 'none');
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? realClock;
     this.inFlight = new InFlightLimiter(opts.inFlight);
@@ -97,13 +107,14 @@ export class ApiServer {
       clock: this.clock,
       logger: this.logger,
     });
-    const serving = new ServingStorage(opts.storage, this.registry);
+    const serving = new ServingStorage(opts.storage, this.registry, this.clock, this.network);
     serving.onWrite((t, op, obj) => this.crds.onWrite(t, op, obj));
     this.rest = new RestHandler({
       storage: serving,
       clock: this.clock,
       logger: this.logger,
       kubeletToken: opts.kubeletToken,
+      network: this.network,
     });
     // metrics.k8s.io is served here (from the kubelets' stats), like an aggregated APIService.
     this.metrics = new MetricsApi({
@@ -124,7 +135,7 @@ export class ApiServer {
     }
     await this.ensureNamespaces();
     await this.crds.start();
-    const certs = ensureCerts(this.opts.dataDir);
+    const certs = ensureCerts(this.opts.dataDir, servingNames(this.network));
     const server = https.createServer(
       { key: certs.keyPem, cert: certs.certPem, keepAlive: true, requestTimeout: 0 },
       (req, res) => {
@@ -174,7 +185,7 @@ export class ApiServer {
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     this.address = `${host}:${port}`;
-    await ensureBootstrapObjects(this.opts.storage, this.clock, port);
+    await ensureBootstrapObjects(this.opts.storage, this.clock, port, this.network);
     const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.logger.info('API server listening', { url });
     return { url, port, caPem: certs.caPem };
