@@ -28,8 +28,8 @@ export interface DockerRuntimeOptions {
   /** Engine socket; default /var/run/docker.sock (or DOCKER_HOST handling of dockerode). */
   socketPath?: string;
   /**
-   * Image of the pod sandbox container. The default `skiff/pause:1` is built locally from the
-   * pause binary Skiff ships; any other image (e.g. registry.k8s.io/pause:3.10) is pulled when
+   * Image of the pod sandbox container. The default (`DEFAULT_SANDBOX_IMAGE`) is built locally
+   * from the pause, relay and netd binaries Skiff ships; any other image (e.g. registry.k8s.io/pause:3.10) is pulled when
    * missing.
    */
   sandboxImage?: string;
@@ -757,7 +757,7 @@ interface DockerStats {
   memory_stats?: { usage?: number; stats?: Record<string, number> };
 }
 
-/** Builds Skiff's default sandbox image (`/pause` + `/relay`) from the shipped binaries. */
+/** Builds Skiff's default sandbox image (`/pause`, `/relay`, `/netd`) from the shipped binaries. */
 async function importDefaultImage(docker: Docker): Promise<void> {
   const [repo, tag] = DEFAULT_SANDBOX_IMAGE.split(':');
   const stream = (await (docker.importImage as (...a: unknown[]) => Promise<unknown>).call(
