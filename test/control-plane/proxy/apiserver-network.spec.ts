@@ -62,7 +62,7 @@ describe('API server on a cluster network', () => {
     const dns = (await client.get(R.services, 'kube-dns', 'kube-system')) as Obj;
     expect(dns.spec.clusterIP).toBe(net.dnsIP);
     expect(dns.spec.selector).toBeUndefined();
-    expect(dns.metadata.labels['k8s-app']).toBe('kube-dns');
+    expect(dns.metadata.labels?.['k8s-app']).toBe('kube-dns');
     expect(dns.spec.ports.map((p: any) => `${p.name}/${p.port}/${p.protocol}`).sort()).toEqual([
       'dns-tcp/53/TCP',
       'dns/53/UDP',
@@ -97,7 +97,6 @@ describe('API server on a cluster network', () => {
     const a = (await client.create(
       R.services,
       svc('np', { type: 'NodePort', ports: [{ port: 80, nodePort: 31234 }] }),
-      'default',
     )) as Obj;
     expect(a.spec.ports[0].nodePort).toBe(31234);
     await expect(
@@ -108,7 +107,7 @@ describe('API server on a cluster network', () => {
   it('has the default IngressClass skiff', async () => {
     const ic = (await client.get(R.ingressclasses, 'skiff')) as Obj;
     expect(ic.spec.controller).toBe('skiff.dev/ingress');
-    expect(ic.metadata.annotations['ingressclass.kubernetes.io/is-default-class']).toBe('true');
+    expect(ic.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class']).toBe('true');
   });
 
   it('names the kubernetes Service in the serving certificate', () => {
