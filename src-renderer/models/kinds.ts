@@ -21,6 +21,7 @@ import type {
 import { formatAge, parseQuantity } from './format';
 import { podReady, podRestarts, podStatus, statusTone, type StatusTone } from './pod';
 import { deploymentSummary } from './deployment';
+import { accessText, ingressAccess, serviceRowAccess, type AccessEntry } from './service-access';
 
 /** What column renderers get besides the object. */
 export interface ColumnContext {
@@ -40,6 +41,8 @@ export interface ColumnSpec {
   tone?(o: KubeObject): StatusTone;
   width?: number;
   numeric?: boolean;
+  /** Rendered as address chips (links while they answer); `value` stays the text form. */
+  chips?(o: KubeObject): AccessEntry[];
 }
 
 /** A kind as the dashboard lists it. */
@@ -123,25 +126,6 @@ function servicePorts(s: Service): string {
   return (s.spec?.ports ?? [])
     .map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
     .join(',');
-}
-
-/** The loopback URLs a Service is reachable at from this machine (NodePort / LoadBalancer). */
-export function serviceLocalUrls(s: Service): string[] {
-  const out: string[] = [];
-  const type = s.spec?.type ?? 'ClusterIP';
-  for (const p of s.spec?.ports ?? []) {
-    if ((p.protocol ?? 'TCP') !== 'TCP') continue;
-    if (type === 'LoadBalancer') {
-      const ip = s.status?.loadBalancer?.ingress?.find((i) => i.ip)?.ip;
-      if (ip) {
-        out.push(`http://${ip}:${p.port}`);
-        continue;
-      }
-    }
-    if ((type === 'NodePort' || type === 'LoadBalancer') && p.nodePort)
-      out.push(`http://127.0.0.1:${p.nodePort}`);
-  }
-  return [...new Set(out)];
 }
 
 function jobStatus(j: Job): string {
@@ -496,8 +480,15 @@ export const KINDS: Record<string, KindSpec> = {
           return s.spec?.type === 'LoadBalancer' ? '<pending>' : '<none>';
         },
       },
-      { key: 'ports', title: 'Port(s)', width: 150, value: (o) => servicePorts(as<Service>(o)) },
-      { key: 'reachable', title: 'Reachable at', value: (o) => serviceLocalUrls(as<Service>(o)).join(' ') },
+      { key: 'ports', title: 'Port(s)', width: 130, value: (o) => servicePorts(as<Service>(o)) },
+      {
+        key: 'reachable',
+        title: 'On this machine',
+        width: 250,
+        value: (o) => accessText(serviceRowAccess(as<Service>(o))),
+        chips: (o) => serviceRowAccess(as<Service>(o)),
+      },
+
       age,
     ],
   },
@@ -532,8 +523,18 @@ export const KINDS: Record<string, KindSpec> = {
       {
         key: 'ports',
         title: 'Ports',
-        width: 80,
-        value: (o) => (as<Ingress>(o).spec?.tls?.length ? '80, 443' : '80'),
+        width: 70,
+        value: (o) =>
+          (as<Ingress>(o).status?.loadBalancer?.ingress ?? [])
+            .flatMap((i) => (i.ports ?? []).map((p) => p.port))
+            .join(', '),
+      },
+      {
+        key: 'urls',
+        title: 'On this machine',
+        width: 280,
+        value: (o) => accessText(ingressAccess(as<Ingress>(o))),
+        chips: (o) => ingressAccess(as<Ingress>(o)),
       },
       age,
     ],
