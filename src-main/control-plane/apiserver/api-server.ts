@@ -78,6 +78,34 @@ export const SERVER_VERSION = {
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
+/**
+ * Creates the system namespaces if missing and returns the uid of `kube-system`, the cluster's
+ * id (what kubelets label their containers with). Callable before the server starts, so the
+ * cluster network — which needs that id — can be made before the API server is configured.
+ */
+export async function ensureSystemNamespaces(
+  storage: ObjectStorage,
+  clock: Clock = realClock,
+): Promise<string> {
+  for (const name of SYSTEM_NAMESPACES) {
+    try {
+      await storage.get(R.namespaces, undefined, name);
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 404)) throw err;
+      const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+      const s = strategyFor(R.namespaces);
+      s.prepareForCreate?.(ns, { now: clock.now() });
+      s.applyDefaults?.(ns);
+      try {
+        await storage.create(R.namespaces, ns);
+      } catch (e) {
+        if (!(e instanceof StatusError && e.code === 409)) throw e;
+      }
+    }
+  }
+  return (await storage.get(R.namespaces, undefined, 'kube-system')).metadata.uid!;
+}
+
 /** The API server. */
 export class ApiServer {
   private server?: https.Server;
@@ -205,22 +233,7 @@ export class ApiServer {
   }
 
   private async ensureNamespaces(): Promise<void> {
-    for (const name of SYSTEM_NAMESPACES) {
-      try {
-        await this.opts.storage.get(R.namespaces, undefined, name);
-      } catch (err) {
-        if (!(err instanceof StatusError && err.code === 404)) throw err;
-        const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
-        const s = strategyFor(R.namespaces);
-        s.prepareForCreate?.(ns, { now: this.clock.now() });
-        s.applyDefaults?.(ns);
-        try {
-          await this.opts.storage.create(R.namespaces, ns);
-        } catch (e) {
-          if (!(e instanceof StatusError && e.code === 409)) throw e;
-        }
-      }
-    }
+    await ensureSystemNamespaces(this.opts.storage, this.clock);
   }
 
   private authorized(req: IncomingMessage): boolean {

@@ -252,8 +252,8 @@ export class IngressController {
           method: req.method,
           path: req.url,
           headers,
+          // No agent: the request goes over the socket already dialled to the chosen endpoint.
           createConnection: () => socket,
-          agent: false,
         });
         up.on('response', (ur) => {
           res.writeHead(ur.statusCode ?? 502, ur.statusMessage, endToEnd(ur.rawHeaders));

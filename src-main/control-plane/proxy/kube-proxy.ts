@@ -387,6 +387,8 @@ export class KubeProxy extends Controller {
     const pod = b.pod ? this.pods.get(b.pod) : undefined;
     const published = publishedAddress(pod, b.port, protocol);
     if (published) return connectTcp(published.host, published.port);
+    // An endpoint on the host's own loopback (a Service in front of a host process).
+    if (b.ip === '127.0.0.1' || b.ip === '::1') return connectTcp(b.ip, b.port);
     const agent = this.agentClient;
     if (!agent)
       throw new Error(

@@ -57,7 +57,7 @@ async function ask(name: string, type: 'A' | 'SRV' | 'AAAA' = 'A', from = '10.96
     questions: [{ type, name }],
   });
   const out = await respond(q, from, view, 'cluster.local', host);
-  const r = dnsPacket.decode(out!);
+  const r = dnsPacket.decode(out!) as ReturnType<typeof dnsPacket.decode> & { rcode?: string };
   expect(r.id).toBe(7);
   return {
     rcode: r.rcode,
