@@ -2,6 +2,11 @@
  * netd — Skiff's network agent. One per cluster network, in a container on that network with
  * NET_ADMIN. Usage: netd SERVICE_CIDR [PORT]   (PORT defaults to 7070)
  *
+ * `netd --write FILE CONTENT` is a second, one-shot mode: it overwrites FILE in place (truncate +
+ * write, no rename, so a bind-mounted file such as the pod's /etc/resolv.conf works) and exits
+ * 0, or 1 with the reason on stderr. The kubelet runs it in a pod's sandbox to write the
+ * resolv.conf Kubernetes' dnsPolicy asks for, which Docker's own options cannot express.
+ *
  * At start it makes SERVICE_CIDR local (a netlink RTM_NEWROUTE: table local, type local, dev lo,
  * what `ip route add local CIDR dev lo table local` does), so it can bind any ClusterIP and pods
  * on the network reach the ones it binds (and get a refusal on the others).
@@ -547,14 +552,26 @@ static int add_local_route(uint32_t dst, int len) {
 
 static void on_term(int sig) { (void)sig; _exit(0); }
 
+static int write_file(const char *path, const char *content) {
+  int fd = open(path, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644);
+  size_t n = strlen(content);
+  if (fd < 0 || write(fd, content, n) != (ssize_t)n || close(fd) < 0) {
+    fprintf(stderr, "netd: cannot write %s: %s\n", path, strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "--write") == 0) return write_file(argv[2], argv[3]);
   char cidr[40];
   int len;
   struct in_addr a;
   unsigned port = 7070;
   if (argc < 2 || sscanf(argv[1], "%31[0-9.]/%d", cidr, &len) != 2 || inet_pton(AF_INET, cidr, &a) != 1 || len < 8 || len > 32 ||
       (argc > 2 && (sscanf(argv[2], "%u", &port) != 1 || port == 0 || port > 65535))) {
-    fprintf(stderr, "usage: netd SERVICE_CIDR [PORT]   e.g. netd 10.96.0.0/21 7070\n");
+    fprintf(stderr, "usage: netd SERVICE_CIDR [PORT]   e.g. netd 10.96.0.0/21 7070\n"
+                    "       netd --write FILE CONTENT\n");
     return 2;
   }
   svc_mask = len == 32 ? 0xffffffffu : ~(0xffffffffu >> len);
