@@ -1,10 +1,12 @@
 /** Entry of `npm run bench -- <suite>` (bundled by resources/bin/bench.js). */
 import { runApiBench } from './api-bench';
 import { runStartupBench } from './startup-bench';
+import { runProxyBench } from './proxy-bench';
 
 const SUITES: Record<string, () => Promise<Record<string, number>>> = {
   api: () => runApiBench(),
   startup: () => runStartupBench(),
+  proxy: () => runProxyBench(),
 };
 
 const name = process.argv[2] ?? 'api';
