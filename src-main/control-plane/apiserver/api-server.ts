@@ -4,6 +4,7 @@
  * common/resources.ts. The only component that touches the store.
  */
 import https from 'node:https';
+import tls from 'node:tls';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
@@ -165,7 +166,17 @@ export class ApiServer {
     await this.crds.start();
     const certs = ensureCerts(this.opts.dataDir, servingNames(this.network));
     const server = https.createServer(
-      { key: certs.keyPem, cert: certs.certPem, keepAlive: true, requestTimeout: 0 },
+      {
+        key: certs.keyPem,
+        cert: certs.certPem,
+        keepAlive: true,
+        requestTimeout: 0,
+        // Node's cipher list, but at OpenSSL security level 0: busybox's ssl_client (the `wget`
+        // of small images, e.g. `wget https://kubernetes.default.svc` from a pod) offers only
+        // RSA+SHA1 handshake signatures, which level 1 refuses. The server still takes the
+        // client's strongest common signature and cipher, so modern clients are unaffected.
+        ciphers: `${tls.DEFAULT_CIPHERS}:@SECLEVEL=0`,
+      },
       (req, res) => {
         void this.dispatch(req, res);
       },
