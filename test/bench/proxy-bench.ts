@@ -19,6 +19,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import Docker from 'dockerode';
 import { R } from '../../src-main/common/resources';
 import type { KubeObject } from '../../src-main/common/types';
 import { startCluster } from '../../src-main/control-plane/cluster';
@@ -271,6 +272,7 @@ export async function runProxyBench(): Promise<Record<string, number>> {
       60_000,
     ).catch(() => undefined);
     await cluster.stop();
+    await removeClusterContainers(cluster.network.name);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -281,4 +283,20 @@ async function freePort(): Promise<number> {
   const p = (s.address() as net.AddressInfo).port;
   await new Promise((r) => s.close(r));
   return p;
+}
+
+/** Removes what the bench cluster left on the engine for a next start: containers and network. */
+async function removeClusterContainers(managedBy: string): Promise<void> {
+  const docker = new Docker();
+  const label = `skiff.dev/managed-by=${managedBy}`;
+  for (const c of await docker.listContainers({ all: true, filters: { label: [label] } }))
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  for (const n of await docker.listNetworks({ filters: { label: [label] } }))
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
 }

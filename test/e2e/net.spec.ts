@@ -187,6 +187,11 @@ spec:
         .split('\n')
         .filter(Boolean);
       if (ids.length) docker('rm', '-f', ...ids);
+      // The cluster network (and its agent, removed above) outlives a stop for the next start.
+      const nets = docker('network', 'ls', '-q', '--filter', `label=skiff.dev/managed-by=${managedBy}`)
+        .split('\n')
+        .filter(Boolean);
+      if (nets.length) docker('network', 'rm', ...nets);
     }
   }, 120_000);
 
