@@ -463,6 +463,13 @@ export const KINDS: Record<string, KindSpec> = {
     columns: [
       { key: 'type', title: 'Type', width: 110, value: (o) => as<Service>(o).spec?.type ?? 'ClusterIP' },
       {
+        key: 'reachable',
+        title: 'On this machine',
+        width: 240,
+        value: (o) => accessText(serviceRowAccess(as<Service>(o))),
+        chips: (o) => serviceRowAccess(as<Service>(o)),
+      },
+      {
         key: 'clusterip',
         title: 'Cluster-IP',
         width: 120,
@@ -481,13 +488,6 @@ export const KINDS: Record<string, KindSpec> = {
         },
       },
       { key: 'ports', title: 'Port(s)', width: 130, value: (o) => servicePorts(as<Service>(o)) },
-      {
-        key: 'reachable',
-        title: 'On this machine',
-        width: 250,
-        value: (o) => accessText(serviceRowAccess(as<Service>(o))),
-        chips: (o) => serviceRowAccess(as<Service>(o)),
-      },
 
       age,
     ],
@@ -509,6 +509,13 @@ export const KINDS: Record<string, KindSpec> = {
         value: (o) => as<Ingress>(o).spec?.ingressClassName ?? '<none>',
       },
       {
+        key: 'urls',
+        title: 'On this machine',
+        width: 280,
+        value: (o) => accessText(ingressAccess(as<Ingress>(o))),
+        chips: (o) => ingressAccess(as<Ingress>(o)),
+      },
+      {
         key: 'hosts',
         title: 'Hosts',
         value: (o) => (as<Ingress>(o).spec?.rules ?? []).map((r) => r.host ?? '*').join(',') || '*',
@@ -523,18 +530,11 @@ export const KINDS: Record<string, KindSpec> = {
       {
         key: 'ports',
         title: 'Ports',
-        width: 70,
+        width: 80,
         value: (o) =>
           (as<Ingress>(o).status?.loadBalancer?.ingress ?? [])
             .flatMap((i) => (i.ports ?? []).map((p) => p.port))
             .join(', '),
-      },
-      {
-        key: 'urls',
-        title: 'On this machine',
-        width: 280,
-        value: (o) => accessText(ingressAccess(as<Ingress>(o))),
-        chips: (o) => ingressAccess(as<Ingress>(o)),
       },
       age,
     ],

@@ -189,6 +189,17 @@ export function serviceAccess(s: Service): AccessEntry[] {
   for (const l of [...report.listeners].sort((a, b) => rank(a.kind) - rank(b.kind) || a.port - b.port))
     out.push(listenerEntry(l));
   for (const p of s.spec?.ports ?? []) {
+    if ((p.protocol ?? 'TCP') !== 'TCP') {
+      out.push({
+        label: `${p.port}/${p.protocol}`,
+        tone: 'default',
+        short: 'inside only',
+        reason: `Skiff opens TCP ports on this machine; ${p.protocol} port ${p.port} answers inside the cluster only.`,
+        kind: type,
+        port: p.port,
+      });
+      continue;
+    }
     const kinds = type === 'LoadBalancer' ? ['LoadBalancer'] : ['NodePort'];
     for (const kind of kinds) {
       if (report.listeners.some((l) => l.port === p.port && l.kind === kind)) continue;

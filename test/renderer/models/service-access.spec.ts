@@ -176,6 +176,10 @@ describe('serviceAccess', () => {
       ).map((e) => e.short),
     ).toEqual(['waiting']);
   });
+  it('UDP ports are said to answer inside the cluster only (the proxy opens TCP)', () => {
+    const [e] = serviceAccess(svc('NodePort', [], [{ port: 53, nodePort: 31053, protocol: 'UDP' }]));
+    expect(e).toMatchObject({ short: 'inside only', url: undefined });
+  });
   it('an unreadable report is shown as such', () => {
     const [e] = serviceAccess(svc('LoadBalancer', 'not json'));
     expect(e).toMatchObject({ tone: 'error', short: 'unreadable' });
