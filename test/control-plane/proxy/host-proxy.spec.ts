@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
 import { R } from '../../../src-main/common/resources';
 import type { KubeObject } from '../../../src-main/common/types';
 import { startCluster, type Cluster } from '../../../src-main/control-plane/cluster';
@@ -150,6 +151,24 @@ describe('host listeners', () => {
     expect(r.ms).toBeLessThan(1000);
   });
 
+  it('sessionAffinity ClientIP keeps a client (here always 127.0.0.1) on one endpoint', async () => {
+    const [a, b] = [await httpServer('SA'), await httpServer('SB')];
+    const svc = (await cluster.client.create(
+      R.services,
+      service('sticky', { type: 'NodePort', sessionAffinity: 'ClientIP' }),
+    )) as Obj;
+    await cluster.client.create(R.endpointslices, slice('sticky', 'sticky-a', a));
+    await cluster.client.create(R.endpointslices, slice('sticky', 'sticky-b', b));
+    const port = svc.spec.ports[0].nodePort as number;
+    await until(async () => (await listeners('sticky'))[0]?.state === 'Listening');
+    // Wait until both endpoints are known, then every connection lands on the same one.
+    await until(async () => (await get(port)).body);
+    await new Promise((r) => setTimeout(r, 300));
+    const bodies = new Set<string>();
+    for (let i = 0; i < 8; i++) bodies.add((await get(port)).body ?? '');
+    expect(bodies.size).toBe(1);
+  });
+
   it('LoadBalancer listens on its port, with status.loadBalancer localhost', async () => {
     const port = await freePort();
     const c = await httpServer('C');
@@ -243,5 +262,77 @@ describe('ingress', () => {
     expect(ing.status.loadBalancer.ingress).toEqual([
       { hostname: 'localhost', ports: [{ port, protocol: 'TCP' }] },
     ]);
+  });
+
+  it('streams responses and passes WebSocket upgrades through', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const backend = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write('first;');
+      // The rest only after the client has seen the first chunk: nothing is buffered.
+      void gate.then(() => res.end('second'));
+    });
+    const wss = new WebSocketServer({ server: backend });
+    wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo:${m}`)));
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+    servers.push(backend);
+    const bport = (backend.address() as net.AddressInfo).port;
+    await cluster.client.create(R.services, service('stream', {}));
+    await cluster.client.create(R.endpointslices, slice('stream', 'stream', bport));
+    await cluster.client.create(R.ingresses, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'stream', namespace: 'default' },
+      spec: {
+        ingressClassName: 'skiff',
+        rules: [
+          {
+            host: 'stream.localhost',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'stream', port: { name: 'http' } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    } as KubeObject);
+    const port = Number(new URL(cluster.ingressUrl).port);
+    const first = await until(
+      () =>
+        new Promise<string | undefined>((resolve) => {
+          const req = http.get(
+            { host: '127.0.0.1', port, path: '/', agent: false, headers: { Host: 'stream.localhost' } },
+            (res) => {
+              if (res.statusCode !== 200) {
+                res.resume();
+                return resolve(undefined);
+              }
+              let body = '';
+              res.on('data', (d) => {
+                body += d;
+                if (body === 'first;') release();
+              });
+              res.on('end', () => resolve(body));
+            },
+          );
+          req.on('error', () => resolve(undefined));
+        }),
+    );
+    expect(first).toBe('first;second');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/chat`, { headers: { Host: 'stream.localhost' } });
+    const reply = await new Promise<string>((resolve, reject) => {
+      ws.on('open', () => ws.send('hi'));
+      ws.on('message', (m) => resolve(String(m)));
+      ws.on('error', reject);
+    });
+    ws.close();
+    wss.close();
+    expect(reply).toBe('echo:hi');
   });
 });
