@@ -237,7 +237,7 @@ export async function runProxyBench(): Promise<Record<string, number>> {
       '+p50 ms': +(v.p50 - base.p50).toFixed(2),
     }));
     console.log(
-      `proxy bench: ${CONNECTIONS} connections, ${DURATION_S} s per path, busybox httpd (one request per connection)`,
+      `proxy bench: ${CONNECTIONS} concurrent clients, ≤${REQUESTS} requests or ≤${DURATION_S} s per path, busybox httpd (one request per connection)`,
     );
     console.table(rows);
     console.table([
