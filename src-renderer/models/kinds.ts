@@ -459,7 +459,7 @@ export const KINDS: Record<string, KindSpec> = {
     namespaced: true,
     deletable: true,
     section: 'Network',
-    emptyHint: 'Expose a deployment (Deploy page: "expose on localhost", or kubectl expose).',
+    emptyHint: 'Use "Expose" on a Deployment, StatefulSet or pod to open it on localhost, or kubectl expose.',
     columns: [
       { key: 'type', title: 'Type', width: 110, value: (o) => as<Service>(o).spec?.type ?? 'ClusterIP' },
       {
