@@ -101,8 +101,6 @@ export class KubeProxy extends Controller {
   private readonly routes = new Map<string, ServiceRoutes>();
   /** Host listeners by `address:port`, each owned by one Service key. */
   private readonly listeners = new Map<string, { owner: string; l: HostListener; warned: boolean }>();
-  /** What was last written per Service, to write only on change. */
-  private readonly written = new Map<string, string>();
   /** In-cluster listeners by `ip:port/protocol`. */
   private readonly clusterListeners = new Map<string, { owner: string; l: Promise<AgentListener> }>();
   private agent?: AgentClient;
@@ -190,7 +188,6 @@ export class KubeProxy extends Controller {
       this.routes.delete(key);
       await this.closeHostListeners(key, new Set());
       await this.closeClusterListeners(key, new Set());
-      this.written.delete(key);
       return;
     }
     const routes = this.updateRoutes(key, svc);
@@ -316,7 +313,6 @@ export class KubeProxy extends Controller {
 
   /** Writes the host-listeners annotation and LoadBalancer status when they changed. */
   private async writeStatus(svc: Svc, statuses: HostListenerStatus[]): Promise<void> {
-    const key = keyOf(svc);
     const annotation = statuses.length ? JSON.stringify(statuses) : undefined;
     const lb =
       svc.spec?.type === 'LoadBalancer'
@@ -333,8 +329,8 @@ export class KubeProxy extends Controller {
             },
           ]
         : undefined;
-    const sig = JSON.stringify([annotation, lb]);
-    if (this.written.get(key) === sig) return;
+    // Compared with the object as last observed (not with what this process wrote), so an
+    // annotation someone removed or edited is put back.
     try {
       if ((svc.metadata.annotations?.[HOST_LISTENERS_ANNOTATION] ?? undefined) !== annotation)
         await this.client.patch(R.services, svc.metadata.name!, svc.metadata.namespace, {
@@ -359,7 +355,6 @@ export class KubeProxy extends Controller {
           'merge',
           { subresource: 'status' },
         );
-      this.written.set(key, sig);
     } catch (err) {
       if (isNotFound(err)) return;
       throw err;
