@@ -4,7 +4,8 @@
  * port, the dialog's link appears once the proxy listens and answers from the test (127.0.0.1);
  * the Services page lists it under "Exposed from the dashboard"; a pod row's Expose on a port
  * another program holds says so in plain words and moves to a free port that then answers; a
- * name already taken shows the API's message; Remove stops it. With SKIFF_SCREENSHOTS=1 it
+ * name already taken shows the API's message; after a Skiff restart the exposure answers on the
+ * same port again; Remove stops it. With SKIFF_SCREENSHOTS=1 it
  * writes 1280×800 screenshots (light and dark) to docs/screenshots/.
  */
 import fs from 'node:fs';
@@ -255,6 +256,29 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: expose on localhost in C
     expect(r.body.trim()).toBe(BODY);
     await page.getByTestId('expose-done').click();
   }, 120_000);
+
+  it('the exposure is saved: after a Skiff restart the same local port answers and the page shows it', async () => {
+    const dataDir = skiff.dataDir;
+    await skiff.stop();
+    expect((await get(`http://127.0.0.1:${localPort}/`)).ok).toBe(false);
+    skiff = await startSkiff({ dataDir });
+    const r = await eventually(
+      async () => {
+        const g = await get(`http://127.0.0.1:${localPort}/`);
+        return g.ok && g;
+      },
+      60_000,
+      `127.0.0.1:${localPort} to answer again`,
+    );
+    expect(r.body.trim()).toBe(BODY);
+    await page.goto(skiff.dashboardLoginUrl);
+    await page.getByTestId('connection-state').filter({ hasText: 'Connected' }).waitFor();
+    await go('#/services');
+    await page
+      .getByTestId('service-row-web-local')
+      .locator(`[data-testid="reachable-chip"][href="http://127.0.0.1:${localPort}/"]`)
+      .waitFor();
+  }, 150_000);
 
   it('the Services page lists dashboard exposures with their state, and Remove stops one', async () => {
     await go('#/services');
