@@ -257,8 +257,14 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       if (ev.podUid && this.informer.hasSynced()) this.enqueue(ev.podUid);
     });
     this.every(this.opts.heartbeatIntervalMs ?? 10_000, () => this.heartbeat(false));
-    // The first relist after sync finds orphans of pods deleted while Skiff was down.
-    void this.informer.waitForSync().then(() => this.relist());
+    // The first relist after sync finds orphans of pods deleted while Skiff was down. Pods of
+    // the first list were announced before the informer counted as synced (their syncs
+    // returned at once), so they are enqueued again here — or a pod bound while the kubelet
+    // was down and without containers yet would never start.
+    void this.informer.waitForSync().then(() => {
+      for (const p of this.informer.list()) this.enqueue(p.metadata.uid!);
+      return this.relist();
+    });
     this.every(this.opts.relistIntervalMs ?? 3_000, () => this.relist());
     this.stats.start();
     // configMap/secret/downwardAPI files follow their sources; volumes of deleted PVs go away.
