@@ -82,9 +82,21 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: expose on localhost in C
   let browser: Browser;
   let page: Page;
   let blocker: net.Server | undefined;
+  /** The cluster's managed-by label value (`skiff-<kube-system uid>`), for cleaning up the engine. */
+  let managedBy = '';
+  // The ingress controller on a free port: port 80 stays for whoever else runs here.
+  const serveArgs = ['--ingress-port', '0'];
 
   beforeAll(async () => {
-    skiff = await startSkiff();
+    skiff = await startSkiff({ extraArgs: serveArgs });
+    const uid = await kubectl(skiff.kubeconfig, [
+      'get',
+      'ns',
+      'kube-system',
+      '-o',
+      'jsonpath={.metadata.uid}',
+    ]);
+    managedBy = `skiff-${uid.stdout.trim()}`;
     browser = await launchChromium();
     const context = await browser.newContext({
       viewport: { width: 1280, height: 800 },
@@ -126,6 +138,17 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: expose on localhost in C
         .split('\n')
         .filter(Boolean);
       if (left.length) docker('rm', '-f', ...left);
+    }
+    if (hasDocker && managedBy) {
+      // The network agent and the cluster network outlive a stop (for the next start): remove them.
+      const ids = docker('ps', '-aq', '--filter', `label=skiff.dev/managed-by=${managedBy}`)
+        .split('\n')
+        .filter(Boolean);
+      if (ids.length) docker('rm', '-f', ...ids);
+      const nets = docker('network', 'ls', '-q', '--filter', `label=skiff.dev/managed-by=${managedBy}`)
+        .split('\n')
+        .filter(Boolean);
+      if (nets.length) docker('network', 'rm', ...nets);
     }
   });
 
@@ -261,7 +284,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: expose on localhost in C
     const dataDir = skiff.dataDir;
     await skiff.stop();
     expect((await get(`http://127.0.0.1:${localPort}/`)).ok).toBe(false);
-    skiff = await startSkiff({ dataDir });
+    skiff = await startSkiff({ dataDir, extraArgs: serveArgs });
     const r = await eventually(
       async () => {
         const g = await get(`http://127.0.0.1:${localPort}/`);
