@@ -7,6 +7,7 @@
  * an Ingress for app.localhost routes /a and /b; a taken port yields the Warning event and
  * recovers; after a restart every exposure is back on the same port.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,6 +194,7 @@ spec:
         .filter(Boolean);
       if (nets.length) docker('network', 'rm', ...nets);
     }
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }, 120_000);
 
   it('NodePort and LoadBalancer answer on 127.0.0.1 from both ready replicas, never the not-ready pod', async () => {
