@@ -568,9 +568,14 @@ int main(int argc, char **argv) {
   int len;
   struct in_addr a;
   unsigned port = 7070;
+  /* The only peer allowed on the control/data port: the network's gateway, which is where the
+   * engine's port publishing (docker-proxy, or DNAT + masquerade) connects from. Pods on the
+   * network must not be able to drive the agent. */
+  struct in_addr allowed = {0};
   if (argc < 2 || sscanf(argv[1], "%31[0-9.]/%d", cidr, &len) != 2 || inet_pton(AF_INET, cidr, &a) != 1 || len < 8 || len > 32 ||
-      (argc > 2 && (sscanf(argv[2], "%u", &port) != 1 || port == 0 || port > 65535))) {
-    fprintf(stderr, "usage: netd SERVICE_CIDR [PORT]   e.g. netd 10.96.0.0/21 7070\n"
+      (argc > 2 && (sscanf(argv[2], "%u", &port) != 1 || port == 0 || port > 65535)) ||
+      (argc > 3 && inet_pton(AF_INET, argv[3], &allowed) != 1)) {
+    fprintf(stderr, "usage: netd SERVICE_CIDR [PORT [ALLOWED_PEER]]   e.g. netd 10.96.0.0/21 7070 10.96.15.254\n"
                     "       netd --write FILE CONTENT\n");
     return 2;
   }
@@ -617,8 +622,14 @@ int main(int argc, char **argv) {
     time_t now = time(NULL);
     if (now != last_sweep) { drop_pending(-1, now - PENDING_TTL); last_sweep = now; }
     if (pfd[0].revents & POLLIN) {
-      int fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-      if (fd >= 0) spawn(fd, 0, 0, 0);
+      struct sockaddr_in peer;
+      socklen_t plen = sizeof peer;
+      int fd = accept4(ls, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+      if (fd >= 0 && allowed.s_addr && (peer.sin_family != AF_INET || peer.sin_addr.s_addr != allowed.s_addr)) {
+        close(fd); /* not the engine's port publishing: a pod, refuse */
+      } else if (fd >= 0) {
+        spawn(fd, 0, 0, 0);
+      }
     }
     if (pfd[1].revents & POLLIN) {
       int fd;

@@ -213,6 +213,24 @@ describe.skipIf(!hasDocker)('network agent on the real engine', () => {
     await l.close();
   });
 
+  it('lets only the engine (the gateway) drive it: a pod connecting to its port gets nothing', async () => {
+    const request = `DIAL ${web.ip} 8080\nGET / HTTP/1.0\r\n\r\n`;
+    // Positive control: the same bytes from the host (through the 127.0.0.1 publishing) are served.
+    const [host, port] = address.split(':');
+    const s = net.connect(Number(port), host);
+    let hostOut = '';
+    s.on('data', (d: Buffer) => (hostOut += d.toString()));
+    s.on('error', () => undefined);
+    s.write(request);
+    await new Promise((r) => s.once('close', r));
+    expect(hostOut).toContain('hello-from-web');
+    const fromPod = await run(
+      probe.id,
+      `printf '${request.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}' | nc -w 3 ${network.agentIP} 7070`,
+    );
+    expect(fromPod.out).not.toContain('hello-from-web');
+  });
+
   it('survives garbage on its port and on a control connection', async () => {
     const [host, port] = address.split(':');
     for (const junk of ['HELLO\n', 'DIAL 1.2.3 99999\n', 'ATTACH 999999\n', 'x'.repeat(300)]) {

@@ -96,7 +96,7 @@ export async function removeClusterNetwork(docker: Docker, network: ClusterNetwo
 
 /**
  * Starts or adopts the network agent of `network`: container `<network>-netd` running
- * `/netd <serviceCidr> 7070` from `image`, at `agentIP`, NET_ADMIN (for its local route),
+ * `/netd <serviceCidr> 7070 <gateway>` from `image` (only the gateway may connect to 7070), at `agentIP`, NET_ADMIN (for its local route),
  * restarted with the engine. Anything else under that name with our labels (another image, a
  * different CIDR, no published port) is replaced.
  */
@@ -106,7 +106,8 @@ export async function ensureNetworkAgent(
   opts: { image: string; managedBy: string },
 ): Promise<NetworkAgentStatus> {
   const name = `${network.name}-netd`;
-  const cmd = ['/netd', network.serviceCidr, String(AGENT_CONTAINER_PORT)];
+  // Only the gateway (where the engine's 127.0.0.1 port publishing connects from) may drive it.
+  const cmd = ['/netd', network.serviceCidr, String(AGENT_CONTAINER_PORT), network.gateway];
   const c = docker.getContainer(name);
   let info: Docker.ContainerInspectInfo | undefined;
   try {

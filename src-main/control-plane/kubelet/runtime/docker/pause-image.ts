@@ -1,13 +1,21 @@
+import { createHash } from 'node:crypto';
 import { PAUSE_AMD64_HEX } from './pause-binary';
 import { RELAY_AMD64_HEX } from './relay-binary';
 import { NETD_AMD64_HEX } from './netd-binary';
 
 /**
  * The sandbox image Skiff builds locally when nothing else is configured: `/pause`, the
- * port-forward `/relay` and the network agent `/netd` (tag 3; tag 2 had no netd, tag 1 no relay).
- * The network agent container runs this image too.
+ * port-forward `/relay` and the network agent `/netd` (tag 3-…; tag 2 had no netd, tag 1 no relay).
+ * The network agent container runs this image too. The tag ends in a digest of the shipped
+ * binaries, so an upgrade that changes any of them builds (and uses) a new image instead of
+ * silently running the old bytes that an engine already has under the same tag.
  */
-export const DEFAULT_SANDBOX_IMAGE = 'skiff/pause:3';
+export const DEFAULT_SANDBOX_IMAGE = `skiff/pause:3-${createHash('sha256')
+  .update(PAUSE_AMD64_HEX)
+  .update(RELAY_AMD64_HEX)
+  .update(NETD_AMD64_HEX)
+  .digest('hex')
+  .slice(0, 12)}`;
 
 /** Pause binaries Skiff ships, by Node's `process.arch`. */
 const PAUSE_BINARIES: Record<string, string> = { x64: PAUSE_AMD64_HEX };
