@@ -20,6 +20,7 @@ serve options:
   --kubeconfig FILE     where to write the kubeconfig (default DIR/kubeconfig)
   --api-port N          API server port (default: the last one used, else a free one)
   --port N              dashboard port (default: the last one used, else a free one)
+  --ingress-port N      ingress port on 127.0.0.1 (default 80 where it can be bound, else a free one)
   --node-name NAME      node name (default: the host name)
   --sandbox-image REF   pod sandbox image (default: Skiff's own, built locally)
   --docker-socket PATH  Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)
@@ -56,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
     kubeconfigPath: str('kubeconfig'),
     apiPort: portFlag(flags['api-port'], 'api-port'),
     dashboardPort: portFlag(flags['port'], 'port'),
+    ingressPort: portFlag(flags['ingress-port'], 'ingress-port'),
     nodeName: str('node-name'),
     sandboxImage: str('sandbox-image'),
     dockerSocket: str('docker-socket'),
@@ -68,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
   const c = served.cluster;
   process.stdout.write(
     `API: ${c.apiUrl}\nDashboard: ${served.dashboardLoginUrl}\nKubeconfig: ${c.kubeconfigPath}\n` +
+      `Ingress: ${c.ingressUrl} (Ingress hosts like http://${new URL(c.ingressUrl).host.replace('127.0.0.1', 'app.localhost')}/)\n` +
       `Skiff is ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: kubectl --kubeconfig ${c.kubeconfigPath} get nodes\n`,
   );
   let stopping = false;

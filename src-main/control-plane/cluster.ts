@@ -1,20 +1,21 @@
 /**
  * Assembles one Skiff cluster in this process: the store, the API server, and — as API clients
- * over loopback HTTPS, exactly as in Kubernetes — the scheduler, the controller manager and the
- * kubelet on the local Docker engine. Serve mode, the Electron shell and tests all start Skiff
+ * over loopback HTTPS, exactly as in Kubernetes — the scheduler, the controller manager, the
+ * kubelet on the local Docker engine and the kube-proxy (host listeners, cluster DNS, ingress).
+ * The cluster's Docker network is made (or adopted) first, since the API server allocates
+ * ClusterIPs from it. Serve mode, the Electron shell and tests all start Skiff
  * through `startCluster`.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeClient } from '../common/client/client';
-import { R } from '../common/resources';
 import { silentLogger, type Logger } from '../common/logger';
 import { HttpsTransport } from './client/https-transport';
 import { openBackend } from './store/index';
 import type { Backend } from './store/backend';
 import { ObjectStore } from './apiserver/object-storage';
-import { ApiServer } from './apiserver/api-server';
+import { ApiServer, ensureSystemNamespaces } from './apiserver/api-server';
 import { ensureToken } from './apiserver/certs';
 import { writeKubeconfig } from './apiserver/kubeconfig';
 import { Scheduler } from './scheduler/scheduler';
@@ -22,6 +23,11 @@ import { ControllerManager } from './controllers/controller-manager';
 import { Kubelet } from './kubelet/kubelet';
 import { DockerRuntime } from './kubelet/runtime/docker/docker-runtime';
 import type { ImagePullMode } from '../common/image-pull';
+import { clusterNetworkForSlot, type ClusterNetwork } from '../common/network';
+import { KubeProxy } from './proxy/kube-proxy';
+import { DnsServer, informerDnsView } from './proxy/dns';
+import { IngressController } from './proxy/ingress';
+import { NetworkAgentClient } from './proxy/agent/agent-client';
 
 export interface ClusterOptions {
   /** Where the store, certificates and token live. */
@@ -44,6 +50,11 @@ export interface ClusterOptions {
   kubelet?: boolean;
   /** A failed pull of an image the engine has: run the local image (`fallback`, default) or fail (`strict`). */
   imagePull?: ImagePullMode;
+  /**
+   * The ingress controller's port on 127.0.0.1. Default: 80 where it can be bound, else a free
+   * port (the Ingress status and `Cluster.ingressUrl` say which).
+   */
+  ingressPort?: number;
   logger?: Logger;
 }
 
@@ -57,6 +68,10 @@ export interface Cluster {
   nodeName: string;
   /** A client with cluster-admin rights (the same token as the kubeconfig). */
   client: KubeClient;
+  /** The cluster's address plan (Docker network, ClusterIP range, DNS and API addresses). */
+  network: ClusterNetwork;
+  /** Where the ingress controller answers, e.g. `http://127.0.0.1:80/`. */
+  ingressUrl: string;
   /** Stops every component; running pods are left running for the next start to adopt. */
   stop(): Promise<void>;
 }
@@ -73,6 +88,8 @@ export function defaultNodeName(): string {
 
 interface Persisted {
   apiPort?: number;
+  /** The cluster network's slot, kept so ClusterIPs stay valid across restarts. */
+  network?: { slot: number };
 }
 
 function readState(dataDir: string): Persisted {
@@ -108,6 +125,22 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     stops.push(() => backend.close());
     const storage = new ObjectStore(backend);
 
+    // The cluster network comes first: the API server allocates ClusterIPs from it. Containers
+    // are scoped to this cluster by its kube-system namespace uid (Kubernetes' usual cluster
+    // id), so two Skiff data dirs on one Docker engine never adopt or remove each other's pods.
+    const clusterId = await ensureSystemNamespaces(storage);
+    const runtime =
+      opts.kubelet !== false
+        ? new DockerRuntime({
+            socketPath: opts.dockerSocket,
+            sandboxImage: opts.sandboxImage,
+            managedBy: `skiff-${clusterId}`,
+          })
+        : undefined;
+    const network = runtime
+      ? await runtime.ensureClusterNetwork({ slot: state.network?.slot ?? 0 })
+      : clusterNetworkForSlot(state.network?.slot ?? 0, 'none');
+
     const api = new ApiServer({
       storage,
       dataDir,
@@ -116,10 +149,14 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       token,
       kubeletToken: token,
       logger: log.child('apiserver'),
+      network,
     });
     const { url, port, caPem } = await api.start();
     stops.push(() => api.stop());
-    fs.writeFileSync(path.join(dataDir, 'skiff.json'), JSON.stringify({ ...state, apiPort: port }, null, 2));
+    fs.writeFileSync(
+      path.join(dataDir, 'skiff.json'),
+      JSON.stringify({ ...state, apiPort: port, network: { slot: network.slot } }, null, 2),
+    );
 
     const kubeconfigPath = path.resolve(opts.kubeconfigPath ?? path.join(dataDir, 'kubeconfig'));
     writeKubeconfig(kubeconfigPath, { server: url, caPem, token }, { merge: opts.mergeKubeconfig ?? false });
@@ -140,16 +177,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     stops.push(() => scheduler.stop());
 
     const nodeName = opts.nodeName ?? defaultNodeName();
-    if (opts.kubelet !== false) {
-      // Scope the containers to this cluster (its kube-system namespace uid, Kubernetes' usual
-      // cluster id), so two Skiff data dirs on one Docker engine never adopt or remove each
-      // other's pods.
-      const kubeSystem = await client.get(R.namespaces, 'kube-system');
-      const runtime = new DockerRuntime({
-        socketPath: opts.dockerSocket,
-        sandboxImage: opts.sandboxImage,
-        managedBy: `skiff-${kubeSystem.metadata.uid}`,
-      });
+    if (runtime) {
       const kubelet = new Kubelet(client, runtime, {
         nodeName,
         serverHost: '127.0.0.1',
@@ -159,12 +187,57 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         // Pod volume files (configMap, secret, downwardAPI) and termination logs.
         rootDir: path.join(dataDir, 'kubelet'),
         imagePull: opts.imagePull,
+        network,
       });
       await kubelet.start();
       stops.push(() => kubelet.stop());
     }
 
-    return { apiUrl: url, apiPort: port, token, caPem, kubeconfigPath, nodeName, client, stop: stopAll };
+    // The proxy runs without a kubelet too (host side only: no agent, so no ClusterIPs or DNS
+    // inside a network), so Services, their host listeners and Ingresses behave the same for
+    // endpoints on the host's loopback.
+    const proxy = new KubeProxy(client, {
+      nodeName,
+      network,
+      agentFactory: runtime ? () => new NetworkAgentClient(log.child('netd')) : undefined,
+      apiServerPort: port,
+      informers: controllers.informers,
+      logger: log.child('kube-proxy'),
+    });
+    const dns = new DnsServer(network.dnsIP, informerDnsView(proxy), network.clusterDomain, (m) =>
+      log.child('dns').warn(m),
+    );
+    proxy.onAgent((agent) => {
+      dns
+        .listen(agent)
+        .catch((err: Error) =>
+          log.child('dns').warn(`cannot serve DNS on ${network.dnsIP}:53: ${err.message}`),
+        );
+    });
+    const ingress = new IngressController(client, proxy, {
+      port: opts.ingressPort,
+      logger: log.child('kube-proxy'),
+    });
+    await proxy.run();
+    stops.push(() => proxy.shutdown());
+    await ingress.start();
+    stops.push(() => ingress.stop());
+    stops.push(() => dns.close());
+    // new URL() drops :80, so the printed address is the one a browser shows.
+    const ingressUrl = new URL(`http://${ingress.address}/`).href;
+
+    return {
+      apiUrl: url,
+      apiPort: port,
+      token,
+      caPem,
+      kubeconfigPath,
+      nodeName,
+      client,
+      network,
+      ingressUrl,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -21,6 +21,7 @@ import type {
 import { formatAge, parseQuantity } from './format';
 import { podReady, podRestarts, podStatus, statusTone, type StatusTone } from './pod';
 import { deploymentSummary } from './deployment';
+import { accessText, ingressAccess, serviceRowAccess, type AccessEntry } from './service-access';
 
 /** What column renderers get besides the object. */
 export interface ColumnContext {
@@ -40,6 +41,8 @@ export interface ColumnSpec {
   tone?(o: KubeObject): StatusTone;
   width?: number;
   numeric?: boolean;
+  /** Rendered as address chips (links while they answer); `value` stays the text form. */
+  chips?(o: KubeObject): AccessEntry[];
 }
 
 /** A kind as the dashboard lists it. */
@@ -123,25 +126,6 @@ function servicePorts(s: Service): string {
   return (s.spec?.ports ?? [])
     .map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
     .join(',');
-}
-
-/** The loopback URLs a Service is reachable at from this machine (NodePort / LoadBalancer). */
-export function serviceLocalUrls(s: Service): string[] {
-  const out: string[] = [];
-  const type = s.spec?.type ?? 'ClusterIP';
-  for (const p of s.spec?.ports ?? []) {
-    if ((p.protocol ?? 'TCP') !== 'TCP') continue;
-    if (type === 'LoadBalancer') {
-      const ip = s.status?.loadBalancer?.ingress?.find((i) => i.ip)?.ip;
-      if (ip) {
-        out.push(`http://${ip}:${p.port}`);
-        continue;
-      }
-    }
-    if ((type === 'NodePort' || type === 'LoadBalancer') && p.nodePort)
-      out.push(`http://127.0.0.1:${p.nodePort}`);
-  }
-  return [...new Set(out)];
 }
 
 function jobStatus(j: Job): string {
@@ -475,9 +459,16 @@ export const KINDS: Record<string, KindSpec> = {
     namespaced: true,
     deletable: true,
     section: 'Network',
-    emptyHint: 'Expose a deployment (Deploy page: "expose on localhost", or kubectl expose).',
+    emptyHint: 'Use "Expose" on a Deployment, StatefulSet or pod to open it on localhost, or kubectl expose.',
     columns: [
       { key: 'type', title: 'Type', width: 110, value: (o) => as<Service>(o).spec?.type ?? 'ClusterIP' },
+      {
+        key: 'reachable',
+        title: 'On this machine',
+        width: 240,
+        value: (o) => accessText(serviceRowAccess(as<Service>(o))),
+        chips: (o) => serviceRowAccess(as<Service>(o)),
+      },
       {
         key: 'clusterip',
         title: 'Cluster-IP',
@@ -496,8 +487,8 @@ export const KINDS: Record<string, KindSpec> = {
           return s.spec?.type === 'LoadBalancer' ? '<pending>' : '<none>';
         },
       },
-      { key: 'ports', title: 'Port(s)', width: 150, value: (o) => servicePorts(as<Service>(o)) },
-      { key: 'reachable', title: 'Reachable at', value: (o) => serviceLocalUrls(as<Service>(o)).join(' ') },
+      { key: 'ports', title: 'Port(s)', width: 130, value: (o) => servicePorts(as<Service>(o)) },
+
       age,
     ],
   },
@@ -518,6 +509,13 @@ export const KINDS: Record<string, KindSpec> = {
         value: (o) => as<Ingress>(o).spec?.ingressClassName ?? '<none>',
       },
       {
+        key: 'urls',
+        title: 'On this machine',
+        width: 280,
+        value: (o) => accessText(ingressAccess(as<Ingress>(o))),
+        chips: (o) => ingressAccess(as<Ingress>(o)),
+      },
+      {
         key: 'hosts',
         title: 'Hosts',
         value: (o) => (as<Ingress>(o).spec?.rules ?? []).map((r) => r.host ?? '*').join(',') || '*',
@@ -533,7 +531,10 @@ export const KINDS: Record<string, KindSpec> = {
         key: 'ports',
         title: 'Ports',
         width: 80,
-        value: (o) => (as<Ingress>(o).spec?.tls?.length ? '80, 443' : '80'),
+        value: (o) =>
+          (as<Ingress>(o).status?.loadBalancer?.ingress ?? [])
+            .flatMap((i) => (i.ports ?? []).map((p) => p.port))
+            .join(', '),
       },
       age,
     ],

@@ -5,7 +5,9 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { R, type ResourceType } from '@common/resources';
-import type { KubeObject, Pod } from '../models/kube';
+import { isNotFound } from '@common/client';
+import type { KubeObject, Pod, Service } from '../models/kube';
+import { EXPOSE_POD_LABEL } from '../models/expose';
 import { drainablePods, restartPatch, rollbackPatch } from '../models/workload';
 import { errorMessage } from '../models/format';
 import { useConnectionStore } from './connection';
@@ -161,6 +163,33 @@ export const useActionsStore = defineStore('actions', () => {
     });
   }
 
+  /**
+   * Removes a dashboard exposure: its Service, and the `skiff.dev/expose` label it may have put
+   * on a bare pod (a pod already gone is fine).
+   */
+  function removeExposure(svc: Service): Promise<boolean> {
+    return run(`Removing exposure ${svc.metadata.name}`, async () => {
+      const ns = svc.metadata.namespace;
+      await client().delete(R.services, svc.metadata.name!, ns);
+      const pod = svc.spec?.selector?.[EXPOSE_POD_LABEL];
+      if (pod)
+        try {
+          await client().patch(
+            R.pods,
+            pod,
+            ns,
+            { metadata: { labels: { [EXPOSE_POD_LABEL]: null } } },
+            'merge',
+            {
+              fieldManager: FIELD_MANAGER,
+            },
+          );
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+    });
+  }
+
   function clear(): void {
     status.value = 'idle';
     error.value = null;
@@ -181,6 +210,7 @@ export const useActionsStore = defineStore('actions', () => {
     replaceObject,
     cordon,
     drain,
+    removeExposure,
     clear,
   };
 });

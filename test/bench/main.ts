@@ -6,10 +6,12 @@
 import { runApiBench } from './api-bench';
 import { runStartupBench } from './startup-bench';
 import { BenchError } from './bench-error';
+import { runProxyBench } from './proxy-bench';
 
 const SUITES: Record<string, () => Promise<Record<string, number>>> = {
   api: () => runApiBench(),
   startup: () => runStartupBench(),
+  proxy: () => runProxyBench(),
 };
 
 const name = process.argv[2] ?? 'api';

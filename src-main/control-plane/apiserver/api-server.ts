@@ -4,6 +4,7 @@
  * common/resources.ts. The only component that touches the store.
  */
 import https from 'node:https';
+import tls from 'node:tls';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
@@ -13,7 +14,8 @@ import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { handleReview, isReview } from './authz';
 import { ensureBootstrapObjects } from './bootstrap';
-import { ensureCerts } from './certs';
+import { ensureCerts, servingNames } from './certs';
+import { clusterNetworkForSlot, type ClusterNetwork } from '../../common/network';
 import { CrdManager } from './crd';
 import { InFlightLimiter, type InFlightLimits } from './inflight';
 import {
@@ -54,6 +56,12 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** Max in-flight request limits (429 + Retry-After beyond them). */
   inFlight?: InFlightLimits;
+  /**
+   * The cluster's address plan: ClusterIPs are allocated in its serviceCidr, the bootstrap
+   * Services sit at its kubernetesIP and dnsIP, and the serving certificate names them.
+   * Default: slot 0 (what a cluster without a Docker network uses).
+   */
+  network?: ClusterNetwork;
 }
 
 /** Version reported on /version; kubectl's dispatcher picks its binary by the minor (G3). */
@@ -71,6 +79,34 @@ export const SERVER_VERSION = {
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
+/**
+ * Creates the system namespaces if missing and returns the uid of `kube-system`, the cluster's
+ * id (what kubelets label their containers with). Callable before the server starts, so the
+ * cluster network — which needs that id — can be made before the API server is configured.
+ */
+export async function ensureSystemNamespaces(
+  storage: ObjectStorage,
+  clock: Clock = realClock,
+): Promise<string> {
+  for (const name of SYSTEM_NAMESPACES) {
+    try {
+      await storage.get(R.namespaces, undefined, name);
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 404)) throw err;
+      const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+      const s = strategyFor(R.namespaces);
+      s.prepareForCreate?.(ns, { now: clock.now() });
+      s.applyDefaults?.(ns);
+      try {
+        await storage.create(R.namespaces, ns);
+      } catch (e) {
+        if (!(e instanceof StatusError && e.code === 409)) throw e;
+      }
+    }
+  }
+  return (await storage.get(R.namespaces, undefined, 'kube-system')).metadata.uid!;
+}
+
 /** The API server. */
 export class ApiServer {
   private server?: https.Server;
@@ -87,7 +123,10 @@ export class ApiServer {
   private readonly watchSockets = new WatchWebSocketServer((req, res) => this.dispatch(req, res));
   private address = '';
 
+  private readonly network: ClusterNetwork;
+
   constructor(private readonly opts: ApiServerOptions) {
+    this.network = opts.network ?? clusterNetworkForSlot(0, 'none');
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? realClock;
     this.inFlight = new InFlightLimiter(opts.inFlight);
@@ -97,13 +136,14 @@ export class ApiServer {
       clock: this.clock,
       logger: this.logger,
     });
-    const serving = new ServingStorage(opts.storage, this.registry);
+    const serving = new ServingStorage(opts.storage, this.registry, this.clock, this.network);
     serving.onWrite((t, op, obj) => this.crds.onWrite(t, op, obj));
     this.rest = new RestHandler({
       storage: serving,
       clock: this.clock,
       logger: this.logger,
       kubeletToken: opts.kubeletToken,
+      network: this.network,
     });
     // metrics.k8s.io is served here (from the kubelets' stats), like an aggregated APIService.
     this.metrics = new MetricsApi({
@@ -124,9 +164,19 @@ export class ApiServer {
     }
     await this.ensureNamespaces();
     await this.crds.start();
-    const certs = ensureCerts(this.opts.dataDir);
+    const certs = ensureCerts(this.opts.dataDir, servingNames(this.network));
     const server = https.createServer(
-      { key: certs.keyPem, cert: certs.certPem, keepAlive: true, requestTimeout: 0 },
+      {
+        key: certs.keyPem,
+        cert: certs.certPem,
+        keepAlive: true,
+        requestTimeout: 0,
+        // Node's cipher list, but at OpenSSL security level 0: busybox's ssl_client (the `wget`
+        // of small images, e.g. `wget https://kubernetes.default.svc` from a pod) offers only
+        // RSA+SHA1 handshake signatures, which level 1 refuses. The server still takes the
+        // client's strongest common signature and cipher, so modern clients are unaffected.
+        ciphers: `${tls.DEFAULT_CIPHERS}:@SECLEVEL=0`,
+      },
       (req, res) => {
         void this.dispatch(req, res);
       },
@@ -174,7 +224,7 @@ export class ApiServer {
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     this.address = `${host}:${port}`;
-    await ensureBootstrapObjects(this.opts.storage, this.clock, port);
+    await ensureBootstrapObjects(this.opts.storage, this.clock, port, this.network);
     const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.logger.info('API server listening', { url });
     return { url, port, caPem: certs.caPem };
@@ -194,22 +244,7 @@ export class ApiServer {
   }
 
   private async ensureNamespaces(): Promise<void> {
-    for (const name of SYSTEM_NAMESPACES) {
-      try {
-        await this.opts.storage.get(R.namespaces, undefined, name);
-      } catch (err) {
-        if (!(err instanceof StatusError && err.code === 404)) throw err;
-        const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
-        const s = strategyFor(R.namespaces);
-        s.prepareForCreate?.(ns, { now: this.clock.now() });
-        s.applyDefaults?.(ns);
-        try {
-          await this.opts.storage.create(R.namespaces, ns);
-        } catch (e) {
-          if (!(e instanceof StatusError && e.code === 409)) throw e;
-        }
-      }
-    }
+    await ensureSystemNamespaces(this.opts.storage, this.clock);
   }
 
   private authorized(req: IncomingMessage): boolean {

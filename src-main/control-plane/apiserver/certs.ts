@@ -1,6 +1,6 @@
 /**
- * The cluster's TLS material: a self-signed CA and a serving certificate for 127.0.0.1, ::1 and
- * localhost, made once with node-forge and kept in the data dir so that kubeconfigs written
+ * The cluster's TLS material: a self-signed CA and a serving certificate for 127.0.0.1, ::1,
+ * localhost and the `kubernetes` Service's names and ClusterIP, made once with node-forge and kept in the data dir so that kubeconfigs written
  * earlier keep working after a restart.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -59,7 +59,29 @@ function validity(cert: forge.pki.Certificate, years: number): void {
   cert.validity.notAfter = new Date(now.getTime() + years * 365 * 24 * 60 * 60 * 1000);
 }
 
-function makeCerts(): ClusterCerts {
+/** Extra names the serving certificate must carry besides localhost, 127.0.0.1 and ::1. */
+export interface ServingNames {
+  dns: string[];
+  ips: string[];
+}
+
+/**
+ * The names in-cluster clients use for the API server: the `kubernetes` Service by each of its
+ * DNS forms and its ClusterIP (kube-apiserver adds the same SANs to its serving certificate).
+ */
+export function servingNames(net: { kubernetesIP: string; clusterDomain: string }): ServingNames {
+  return {
+    dns: [
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      `kubernetes.default.svc.${net.clusterDomain}`,
+    ],
+    ips: [net.kubernetesIP],
+  };
+}
+
+function makeCa(): { caPem: string; caKeyPem: string } {
   const caKeys = newKeyPair();
   const ca = forge.pki.createCertificate();
   ca.publicKey = caKeys.publicKey;
@@ -74,55 +96,78 @@ function makeCerts(): ClusterCerts {
     { name: 'subjectKeyIdentifier' },
   ]);
   ca.sign(caKeys.privateKey, forge.md.sha256.create());
+  return { caPem: forge.pki.certificateToPem(ca), caKeyPem: caKeys.pem };
+}
 
+function makeServing(
+  caPem: string,
+  caKeyPem: string,
+  names: ServingNames,
+): { certPem: string; keyPem: string } {
+  const ca = forge.pki.certificateFromPem(caPem);
+  const caKey = forge.pki.privateKeyFromPem(caKeyPem);
   const keys = newKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = serial();
   validity(cert, 5);
   cert.setSubject([{ name: 'commonName', value: 'skiff-apiserver' }]);
-  cert.setIssuer(caSubject);
+  cert.setIssuer(ca.subject.attributes);
+  const dns = [...new Set(['localhost', 'kubernetes', 'kubernetes.default', ...names.dns])];
+  const ips = [...new Set(['127.0.0.1', '::1', ...names.ips])];
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
     {
       name: 'subjectAltName',
-      altNames: [
-        { type: 2, value: 'localhost' },
-        { type: 2, value: 'kubernetes' },
-        { type: 2, value: 'kubernetes.default' },
-        { type: 7, ip: '127.0.0.1' },
-        { type: 7, ip: '::1' },
-      ],
+      altNames: [...dns.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))],
     },
   ]);
-  cert.sign(caKeys.privateKey, forge.md.sha256.create());
-  return {
-    caPem: forge.pki.certificateToPem(ca),
-    caKeyPem: caKeys.pem,
-    certPem: forge.pki.certificateToPem(cert),
-    keyPem: keys.pem,
-  };
+  cert.sign(caKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.pem };
+}
+
+/** True when the certificate names every DNS name and IP of `names`. */
+function coversNames(certPem: string, names: ServingNames): boolean {
+  try {
+    const cert = forge.pki.certificateFromPem(certPem);
+    const ext = cert.getExtension('subjectAltName') as {
+      altNames?: { type: number; value?: string; ip?: string }[];
+    };
+    const alt = ext?.altNames ?? [];
+    const dns = new Set(alt.filter((a) => a.type === 2).map((a) => a.value));
+    const ips = new Set(alt.filter((a) => a.type === 7).map((a) => a.ip));
+    return names.dns.every((d) => dns.has(d)) && names.ips.every((i) => ips.has(i));
+  } catch {
+    return false;
+  }
 }
 
 /**
- * Loads the CA and serving certificate from `dataDir/pki`, creating them on first use.
+ * Loads the CA and serving certificate from `dataDir/pki`, creating them on first use. A serving
+ * certificate that lacks one of `names` (a data dir from before, or a cluster network that moved
+ * to another slot) is reissued from the same CA, so kubeconfigs written earlier keep working.
  * Private keys are written with mode 0600.
  */
-export function ensureCerts(dataDir: string): ClusterCerts {
+export function ensureCerts(dataDir: string, names: ServingNames = { dns: [], ips: [] }): ClusterCerts {
   const dir = path.join(dataDir, 'pki');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const [caPem, caKeyPem, certPem, keyPem] = [FILES.ca, FILES.caKey, FILES.cert, FILES.key].map((f) =>
+  let [caPem, caKeyPem, certPem, keyPem] = [FILES.ca, FILES.caKey, FILES.cert, FILES.key].map((f) =>
     readIfExists(path.join(dir, f)),
   );
-  if (caPem && caKeyPem && certPem && keyPem) return { caPem, caKeyPem, certPem, keyPem };
-  const made = makeCerts();
-  writeFileSync(path.join(dir, FILES.ca), made.caPem, { mode: 0o644 });
-  writePrivateFile(path.join(dir, FILES.caKey), made.caKeyPem);
-  writeFileSync(path.join(dir, FILES.cert), made.certPem, { mode: 0o644 });
-  writePrivateFile(path.join(dir, FILES.key), made.keyPem);
-  return made;
+  if (!caPem || !caKeyPem) {
+    ({ caPem, caKeyPem } = makeCa());
+    writeFileSync(path.join(dir, FILES.ca), caPem, { mode: 0o644 });
+    writePrivateFile(path.join(dir, FILES.caKey), caKeyPem);
+    certPem = keyPem = undefined;
+  }
+  if (!certPem || !keyPem || !coversNames(certPem, names)) {
+    ({ certPem, keyPem } = makeServing(caPem, caKeyPem, names));
+    writeFileSync(path.join(dir, FILES.cert), certPem, { mode: 0o644 });
+    writePrivateFile(path.join(dir, FILES.key), keyPem);
+  }
+  return { caPem, caKeyPem, certPem, keyPem };
 }
 
 /**

@@ -3,6 +3,7 @@
  * request into ObjectStorage calls, running the kind's strategy for defaulting, validation and
  * status handling, and answering with objects, Lists, Tables, watch streams or Status errors.
  */
+import type { ClusterNetwork } from '../../common/network';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import type { Clock } from '../../common/clock';
@@ -51,6 +52,8 @@ export interface RestDeps {
   logger: Logger;
   /** Bearer token presented to kubelets when proxying logs. */
   kubeletToken?: string;
+  /** The cluster's address plan, for Service admission. */
+  network?: ClusterNetwork;
 }
 
 const PATCH_TYPES = [
@@ -409,7 +412,12 @@ export class RestHandler {
     this.checkFields(r, s, obj, mode);
     this.prepareCreate(r, s, obj);
     await this.ensureNamespace(r.type, r.namespace, obj.metadata.name ?? obj.metadata.generateName);
-    await s.admit?.(obj, { storage: this.storage, now: this.deps.clock.now(), dryRun: isDry });
+    await s.admit?.(obj, {
+      storage: this.storage,
+      now: this.deps.clock.now(),
+      dryRun: isDry,
+      network: this.deps.network,
+    });
     this.track(r, s, undefined, obj);
     const created = await this.storage.create(r.type, obj, { dryRun: isDry });
     this.sendObject(r, s, 201, this.withType(r.type, created));
@@ -627,7 +635,12 @@ export class RestHandler {
           this.checkNamespace(r, obj);
           this.checkFields(r, s, obj, mode);
           this.prepareCreate(r, s, obj);
-          await s.admit?.(obj, { storage: this.storage, now: this.deps.clock.now(), dryRun: isDry });
+          await s.admit?.(obj, {
+            storage: this.storage,
+            now: this.deps.clock.now(),
+            dryRun: isDry,
+            network: this.deps.network,
+          });
           obj.metadata.managedFields = serverSideApply(
             undefined,
             patchBody as KubeObject,

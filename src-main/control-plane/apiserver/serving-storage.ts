@@ -5,6 +5,7 @@
  * read and written as that version and converted on the way in and out. Also tells listeners
  * about writes (the CRD manager serves a new CRD before its create returns).
  */
+import type { ClusterNetwork } from '../../common/network';
 import { realClock, type Clock } from '../../common/clock';
 import { apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeList, KubeObject, WatchEvent } from '../../common/types';
@@ -51,6 +52,7 @@ export class ServingStorage implements ObjectStorage {
     private readonly inner: ObjectStorage,
     private readonly registry: ResourceRegistry,
     private readonly clock: Clock = realClock,
+    private readonly network?: ClusterNetwork,
   ) {}
 
   /** ResourceQuota admission for creates (every kind; quotas count objects of any type). */
@@ -120,6 +122,7 @@ export class ServingStorage implements ObjectStorage {
             storage: this,
             now: this.clock.now(),
             dryRun: opts?.dryRun === true,
+            network: this.network,
           });
         return st === t ? next : convertObject(next, t, st);
       },

@@ -53,7 +53,16 @@ import {
 import { mkdir, readdir, writeFile, readFile as readHostFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Container, Probe } from 'kubernetes-types/core/v1';
+import type { Container, Probe, Service } from 'kubernetes-types/core/v1';
+import { DEFAULT_CLUSTER_DOMAIN, type ClusterNetwork } from '../../common/network';
+import {
+  parseResolvConf,
+  podDns,
+  podDomainname,
+  podHostname,
+  serviceEnv,
+  type DnsConfig,
+} from './pod-network';
 import type { Mount, RegistryAuth, SecurityConfig } from './runtime/runtime';
 
 /** Options of the kubelet. */
@@ -85,12 +94,22 @@ export interface KubeletOptions {
   volumeRefreshMs?: number;
   /** A failed pull of an image the engine has: run it (`fallback`, default) or fail (`strict`). */
   imagePull?: ImagePullMode;
+  /**
+   * The cluster network (from the runtime's ensureClusterNetwork): pods join it, get their IP
+   * from it and cluster DNS at its dnsIP; the kubelet runs its network agent. Without it pods
+   * use the engine's default network and ClusterFirst falls back to the node's DNS.
+   */
+  network?: ClusterNetwork;
+  /** The node's resolv.conf (searches for ClusterFirst, base of Default + dnsConfig); default /etc/resolv.conf. */
+  resolvConfPath?: string;
 }
 
 /** The Kubernetes version this kubelet reports. */
 export const KUBELET_VERSION = 'v1.32.4-skiff';
 /** Pod annotation with the host addresses of a pod's published ports, e.g. `{"80/TCP":"127.0.0.1:32768"}`. */
 export const PUBLISHED_PORTS_ANNOTATION = 'skiff.dev/published-ports';
+/** Node annotation with the host address of the cluster network's agent, `127.0.0.1:<port>`. */
+export const NETWORK_AGENT_ANNOTATION = 'skiff.dev/network-agent';
 
 const HOST_IP = '127.0.0.1';
 
@@ -133,6 +152,12 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
   private readonly log: Logger;
   private readonly recorder: EventRecorder;
   private readonly informer: Informer<Pod>;
+  /** Services of every namespace, for the Service environment variables of containers. */
+  private readonly services: Informer<Service & KubeObject>;
+  /** The node's resolver configuration, read at start. */
+  private hostDns: DnsConfig = { servers: [], searches: [], options: [] };
+  /** The network agent's control address last annotated on the Node. */
+  private agentAddress?: string;
   private readonly server: KubeletServer;
   /** CPU/memory samples and history (Summary API, metrics.k8s.io, dashboard charts). */
   readonly stats: StatsCollector;
@@ -188,6 +213,10 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       clock: this.clock,
       onError: (err) => this.log.warn('pod watch failed; retrying', { err: String(err) }),
     });
+    this.services = new Informer<Service & KubeObject>(client, R.services, {
+      clock: this.clock,
+      onError: (err) => this.log.warn('service watch failed; retrying', { err: String(err) }),
+    });
     this.stats = new StatsCollector(runtime, this.log, {
       intervalMs: opts.statsIntervalMs,
       clock: this.clock,
@@ -219,6 +248,10 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       .warmUp?.()
       .catch((err: unknown) => this.log.warn('sandbox image not ready yet', { err: String(err) }));
     this.serverPort = await this.server.start();
+    this.hostDns = await readHostFile(this.opts.resolvConfPath ?? '/etc/resolv.conf', 'utf8')
+      .then(parseResolvConf)
+      .catch(() => ({ servers: [], searches: [], options: [] }));
+    this.services.start();
     await this.heartbeat(true);
     this.informer.addHandler({
       add: (p) => this.enqueue(p.metadata.uid!),
@@ -233,8 +266,14 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       if (ev.podUid && this.informer.hasSynced()) this.enqueue(ev.podUid);
     });
     this.every(this.opts.heartbeatIntervalMs ?? 10_000, () => this.heartbeat(false));
-    // The first relist after sync finds orphans of pods deleted while Skiff was down.
-    void this.informer.waitForSync().then(() => this.relist());
+    // The first relist after sync finds orphans of pods deleted while Skiff was down. Pods of
+    // the first list were announced before the informer counted as synced (their syncs
+    // returned at once), so they are enqueued again here — or a pod bound while the kubelet
+    // was down and without containers yet would never start.
+    void this.informer.waitForSync().then(() => {
+      for (const p of this.informer.list()) this.enqueue(p.metadata.uid!);
+      return this.relist();
+    });
     this.every(this.opts.relistIntervalMs ?? 3_000, () => this.relist());
     this.stats.start();
     // configMap/secret/downwardAPI files follow their sources; volumes of deleted PVs go away.
@@ -253,6 +292,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     this.timers.clear();
     this.stopEvents?.();
     this.informer.stop();
+    this.services.stop();
     await this.stats.stop();
     this.prober.stopAll();
     await this.server.stop();
@@ -356,9 +396,32 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
     }
     this.lastPressure = await this.pressure();
     await this.postNodeStatus(initial);
+    if (!this.runtimeError) {
+      await this.syncNetworkAgent().catch((err: unknown) =>
+        this.log.warn('network agent not ready', { err: String((err as Error)?.message ?? err) }),
+      );
+    }
     await this.renewLease().catch((err: unknown) =>
       this.log.warn('lease renewal failed', { err: String(err) }),
     );
+  }
+
+  /**
+   * Keeps the cluster network's agent running (the runtime starts, adopts or recreates it) and
+   * its control address on the Node, where the proxy finds it.
+   */
+  private async syncNetworkAgent(): Promise<void> {
+    const network = this.opts.network;
+    if (!network) return;
+    const { address } = await this.runtime.ensureNetworkAgent(network);
+    if (address === this.agentAddress) return;
+    const node = await this.client.get<NodeObject>(R.nodes, this.nodeName);
+    if (node.metadata.annotations?.[NETWORK_AGENT_ANNOTATION] !== address) {
+      await this.client.patch(R.nodes, this.nodeName, undefined, {
+        metadata: { annotations: { [NETWORK_AGENT_ANNOTATION]: address } },
+      });
+    }
+    this.agentAddress = address;
   }
 
   /** Images for node.status.images (largest first, at most 50 like nodeStatusMaxImages). */
@@ -811,12 +874,18 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
       containers.filter((c) => c.state === 'running').map((c) => this.runtime.stopContainer(c.id, 0)),
     );
     const attempt = sandboxes.length ? Math.max(...sandboxes.map((s) => s.attempt)) + 1 : 0;
+    const network = this.opts.network;
+    const dns = podDns(pod, this.hostDns, network);
+    for (const [reason, message] of dns.warnings) this.event(pod, 'Warning', reason, message);
     try {
       const sb = await this.runtime.runPodSandbox({
         podUid: pod.metadata.uid!,
         podName: pod.metadata.name!,
         namespace: pod.metadata.namespace!,
-        hostname: pod.spec?.hostname ?? pod.metadata.name!,
+        hostname: podHostname(pod),
+        domainname: podDomainname(pod, network?.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN),
+        network: network?.name,
+        resolvConf: dns.resolvConf,
         attempt,
         ports: podPorts(pod),
         hostNetwork: !!pod.spec?.hostNetwork,
@@ -908,6 +977,16 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
         }
       }
     }
+    if (!this.services.hasSynced()) {
+      // Like the kubelet: no container is created before the Services were read once, or its
+      // environment would miss their variables.
+      this.waiting.set(key, {
+        reason: 'ContainerCreating',
+        message: 'services have not yet been read at least once',
+      });
+      this.enqueueAfter(uid, 500);
+      return;
+    }
     let env: { name: string; value: string }[];
     try {
       env = resolveEnv(
@@ -915,6 +994,7 @@ export class Kubelet implements LogTargetResolver, StreamTargetResolver, StatsPr
         c,
         { podIP: sb.ip, hostIP: HOST_IP, nodeName: this.nodeName },
         await this.envSources(pod, c),
+        serviceEnv(pod, this.services.list()),
       );
     } catch (err) {
       if (!(err instanceof EnvError)) throw err;

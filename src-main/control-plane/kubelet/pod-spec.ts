@@ -84,6 +84,7 @@ export function resolveEnv(
   c: Container,
   dv: DownwardValues,
   sources?: EnvSources,
+  serviceVars?: Map<string, string>,
 ): { name: string; value: string }[] {
   const vars = new Map<string, string>();
   for (const f of c.envFrom ?? []) {
@@ -103,7 +104,9 @@ export function resolveEnv(
   for (const e of c.env ?? []) {
     let value: string | undefined;
     const from = e.valueFrom;
-    if (e.value !== undefined) value = expandVars(e.value, vars);
+    // $(VAR) sees the Service variables too, the container's own winning (kubelet's MappingFuncFor(tmpEnv, serviceEnv)).
+    if (e.value !== undefined)
+      value = expandVars(e.value, serviceVars ? new Map([...serviceVars, ...vars]) : vars);
     else if (from?.fieldRef) value = fieldRefValue(pod, from.fieldRef.fieldPath, dv);
     else if (from?.resourceFieldRef) value = resourceFieldValue(c, from.resourceFieldRef.resource);
     else if (from?.configMapKeyRef || from?.secretKeyRef) {
@@ -122,6 +125,8 @@ export function resolveEnv(
     } else value = '';
     vars.set(e.name, value);
   }
+  // Then the Service variables the container does not set itself (user env wins).
+  for (const [k, v] of serviceVars ?? []) if (!vars.has(k)) vars.set(k, v);
   return [...vars].map(([name, value]) => ({ name, value }));
 }
 

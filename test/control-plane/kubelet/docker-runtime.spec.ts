@@ -14,7 +14,7 @@ describe('pause image', () => {
   it('names the sandboxImage option when the architecture has no shipped binary', () => {
     expect(() => pauseRootfsTar('riscv64')).toThrow(/sandboxImage.*registry\.k8s\.io\/pause/);
   });
-  it('is a tar with the executables /pause and /relay (ELF)', () => {
+  it('is a tar with the executables /pause, /relay and /netd (ELF)', () => {
     const tar = pauseRootfsTar('x64');
     expect(tar.length % 512).toBe(0);
     expect(tar.subarray(0, 5).toString()).toBe('pause');
@@ -22,6 +22,12 @@ describe('pause image', () => {
     const second = 512 + Math.ceil(Number.parseInt(tar.subarray(124, 135).toString(), 8) / 512) * 512;
     expect(tar.subarray(second, second + 5).toString()).toBe('relay');
     expect(tar.subarray(second + 512, second + 516)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    const third =
+      second +
+      512 +
+      Math.ceil(Number.parseInt(tar.subarray(second + 124, second + 135).toString(), 8) / 512) * 512;
+    expect(tar.subarray(third, third + 4).toString()).toBe('netd');
+    expect(tar.subarray(third + 512, third + 516)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
   });
 });
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fuzzyScore, rankItems, type PaletteItem } from '../../../src-renderer/models/palette';
 import { matchesLabels, matchesText, parseLabelSelector } from '../../../src-renderer/models/filter';
-import { KINDS, percent, serviceLocalUrls } from '../../../src-renderer/models/kinds';
+import { KINDS, percent } from '../../../src-renderer/models/kinds';
 import { objectRoute } from '../../../src-renderer/models/kinds-routes';
 import {
   drainablePods,
@@ -51,7 +51,7 @@ describe('list filters', () => {
 });
 
 describe('kinds', () => {
-  it('service columns and the reachable-at URLs of NodePorts', () => {
+  it('service columns; the address column waits for the proxy, never guesses from the spec', () => {
     const svc = {
       metadata: { name: 's', namespace: 'd' },
       spec: {
@@ -67,8 +67,29 @@ describe('kinds', () => {
       ports: '80:30080/TCP',
       externalip: '<none>',
     });
-    expect(serviceLocalUrls(svc)).toEqual(['http://127.0.0.1:30080']);
-    expect(serviceLocalUrls({ ...svc, spec: { ...svc.spec, type: 'ClusterIP' } } as Service)).toEqual([]);
+    expect(cols.reachable).toBe('127.0.0.1:30080 (waiting)');
+    const reachable = KINDS.services.columns.find((c) => c.key === 'reachable')!;
+    const clusterIp = { ...svc, spec: { ...svc.spec, type: 'ClusterIP' } } as Service;
+    expect(reachable.value(clusterIp, { now: 0 })).toBe('');
+    const listening = {
+      ...svc,
+      metadata: {
+        ...svc.metadata,
+        annotations: {
+          'skiff.dev/host-listeners': JSON.stringify([
+            {
+              port: 80,
+              kind: 'NodePort',
+              address: '127.0.0.1:30080',
+              url: 'http://127.0.0.1:30080/',
+              state: 'Listening',
+            },
+          ]),
+        },
+      },
+    } as Service;
+    expect(reachable.value(listening, { now: 0 })).toBe('http://127.0.0.1:30080/');
+    expect(reachable.chips!(listening)[0].url).toBe('http://127.0.0.1:30080/');
   });
   it('pod %CPU/R and %MEM/L from usage', () => {
     const pod = {

@@ -17,6 +17,14 @@ import type {
 } from 'kubernetes-types/core/v1';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { R } from '../../../common/resources';
+import {
+  clusterNetworkForSlot,
+  intToIp,
+  ipToInt,
+  isIPv4,
+  parseCidr,
+  type ClusterNetwork,
+} from '../../../common/network';
 import type { KubeObject } from '../../../common/types';
 import { invalid } from '../status';
 import { parseQuantity } from './quantity';
@@ -35,35 +43,33 @@ import { Errors, dns1123Label, immutable, validateLabels } from './validation';
 // -------------------------------------------------------------------------------------------------
 // Service
 
-/** The service CIDR (kube-apiserver's default --service-cluster-ip-range). */
-export const SERVICE_CIDR = '10.96.0.0/12';
-/** The `kubernetes` Service's address: the first one in the range. */
-export const KUBERNETES_SERVICE_IP = '10.96.0.1';
-const SERVICE_BASE = ipToInt('10.96.0.0');
-const SERVICE_SIZE = 2 ** 20;
 /** kube-apiserver's default --service-node-port-range. */
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 };
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+/** The network a server without one uses (slot 0; see common/network.ts). */
+const DEFAULT_NETWORK = clusterNetworkForSlot(0, 'none');
+/** The `kubernetes` Service's address in the default network. */
+export const KUBERNETES_SERVICE_IP = DEFAULT_NETWORK.kubernetesIP;
+
+/**
+ * The ClusterIP range of a network (its serviceCidr, kube-apiserver's
+ * --service-cluster-ip-range): never the network or broadcast address, nor the network agent's.
+ */
+function serviceRange(net: ClusterNetwork): {
+  base: number;
+  size: number;
+  cidr: string;
+  reserved: Set<string>;
+} {
+  const { base, size } = parseCidr(net.serviceCidr);
+  return { base, size, cidr: net.serviceCidr, reserved: new Set([net.agentIP]) };
 }
 
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-function isIPv4(ip: string): boolean {
-  const parts = ip.split('.');
-  return (
-    parts.length === 4 &&
-    parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255 && String(Number(p)) === p)
-  );
-}
-
-function inServiceRange(ip: string): boolean {
+function inServiceRange(ip: string, net: ClusterNetwork): boolean {
   if (!isIPv4(ip)) return false;
+  const r = serviceRange(net);
   const n = ipToInt(ip);
-  return n > SERVICE_BASE && n < SERVICE_BASE + SERVICE_SIZE - 1;
+  return n > r.base && n < r.base + r.size - 1 && !r.reserved.has(ip);
 }
 
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
@@ -187,7 +193,8 @@ async function usedServiceAddresses(
   ctx: AdmissionContext,
   self?: KubeObject,
 ): Promise<{ ips: Set<string>; nodePorts: Set<number> }> {
-  const ips = new Set<string>([KUBERNETES_SERVICE_IP]);
+  const net = ctx.network ?? DEFAULT_NETWORK;
+  const ips = new Set<string>([net.kubernetesIP, net.agentIP]);
   const nodePorts = new Set<number>();
   for (const s of (await ctx.storage.list(R.services)).items) {
     if (self && s.metadata.uid === self.metadata.uid) continue;
@@ -205,6 +212,8 @@ async function admitService(obj: KubeObject, ctx: AdmissionContext, old?: KubeOb
   const prev = (old as unknown as Service | undefined)?.spec;
   const name = obj.metadata.name ?? '';
   const { ips, nodePorts } = await usedServiceAddresses(ctx, old);
+  const net = ctx.network ?? DEFAULT_NETWORK;
+  const range = serviceRange(net);
   const causes: StatusCause[] = [];
   if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer')
     (spec.ports ?? []).forEach((p, i) => {
@@ -219,11 +228,11 @@ async function admitService(obj: KubeObject, ctx: AdmissionContext, old?: KubeOb
     if (spec.clusterIP && spec.clusterIP !== 'None' && spec.clusterIP === prev?.clusterIP) {
       // Kept from before: nothing to allocate.
     } else if (spec.clusterIP && spec.clusterIP !== 'None') {
-      if (!inServiceRange(spec.clusterIP))
+      if (!inServiceRange(spec.clusterIP, net))
         causes.push({
           reason: 'FieldValueInvalid',
           field: 'spec.clusterIPs',
-          message: `Invalid value: ["${spec.clusterIP}"]: failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${SERVICE_CIDR}`,
+          message: `Invalid value: ["${spec.clusterIP}"]: failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${range.cidr}`,
         });
       else if (ips.has(spec.clusterIP))
         causes.push({
@@ -232,12 +241,22 @@ async function admitService(obj: KubeObject, ctx: AdmissionContext, old?: KubeOb
           message: `Invalid value: ["${spec.clusterIP}"]: failed to allocate IP ${spec.clusterIP}: provided IP is already allocated`,
         });
     } else if (!spec.clusterIP) {
-      let n: number;
-      do n = SERVICE_BASE + 2 + Math.floor(Math.random() * (SERVICE_SIZE - 3));
-      while (ips.has(intToIp(n)));
-      spec.clusterIP = intToIp(n);
+      // Random and unused, like kube-apiserver's bitmap allocator; .1 and the broadcast
+      // address are never handed out, nor the agent's address (reserved above).
+      if (ips.size >= range.size - 2)
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: 'spec.clusterIPs',
+          message: `failed to allocate a serviceIP: range is full (${range.cidr})`,
+        });
+      else {
+        let n: number;
+        do n = range.base + 1 + Math.floor(Math.random() * (range.size - 2));
+        while (ips.has(intToIp(n)));
+        spec.clusterIP = intToIp(n);
+      }
     }
-    spec.clusterIPs = [spec.clusterIP];
+    if (spec.clusterIP) spec.clusterIPs = [spec.clusterIP];
   }
   if (
     spec.type === 'NodePort' ||

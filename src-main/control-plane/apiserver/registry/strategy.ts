@@ -3,6 +3,7 @@
  * RESTUpdateStrategy / TableConvertor): defaulting, validation, status handling, field-selector
  * fields and Table columns.
  */
+import type { ClusterNetwork } from '../../../common/network';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import type { ResourceType } from '../../../common/resources';
 import type { KubeObject } from '../../../common/types';
@@ -53,6 +54,8 @@ export interface AdmissionContext {
   storage: ObjectStorage;
   now: number;
   dryRun: boolean;
+  /** The cluster's address plan (ClusterIPs come from its serviceCidr); default slot 0. */
+  network?: ClusterNetwork;
 }
 
 /** Where a kind keeps what its /scale subresource shows (a CRD's scale subresource paths). */

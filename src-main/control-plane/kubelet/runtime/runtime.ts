@@ -1,4 +1,8 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
+import type { ClusterNetwork } from '../../../common/network';
+
+/** The address plan of a cluster network (defined in common/network.ts, pure). */
+export type { ClusterNetwork };
 
 /**
  * The kubelet's view of a container engine, shaped like Kubernetes' CRI (RuntimeService +
@@ -72,6 +76,21 @@ export interface ContainerRuntime {
   removeImage(ref: string): Promise<void>;
 
   /**
+   * Creates or adopts this runtime's cluster network (named after its managed-by value): the
+   * Docker network of `clusterNetworkForSlot(slot)`, trying slots upwards from `preferred.slot`
+   * (default 0) when the engine's pools or a host interface overlap.
+   */
+  ensureClusterNetwork(preferred?: { slot: number }): Promise<ClusterNetwork>;
+  /**
+   * Starts or adopts the network agent (`netd`) of a cluster network: one container at
+   * `network.agentIP`, with its control port published on 127.0.0.1. Idempotent; a stopped or
+   * outdated agent is restarted or recreated. Resolves once the agent answers.
+   */
+  ensureNetworkAgent(network: ClusterNetwork): Promise<NetworkAgentStatus>;
+  /** Removes the network agent and the Docker network of a cluster (pods must be gone). */
+  removeClusterNetwork(network: ClusterNetwork): Promise<void>;
+
+  /**
    * Subscribes to engine events about Skiff-managed containers. They are only wake-up hints:
    * the kubelet still relists. The runtime reconnects by itself; call the returned function to
    * unsubscribe.
@@ -130,11 +149,27 @@ export interface SandboxConfig {
   hostNetwork?: boolean;
   /** Extra /etc/hosts entries (hostAliases), `name:ip`. */
   extraHosts?: string[];
+  /** The Docker network the sandbox joins (ignored with hostNetwork); the engine's default otherwise. */
+  network?: string;
+  /**
+   * The domain of the pod's hostname (`<subdomain>.<ns>.svc.<domain>`): /etc/hosts then maps
+   * the pod IP to `<hostname>.<domain> <hostname>`, as the kubelet writes it.
+   */
+  domainname?: string;
+  /** The whole /etc/resolv.conf of the pod; undefined keeps the engine's (dnsPolicy Default). */
+  resolvConf?: string;
   /** Sandbox generation: 0 first, +1 each time the sandbox had to be recreated. */
   attempt: number;
   ports: PortMapping[];
   /** Extra labels (the identity labels are added by the runtime). */
   labels?: Record<string, string>;
+}
+
+/** The running network agent of a cluster network. */
+export interface NetworkAgentStatus {
+  /** Its control port on the host, `"127.0.0.1:PORT"` (what AgentClient.connect takes). */
+  address: string;
+  containerId: string;
 }
 
 /** A sandbox as the runtime sees it. */
@@ -355,6 +390,12 @@ export const LABELS = {
   restartCount: 'io.kubernetes.container.restartCount',
   /** Marks everything Skiff's kubelet manages. */
   managedBy: 'skiff.dev/managed-by',
+  /** What a non-pod container is for: 'skiff-netd' (the network agent). */
+  role: 'skiff.dev/role',
+  /** The cluster network a network or agent belongs to (its name). */
+  network: 'skiff.dev/network',
+  /** The slot of a cluster network (see common/network.ts). */
+  networkSlot: 'skiff.dev/network-slot',
 } as const;
 
 /** The container name the sandbox carries, as in Kubernetes. */

@@ -20,7 +20,10 @@ export function testManagedBy(): string {
   return `skiff-test-${randomBytes(4).toString('hex')}`;
 }
 
-/** Force-removes every container (and then every volume) labelled `skiff.dev/managed-by=<value>`. */
+/**
+ * Force-removes every container (then every volume and network — the cluster network and its
+ * agent) labelled `skiff.dev/managed-by=<value>`.
+ */
 export async function removeManaged(value: string): Promise<void> {
   const docker = new Docker();
   const list = await docker.listContainers({
@@ -45,6 +48,15 @@ export async function removeManaged(value: string): Promise<void> {
     (volumes.Volumes ?? []).map((v) =>
       docker
         .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
+  const networks = await docker.listNetworks({ filters: { label: [`skiff.dev/managed-by=${value}`] } });
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
         .remove()
         .catch(() => undefined),
     ),

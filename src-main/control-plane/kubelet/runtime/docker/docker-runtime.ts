@@ -21,6 +21,9 @@ import {
   type StreamSession,
   type VolumeOptions,
 } from '../runtime';
+import type { ClusterNetwork } from '../../../../common/network';
+import type { NetworkAgentStatus } from '../runtime';
+import { ensureClusterNetwork, ensureNetworkAgent, removeClusterNetwork } from './cluster-network';
 import { DEFAULT_SANDBOX_IMAGE, pauseRootfsTar } from './pause-image';
 
 /** Options of the Docker runtime. */
@@ -28,8 +31,8 @@ export interface DockerRuntimeOptions {
   /** Engine socket; default /var/run/docker.sock (or DOCKER_HOST handling of dockerode). */
   socketPath?: string;
   /**
-   * Image of the pod sandbox container. The default `skiff/pause:1` is built locally from the
-   * pause binary Skiff ships; any other image (e.g. registry.k8s.io/pause:3.10) is pulled when
+   * Image of the pod sandbox container. The default (`DEFAULT_SANDBOX_IMAGE`) is built locally
+   * from the pause, relay and netd binaries Skiff ships; any other image (e.g. registry.k8s.io/pause:3.10) is pulled when
    * missing.
    */
   sandboxImage?: string;
@@ -120,14 +123,15 @@ export class DockerRuntime implements ContainerRuntime {
     const container = await this.createNamed(name, {
       Image: this.sandboxImage,
       Hostname: config.hostNetwork ? undefined : config.hostname.slice(0, 63),
+      Domainname: config.hostNetwork ? undefined : config.domainname,
       Labels: labels,
       ExposedPorts: config.hostNetwork ? undefined : exposed,
       HostConfig: {
         // Without "shareable" app containers cannot join the IPC namespace (machine-notes.md).
         IpcMode: 'shareable',
         PortBindings: config.hostNetwork ? undefined : bindings,
-        NetworkMode: config.hostNetwork ? 'host' : undefined,
-        // Containers joining this network namespace share its /etc/hosts.
+        NetworkMode: config.hostNetwork ? 'host' : config.network,
+        // Containers joining this network namespace share its /etc/hosts (and resolv.conf).
         ExtraHosts: config.extraHosts?.length ? config.extraHosts : undefined,
         RestartPolicy: { Name: 'no' },
         // The pause process needs almost nothing; keep a runaway from hurting the host.
@@ -136,6 +140,14 @@ export class DockerRuntime implements ContainerRuntime {
       },
     });
     await container.start();
+    if (config.resolvConf !== undefined) {
+      try {
+        await this.writeSandboxFile(container.id, '/etc/resolv.conf', config.resolvConf);
+      } catch (err) {
+        await this.removeContainer(container.id).catch(() => undefined);
+        throw err;
+      }
+    }
     const sb = await this.inspectSandbox(container.id);
     if (!sb) throw new Error(`sandbox ${container.id} vanished right after it started`);
     return sb;
@@ -184,6 +196,68 @@ export class DockerRuntime implements ContainerRuntime {
 
   private async inspectSandbox(id: string): Promise<SandboxStatus | undefined> {
     return (await this.listPodSandboxes({}, id))[0];
+  }
+
+  /**
+   * Overwrites a file of a running sandbox in place with `/netd --write` — for /etc/resolv.conf,
+   * which Docker bind-mounts (the archive API cannot replace it) and shares with every container
+   * joining the sandbox's network namespace. Docker's Dns* options cannot express Kubernetes'
+   * resolv.conf on a user-defined network (it always writes its embedded 127.0.0.11 server).
+   * A sandbox of another image gets the write from a short-lived helper container joined to it,
+   * which sees the same file.
+   */
+  private async writeSandboxFile(sandboxId: string, path: string, content: string): Promise<void> {
+    const cmd = ['/netd', '--write', path, content];
+    let exitCode: number | undefined;
+    let output = '';
+    if (this.sandboxImage === DEFAULT_SANDBOX_IMAGE) {
+      const exec = await this.docker
+        .getContainer(sandboxId)
+        .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+      const stream = (await exec.start({ hijack: true, stdin: false } as never)) as Duplex;
+      for await (const chunk of stream) output += (chunk as Buffer).toString('utf8');
+      exitCode = (await exec.inspect()).ExitCode ?? undefined;
+    } else {
+      await this.ensureRelayImage();
+      const helper = await this.docker.createContainer({
+        Image: DEFAULT_SANDBOX_IMAGE,
+        Entrypoint: cmd,
+        Labels: { [LABELS.managedBy]: this.managedBy, 'skiff.dev/file-writer-for': sandboxId },
+        HostConfig: { NetworkMode: `container:${sandboxId}` },
+      });
+      try {
+        await helper.start();
+        exitCode = ((await helper.wait()) as { StatusCode?: number }).StatusCode;
+        output = String(await helper.logs({ stdout: true, stderr: true }));
+      } finally {
+        await helper.remove({ force: true }).catch(() => undefined);
+      }
+    }
+    if (exitCode !== 0) {
+      throw new Error(
+        `cannot write ${path} in the pod sandbox: ${output.replace(/[^\t\n\x20-\x7e]/g, '').trim() || `exit code ${exitCode}`}`,
+      );
+    }
+  }
+
+  // ---- cluster network -------------------------------------------------------------------
+
+  /** The cluster network is named after this runtime's managed-by value (`skiff-<uid>`). */
+  ensureClusterNetwork(preferred?: { slot: number }): Promise<ClusterNetwork> {
+    return ensureClusterNetwork(this.docker, this.managedBy, preferred);
+  }
+
+  /** The agent runs Skiff's own sandbox image (it carries /netd), whatever sandboxImage is. */
+  async ensureNetworkAgent(network: ClusterNetwork): Promise<NetworkAgentStatus> {
+    await this.ensureRelayImage();
+    return ensureNetworkAgent(this.docker, network, {
+      image: DEFAULT_SANDBOX_IMAGE,
+      managedBy: this.managedBy,
+    });
+  }
+
+  removeClusterNetwork(network: ClusterNetwork): Promise<void> {
+    return removeClusterNetwork(this.docker, network);
   }
 
   async warmUp(): Promise<void> {
@@ -503,7 +577,7 @@ export class DockerRuntime implements ContainerRuntime {
     return relayStream(socket, port, exitCode);
   }
 
-  /** The default sandbox image must exist for the helper-container route (it carries /relay). */
+  /** The default sandbox image must exist for the helper-container route (it carries /relay, /netd). */
   private async ensureRelayImage(): Promise<void> {
     if (this.sandboxImage === DEFAULT_SANDBOX_IMAGE) return this.ensureSandboxImage();
     if (!(await this.imageStatus(DEFAULT_SANDBOX_IMAGE))) await importDefaultImage(this.docker);
@@ -757,7 +831,7 @@ interface DockerStats {
   memory_stats?: { usage?: number; stats?: Record<string, number> };
 }
 
-/** Builds Skiff's default sandbox image (`/pause` + `/relay`) from the shipped binaries. */
+/** Builds Skiff's default sandbox image (`/pause`, `/relay`, `/netd`) from the shipped binaries. */
 async function importDefaultImage(docker: Docker): Promise<void> {
   const [repo, tag] = DEFAULT_SANDBOX_IMAGE.split(':');
   const stream = (await (docker.importImage as (...a: unknown[]) => Promise<unknown>).call(

@@ -1,20 +1,32 @@
+import { createHash } from 'node:crypto';
 import { PAUSE_AMD64_HEX } from './pause-binary';
 import { RELAY_AMD64_HEX } from './relay-binary';
+import { NETD_AMD64_HEX } from './netd-binary';
 
 /**
- * The sandbox image Skiff builds locally when nothing else is configured: `/pause` plus the
- * port-forward `/relay` (tag 2; tag 1 had no relay).
+ * The sandbox image Skiff builds locally when nothing else is configured: `/pause`, the
+ * port-forward `/relay` and the network agent `/netd` (tag 3-…; tag 2 had no netd, tag 1 no relay).
+ * The network agent container runs this image too. The tag ends in a digest of the shipped
+ * binaries, so an upgrade that changes any of them builds (and uses) a new image instead of
+ * silently running the old bytes that an engine already has under the same tag.
  */
-export const DEFAULT_SANDBOX_IMAGE = 'skiff/pause:2';
+export const DEFAULT_SANDBOX_IMAGE = `skiff/pause:3-${createHash('sha256')
+  .update(PAUSE_AMD64_HEX)
+  .update(RELAY_AMD64_HEX)
+  .update(NETD_AMD64_HEX)
+  .digest('hex')
+  .slice(0, 12)}`;
 
 /** Pause binaries Skiff ships, by Node's `process.arch`. */
 const PAUSE_BINARIES: Record<string, string> = { x64: PAUSE_AMD64_HEX };
 /** Port-forward relays Skiff ships, by Node's `process.arch`. */
 const RELAY_BINARIES: Record<string, string> = { x64: RELAY_AMD64_HEX };
+/** Network agents Skiff ships, by Node's `process.arch`. */
+const NETD_BINARIES: Record<string, string> = { x64: NETD_AMD64_HEX };
 
 /**
- * The root filesystem of the default sandbox image as a tar archive: executables `/pause` and
- * `/relay`. Throws a
+ * The root filesystem of the default sandbox image as a tar archive: executables `/pause`,
+ * `/relay` and `/netd`. Throws a
  * message naming the `sandboxImage` option when this CPU architecture has no shipped binary.
  */
 export function pauseRootfsTar(arch: string = process.arch): Buffer {
@@ -28,6 +40,7 @@ export function pauseRootfsTar(arch: string = process.arch): Buffer {
   return tarOf([
     { name: 'pause', mode: 0o755, data: Buffer.from(hex, 'hex') },
     { name: 'relay', mode: 0o755, data: Buffer.from(RELAY_BINARIES[arch] ?? '', 'hex') },
+    { name: 'netd', mode: 0o755, data: Buffer.from(NETD_BINARIES[arch] ?? '', 'hex') },
   ]);
 }
 
