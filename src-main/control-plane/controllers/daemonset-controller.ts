@@ -5,14 +5,14 @@ import { isConflict, isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Node, Pod } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
+import { EventRecorder } from '../client/event-recorder';
 import {
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
+} from '../client/controller';
 import { emitEvent, ownerRefTo, sameJson, scaledValue } from './controller-util';
 import { Expectations } from './expectations';
 import {

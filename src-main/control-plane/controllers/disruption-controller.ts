@@ -10,7 +10,7 @@ import {
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
+} from '../client/controller';
 import { getOrUndefined, sameJson, scaledValue, setCondition } from './controller-util';
 import { clone, isPodReady, selectorMatches, ts } from './pod-util';
 

@@ -11,7 +11,12 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/err
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
+import {
+  Controller,
+  type ControllerOptions,
+  type ReconcileResult,
+  type SharedInformers,
+} from '../client/controller';
 import { sameJson } from './controller-util';
 import { clone, isPodReady } from './pod-util';
 

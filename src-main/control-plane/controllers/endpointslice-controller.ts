@@ -4,7 +4,12 @@ import { isConflict, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
+import {
+  Controller,
+  type ControllerOptions,
+  type ReconcileResult,
+  type SharedInformers,
+} from '../client/controller';
 import { ownerRefTo, sameJson } from './controller-util';
 import { serviceBackends, serviceSelects, type Svc } from './endpoints-controller';
 import { clone, isPodReady } from './pod-util';

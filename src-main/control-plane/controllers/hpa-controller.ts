@@ -10,11 +10,16 @@ import type { Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R, RESOURCES, apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
+import { EventRecorder } from '../client/event-recorder';
+import {
+  Controller,
+  type ControllerOptions,
+  type ReconcileResult,
+  type SharedInformers,
+} from '../client/controller';
 import { emitEvent, sameJson, setCondition } from './controller-util';
 import { clone, isPodReady } from './pod-util';
-import { formatQuantity, milliValue, podResource } from './quota';
+import { formatQuantity, milliValue, podResource } from '../../common/quota';
 
 type HPA = HorizontalPodAutoscaler & KubeObject;
 type PodObj = Pod & KubeObject;

@@ -4,7 +4,12 @@ import { isConflict, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
+import {
+  Controller,
+  type ControllerOptions,
+  type ReconcileResult,
+  type SharedInformers,
+} from '../client/controller';
 import { sameJson, setCondition } from './controller-util';
 import { clone } from './pod-util';
 

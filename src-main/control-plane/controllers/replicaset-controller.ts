@@ -6,14 +6,14 @@ import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod, ReplicaSet } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
+import { EventRecorder } from '../client/event-recorder';
 import {
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
+} from '../client/controller';
 import { Expectations } from './expectations';
 import {
   clone,

@@ -4,10 +4,15 @@ import { isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
+import {
+  Controller,
+  type ControllerOptions,
+  type ReconcileResult,
+  type SharedInformers,
+} from '../client/controller';
 import { sameJson } from './controller-util';
 import { clone } from './pod-util';
-import { computeQuotaUsed, objectKindsFor, type NamespaceObjects } from './quota';
+import { computeQuotaUsed, objectKindsFor, type NamespaceObjects } from '../../common/quota';
 
 type RQ = ResourceQuota & KubeObject;
 

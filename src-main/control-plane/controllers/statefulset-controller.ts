@@ -5,14 +5,14 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/err
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
+import { EventRecorder } from '../client/event-recorder';
 import {
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
+} from '../client/controller';
 import { emitEvent, ownerRefTo, sameJson } from './controller-util';
 import {
   CONTROLLER_REVISION_HASH,

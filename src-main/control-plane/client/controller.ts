@@ -1,3 +1,4 @@
+// Client machinery (client-go's role): any control-plane component may import it; it imports only common/.
 import type { KubeClient } from '../../common/client/client';
 import { Informer, keyOf } from '../../common/client/informer';
 import { realClock, type Clock } from '../../common/clock';
