@@ -11,8 +11,8 @@ import {
   type SharedInformers,
 } from '../client/controller';
 import { ownerRefTo, sameJson } from './controller-util';
-import { serviceBackends, serviceSelects, type Svc } from './endpoints-controller';
-import { clone, isPodReady } from './pod-util';
+import { serviceBackends, servicePodHandlers, type Svc } from './endpoints-controller';
+import { clone } from './pod-util';
 
 type PodObj = Pod & KubeObject;
 export type Slice = EndpointSlice & KubeObject;
@@ -94,29 +94,7 @@ export class EndpointSliceController extends Controller {
     this.podInf = informers.informerFor<PodObj>(R.pods);
     this.sliceInf = informers.informerFor<Slice>(R.endpointslices);
     this.svcInf.addHandler({ add: (s) => this.enqueue(s), update: (s) => this.enqueue(s) });
-    const onPod = (p: PodObj, old?: PodObj) => {
-      for (const s of this.svcInf.list()) {
-        if (s.metadata.namespace !== p.metadata.namespace) continue;
-        if (serviceSelects(s, p.metadata.labels) || (old && serviceSelects(s, old.metadata.labels)))
-          this.enqueue(s);
-      }
-    };
-    this.podInf.addHandler({
-      add: (p) => onPod(p),
-      update: (p, old) => {
-        if (
-          p.status?.podIP === old.status?.podIP &&
-          isPodReady(p) === isPodReady(old) &&
-          p.status?.phase === old.status?.phase &&
-          !!p.metadata.deletionTimestamp === !!old.metadata.deletionTimestamp &&
-          sameJson(p.metadata.labels, old.metadata.labels) &&
-          p.spec?.nodeName === old.spec?.nodeName
-        )
-          return;
-        onPod(p, old);
-      },
-      delete: (p) => onPod(p),
-    });
+    this.podInf.addHandler(servicePodHandlers(this.svcInf, (s) => this.enqueue(s)));
     const onSlice = (s: Slice) => {
       const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
       if (!svc || s.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return;
