@@ -72,12 +72,6 @@ export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller);
 }
 
-/** Splits a `namespace/name` key. Cluster-scoped keys have namespace ''. */
-export function splitKey(key: string): { namespace: string; name: string } {
-  const i = key.indexOf('/');
-  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}
-
 /**
  * The base of Skiff's level-triggered reconcilers (kubernetes/sample-controller): informer
  * handlers only enqueue `namespace/name` keys, and workers feed each key from a deduplicating,

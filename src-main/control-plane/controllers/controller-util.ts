@@ -27,16 +27,6 @@ export async function getOrUndefined<T extends KubeObject>(
   }
 }
 
-/** Runs a write whose NotFound means "already gone" (returns undefined then). */
-export async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
 /** Records an event about an object of type `t`; a failure is logged, never thrown. */
 export async function emitEvent(
   recorder: EventRecorder,
@@ -130,9 +120,4 @@ export function scaledValue(
   }
   const x = (Number(m[1]) * total) / 100;
   return roundUp ? Math.ceil(x) : Math.floor(x);
-}
-
-/** JSON equality on plain data (key order matters, which is fine for our own rebuilt objects). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

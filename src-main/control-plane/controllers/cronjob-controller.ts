@@ -14,7 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client/controller';
-import { emitEvent, getOrUndefined, ownerRefTo, sameJson } from './controller-util';
+import { emitEvent, getOrUndefined, ownerRefTo } from './controller-util';
 import {
   CronError,
   checkTimeZone,
@@ -23,6 +23,7 @@ import {
   toWall,
   type CronSchedule,
 } from '../../common/cron';
+import { deepEqual } from '../../common/json';
 import { jobFinished, type JobObj } from './job-controller';
 import { clone, ts } from './pod-util';
 
@@ -302,7 +303,7 @@ export class CronJobController extends Controller {
   }
 
   private async writeStatus(cj: CJ, status: CronJobStatus): Promise<void> {
-    if (sameJson(status, cj.status ?? {})) return;
+    if (deepEqual(status, cj.status ?? {})) return;
     const copy = clone(cj);
     copy.status = status;
     try {

@@ -5,6 +5,7 @@ import { isConflict, isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Node, Pod } from '../../common/types';
+import { deepEqual } from '../../common/json';
 import { EventRecorder } from '../client/event-recorder';
 import {
   Controller,
@@ -13,7 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client/controller';
-import { emitEvent, ownerRefTo, sameJson, scaledValue } from './controller-util';
+import { emitEvent, ownerRefTo, scaledValue } from './controller-util';
 import { Expectations } from './expectations';
 import {
   CONTROLLER_REVISION_HASH,
@@ -177,7 +178,7 @@ export class DaemonSetController extends Controller {
       add: onNode,
       update: (n, old) => {
         // Heartbeats change only status; labels, taints and unschedulable matter.
-        if (!sameJson(n.metadata.labels, old.metadata.labels) || !sameJson(n.spec, old.spec)) onNode();
+        if (!deepEqual(n.metadata.labels, old.metadata.labels) || !deepEqual(n.spec, old.spec)) onNode();
       },
       delete: onNode,
     });
@@ -485,7 +486,7 @@ export class DaemonSetController extends Controller {
     const clean = JSON.parse(JSON.stringify(status)) as DaemonSetStatus;
     const cur: DaemonSetStatus = ds.status ?? ({} as DaemonSetStatus);
     const next = { ...clean, ...(cur.conditions ? { conditions: cur.conditions } : {}) };
-    if (sameJson(sortKeys(next), sortKeys(cur))) return;
+    if (deepEqual(next, cur)) return;
     const copy = clone(ds);
     copy.status = next;
     try {
@@ -494,8 +495,4 @@ export class DaemonSetController extends Controller {
       if (!isNotFound(err)) throw err;
     }
   }
-}
-
-function sortKeys(o: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

@@ -5,6 +5,7 @@ import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
+import { canonicalJson } from '../../common/json';
 import { EventRecorder } from '../client/event-recorder';
 import {
   Controller,
@@ -20,7 +21,6 @@ import {
   REVISION,
   REVISION_HISTORY,
   byCreation,
-  canonicalJson,
   computeHash,
   copyDeploymentAnnotations,
   deploymentComplete,

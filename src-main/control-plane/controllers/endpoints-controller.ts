@@ -11,13 +11,14 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/err
 import type { Informer, InformerHandlers } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
+import { deepEqual } from '../../common/json';
 import {
   Controller,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
 } from '../client/controller';
-import { sameJson } from './controller-util';
+
 import { clone, isPodReady } from './pod-util';
 
 export type Svc = Service & KubeObject;
@@ -55,7 +56,7 @@ export function servicePodHandlers(
         isPodReady(p) === isPodReady(old) &&
         p.status?.phase === old.status?.phase &&
         !!p.metadata.deletionTimestamp === !!old.metadata.deletionTimestamp &&
-        sameJson(p.metadata.labels, old.metadata.labels) &&
+        deepEqual(p.metadata.labels, old.metadata.labels) &&
         p.spec?.nodeName === old.spec?.nodeName
       )
         return;
@@ -234,7 +235,7 @@ export class EndpointsController extends Controller {
     const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
     if (svc.spec.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
     if (cur) {
-      if (sameJson(cur.subsets ?? [], subsets) && sameJson(cur.metadata.labels ?? {}, labels)) return;
+      if (deepEqual(cur.subsets ?? [], subsets) && deepEqual(cur.metadata.labels ?? {}, labels)) return;
       const copy = clone(cur);
       copy.subsets = subsets.length ? subsets : undefined;
       if (!copy.subsets) delete copy.subsets;

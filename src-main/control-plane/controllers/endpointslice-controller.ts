@@ -4,13 +4,14 @@ import { isConflict, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
+import { deepEqual } from '../../common/json';
 import {
   Controller,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
 } from '../client/controller';
-import { ownerRefTo, sameJson } from './controller-util';
+import { ownerRefTo } from './controller-util';
 import { serviceBackends, servicePodHandlers, type Svc } from './endpoints-controller';
 import { clone } from './pod-util';
 
@@ -133,15 +134,15 @@ export class EndpointSliceController extends Controller {
     const unused = [...existing];
     for (const w of want) {
       // Prefer a slice with the same ports, else any slice left over.
-      let i = unused.findIndex((s) => sameJson(s.ports ?? [], w.ports));
+      let i = unused.findIndex((s) => deepEqual(s.ports ?? [], w.ports));
       if (i < 0) i = unused.length ? 0 : -1;
       const body = { ports: w.ports, endpoints: w.endpoints };
       if (i >= 0) {
         const s = unused.splice(i, 1)[0];
         if (
-          sameJson(s.ports ?? [], w.ports) &&
-          sameJson(s.endpoints ?? [], w.endpoints) &&
-          sameJson(s.metadata.labels, labels)
+          deepEqual(s.ports ?? [], w.ports) &&
+          deepEqual(s.endpoints ?? [], w.endpoints) &&
+          deepEqual(s.metadata.labels, labels)
         )
           continue;
         const copy = clone(s);

@@ -17,9 +17,10 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client/controller';
-import { emitEvent, sameJson, setCondition } from './controller-util';
+import { emitEvent, setCondition } from './controller-util';
 import { clone, isPodReady } from './pod-util';
 import { formatQuantity, milliValue, podResource } from '../../common/quota';
+import { deepEqual } from '../../common/json';
 
 type HPA = HorizontalPodAutoscaler & KubeObject;
 type PodObj = Pod & KubeObject;
@@ -150,7 +151,7 @@ export class HorizontalPodAutoscalerController extends Controller {
       add: (h) => this.enqueue(h),
       update: (h, old) => {
         // Our own status writes must not cut the sync period short.
-        if (!sameJson(h.spec, old.spec)) this.enqueue(h);
+        if (!deepEqual(h.spec, old.spec)) this.enqueue(h);
       },
       delete: (h) => {
         this.recommendations.delete(`${h.metadata.namespace}/${h.metadata.name}`);
@@ -181,7 +182,7 @@ export class HorizontalPodAutoscalerController extends Controller {
     const done = async () => {
       status.conditions = conditions;
       status.observedGeneration = hpa.metadata.generation;
-      if (!sameJson(status, hpa.status ?? {})) {
+      if (!deepEqual(status, hpa.status ?? {})) {
         const copy = clone(hpa);
         copy.status = status;
         try {

@@ -5,6 +5,7 @@ import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
+import { canonicalJson } from '../../common/json';
 import { EventRecorder } from '../client/event-recorder';
 import {
   Controller,
@@ -14,7 +15,7 @@ import {
   type SharedInformers,
 } from '../client/controller';
 import { emitEvent, getOrUndefined, ownerRefTo, setCondition, trueCondition } from './controller-util';
-import { canonicalJson } from './deployment-util';
+
 import { Expectations } from './expectations';
 import { clone, isPodReady, ts } from './pod-util';
 

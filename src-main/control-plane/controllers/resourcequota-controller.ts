@@ -10,9 +10,10 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client/controller';
-import { sameJson } from './controller-util';
+
 import { clone } from './pod-util';
 import { computeQuotaUsed, objectKindsFor, type NamespaceObjects } from '../../common/quota';
+import { deepEqual } from '../../common/json';
 
 type RQ = ResourceQuota & KubeObject;
 
@@ -62,7 +63,7 @@ export class ResourceQuotaController extends Controller {
             id === 'pods' &&
             (o.status as { phase?: string })?.phase === (old.status as { phase?: string })?.phase &&
             !!o.metadata.deletionTimestamp === !!old.metadata.deletionTimestamp &&
-            sameJson(o.spec, old.spec)
+            deepEqual(o.spec, old.spec)
           )
             return;
           wake(o);
@@ -98,7 +99,7 @@ export class ResourceQuotaController extends Controller {
     }
     const used = computeQuotaUsed(q, objects, this.clock.now());
     const hard = { ...((q.spec?.hard ?? {}) as Record<string, string>) };
-    if (!sameJson(q.status?.hard ?? {}, hard) || !sameJson(q.status?.used ?? {}, used)) {
+    if (!deepEqual(q.status?.hard ?? {}, hard) || !deepEqual(q.status?.used ?? {}, used)) {
       const copy = clone(q);
       copy.status = { hard, used };
       try {

@@ -5,6 +5,7 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/err
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
+import { deepEqual } from '../../common/json';
 import { EventRecorder } from '../client/event-recorder';
 import {
   Controller,
@@ -13,7 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client/controller';
-import { emitEvent, ownerRefTo, sameJson } from './controller-util';
+import { emitEvent, ownerRefTo } from './controller-util';
 import {
   CONTROLLER_REVISION_HASH,
   ownedRevisions,
@@ -415,7 +416,7 @@ export class StatefulSetController extends Controller {
   private async writeStatus(set: STS, status: StatefulSetStatus): Promise<void> {
     const cur = set.status ?? {};
     const keep = { ...cur, ...status };
-    if (sameJson(keep, cur)) return;
+    if (deepEqual(keep, cur)) return;
     const copy = clone(set);
     copy.status = keep;
     try {
