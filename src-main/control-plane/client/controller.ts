@@ -1,4 +1,4 @@
-// Client machinery (client-go's role): any control-plane component may import it; it imports only common/.
+/** Controller base and SharedInformers (sample-controller's shape); the folder's entry is index.ts. */
 import type { KubeClient } from '../../common/client/client';
 import { Informer, keyOf } from '../../common/client/informer';
 import { realClock, type Clock } from '../../common/clock';

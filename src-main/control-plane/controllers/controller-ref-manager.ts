@@ -3,7 +3,7 @@ import type { KubeClient } from '../../common/client/client';
 import { isNotFound } from '../../common/client/errors';
 import type { ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { controllerRefOf } from '../client/controller';
+import { controllerRefOf } from '../client';
 import { ownerRefTo } from './controller-util';
 import { clone, selectorMatches } from './pod-util';
 

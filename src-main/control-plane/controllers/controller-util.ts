@@ -10,7 +10,7 @@ import type { Logger } from '../../common/logger';
 import type { ResourceType } from '../../common/resources';
 import { apiVersionOf } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import type { EventRecorder } from '../client/event-recorder';
+import type { EventRecorder } from '../client';
 
 /** GET that answers undefined for NotFound. */
 export async function getOrUndefined<T extends KubeObject>(

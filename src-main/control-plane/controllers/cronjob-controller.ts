@@ -6,14 +6,14 @@ import type { Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { EventRecorder } from '../client/event-recorder';
 import {
+  EventRecorder,
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from '../client/controller';
+} from '../client';
 import { emitEvent, getOrUndefined, ownerRefTo } from './controller-util';
 import {
   CronError,

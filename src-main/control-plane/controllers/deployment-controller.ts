@@ -6,14 +6,14 @@ import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
 import { canonicalJson } from '../../common/json';
-import { EventRecorder } from '../client/event-recorder';
 import {
+  EventRecorder,
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from '../client/controller';
+} from '../client';
 import {
   DESIRED_REPLICAS,
   MAX_REPLICAS,

@@ -11,7 +11,7 @@ import {
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from '../client/controller';
+} from '../client';
 import { getOrUndefined, scaledValue, setCondition } from './controller-util';
 import { clone, isPodReady, selectorMatches, ts } from './pod-util';
 

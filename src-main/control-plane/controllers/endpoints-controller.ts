@@ -12,12 +12,7 @@ import type { Informer, InformerHandlers } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
 import { deepEqual } from '../../common/json';
-import {
-  Controller,
-  type ControllerOptions,
-  type ReconcileResult,
-  type SharedInformers,
-} from '../client/controller';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
 
 import { clone, isPodReady } from './pod-util';
 

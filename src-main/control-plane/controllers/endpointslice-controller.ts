@@ -5,12 +5,7 @@ import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
 import { deepEqual } from '../../common/json';
-import {
-  Controller,
-  type ControllerOptions,
-  type ReconcileResult,
-  type SharedInformers,
-} from '../client/controller';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
 import { ownerRefTo } from './controller-util';
 import { serviceBackends, servicePodHandlers, type Svc } from './endpoints-controller';
 import { clone } from './pod-util';

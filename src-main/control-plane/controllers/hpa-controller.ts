@@ -10,13 +10,13 @@ import type { Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R, RESOURCES, apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { EventRecorder } from '../client/event-recorder';
 import {
+  EventRecorder,
   Controller,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from '../client/controller';
+} from '../client';
 import { emitEvent, setCondition } from './controller-util';
 import { clone, isPodReady } from './pod-util';
 import { formatQuantity, milliValue, podResource } from '../../common/quota';

@@ -5,12 +5,7 @@ import type { Informer } from '../../common/client/informer';
 import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { deepEqual } from '../../common/json';
-import {
-  Controller,
-  type ControllerOptions,
-  type ReconcileResult,
-  type SharedInformers,
-} from '../client/controller';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
 import { setCondition } from './controller-util';
 import { clone } from './pod-util';
 

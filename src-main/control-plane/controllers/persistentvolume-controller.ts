@@ -5,13 +5,13 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/err
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { EventRecorder } from '../client/event-recorder';
 import {
+  EventRecorder,
   Controller,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from '../client/controller';
+} from '../client';
 import { emitEvent, getOrUndefined } from './controller-util';
 import { clone } from './pod-util';
 import { milliValue } from '../../common/quota';

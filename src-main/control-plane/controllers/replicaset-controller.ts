@@ -5,14 +5,14 @@ import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod, ReplicaSet } from '../../common/types';
-import { EventRecorder } from '../client/event-recorder';
 import {
+  EventRecorder,
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from '../client/controller';
+} from '../client';
 import { ControllerRefManager } from './controller-ref-manager';
 import { ownerRefTo } from './controller-util';
 import { Expectations } from './expectations';

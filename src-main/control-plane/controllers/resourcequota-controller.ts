@@ -4,12 +4,7 @@ import { isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import {
-  Controller,
-  type ControllerOptions,
-  type ReconcileResult,
-  type SharedInformers,
-} from '../client/controller';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
 
 import { clone } from './pod-util';
 import { computeQuotaUsed, objectKindsFor, type NamespaceObjects } from '../../common/quota';

@@ -6,14 +6,14 @@ import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
 import { deepEqual } from '../../common/json';
-import { EventRecorder } from '../client/event-recorder';
 import {
+  EventRecorder,
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from '../client/controller';
+} from '../client';
 import { emitEvent, ownerRefTo } from './controller-util';
 import {
   CONTROLLER_REVISION_HASH,

@@ -8,9 +8,7 @@ import { realClock, rfc3339, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/logger';
 import { R } from '../../common/resources';
 import type { KubeObject, Node, Pod } from '../../common/types';
-import { EventRecorder } from '../client/event-recorder';
-import { Controller, SharedInformers, type ReconcileResult } from '../client/controller';
-import { LeaseRenewer } from '../client/lease';
+import { EventRecorder, Controller, SharedInformers, type ReconcileResult, LeaseRenewer } from '../client';
 import {
   addPod,
   allocatable,
