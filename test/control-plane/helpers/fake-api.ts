@@ -211,9 +211,12 @@ export class FakeApi implements Transport {
     return this.seed(R.pods, { ...copy, metadata: { namespace: 'default', ...copy.metadata } });
   }
 
-  /** The stored pod (a copy), or undefined. */
-  getPod(name: string, namespace = 'default'): (KubeObject & { spec?: any; status?: any }) | undefined {
-    return this.getObject(R.pods, namespace, name);
+  /**
+   * The stored pod (a copy). Typed as present, like the kubelet tests' former fake, so they can
+   * read `api.getPod('web').metadata` tersely; it is undefined when the pod is gone.
+   */
+  getPod(name: string, namespace = 'default'): KubeObject & { spec?: any; status?: any } {
+    return this.getObject(R.pods, namespace, name)!;
   }
 
   /** Starts a graceful deletion like the API server: deletionTimestamp plus grace period. */
