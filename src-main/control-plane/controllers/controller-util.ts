@@ -4,7 +4,7 @@
  */
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isNotFound } from '../../common/client/errors';
+import { isConflict, isNotFound } from '../../common/client/errors';
 import { rfc3339 } from '../../common/clock';
 import type { Logger } from '../../common/logger';
 import type { ResourceType } from '../../common/resources';
@@ -23,6 +23,29 @@ export async function getOrUndefined<T extends KubeObject>(
     return await client.get<T>(t, name, namespace);
   } catch (err) {
     if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Deletes exactly this object: a uid precondition, so a newer object that took the name is never
+ * hit. Returns false when the object is gone already — NotFound, or Conflict (the uid no longer
+ * matches: the one we meant was deleted and replaced) — and throws any other error.
+ */
+export async function deleteExact(
+  client: KubeClient,
+  t: ResourceType,
+  obj: KubeObject,
+  opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {},
+): Promise<boolean> {
+  try {
+    await client.delete(t, obj.metadata.name!, obj.metadata.namespace, {
+      ...opts,
+      preconditions: { uid: obj.metadata.uid },
+    });
+    return true;
+  } catch (err) {
+    if (isNotFound(err) || isConflict(err)) return false;
     throw err;
   }
 }

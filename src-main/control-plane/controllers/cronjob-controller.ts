@@ -1,7 +1,7 @@
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1';
 import type { ObjectReference } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/errors';
+import { isAlreadyExists, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
@@ -14,7 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
-import { emitEvent, getOrUndefined, ownerRefTo } from './controller-util';
+import { deleteExact, emitEvent, getOrUndefined, ownerRefTo } from './controller-util';
 import {
   CronError,
   checkTimeZone,
@@ -225,15 +225,9 @@ export class CronJobController extends Controller {
     }
     if (policy === 'Replace') {
       for (const ref of active) {
-        try {
-          await this.client.delete(R.jobs, ref.name!, cj.metadata.namespace, {
-            propagationPolicy: 'Background',
-            preconditions: { uid: ref.uid },
-          });
+        const job = { metadata: { name: ref.name, namespace: cj.metadata.namespace, uid: ref.uid } };
+        if (await deleteExact(this.client, R.jobs, job, { propagationPolicy: 'Background' }))
           await this.event(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${ref.name}`);
-        } catch (err) {
-          if (!isNotFound(err) && !isConflict(err)) throw err;
-        }
       }
       active = [];
     }
@@ -289,15 +283,8 @@ export class CronJobController extends Controller {
         .sort((a, b) => startOf(a) - startOf(b));
       const excess = done.slice(0, Math.max(0, done.length - limits[kind]));
       for (const j of excess) {
-        try {
-          await this.client.delete(R.jobs, j.metadata.name!, j.metadata.namespace, {
-            propagationPolicy: 'Background',
-            preconditions: { uid: j.metadata.uid },
-          });
+        if (await deleteExact(this.client, R.jobs, j, { propagationPolicy: 'Background' }))
           await this.event(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${j.metadata.name}`);
-        } catch (err) {
-          if (!isNotFound(err) && !isConflict(err)) throw err;
-        }
       }
     }
   }

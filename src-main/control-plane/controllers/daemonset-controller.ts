@@ -1,7 +1,7 @@
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
 import type { NodeSelectorRequirement, Taint, Toleration } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isConflict, isNotFound } from '../../common/client/errors';
+import { isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Node, Pod } from '../../common/types';
@@ -14,7 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
-import { emitEvent, ownerRefTo, scaledValue } from './controller-util';
+import { deleteExact, emitEvent, ownerRefTo, scaledValue } from './controller-util';
 import { Expectations } from './expectations';
 import {
   CONTROLLER_REVISION_HASH,
@@ -430,14 +430,8 @@ export class DaemonSetController extends Controller {
   }
 
   private async deletePod(ds: DS, p: PodObj): Promise<void> {
-    try {
-      await this.client.delete(R.pods, p.metadata.name!, p.metadata.namespace, {
-        preconditions: { uid: p.metadata.uid },
-      });
+    if (await deleteExact(this.client, R.pods, p))
       await this.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
-    } catch (err) {
-      if (!isNotFound(err) && !isConflict(err)) throw err;
-    }
   }
 
   private computeStatus(

@@ -1,12 +1,11 @@
 import type { Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isConflict, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
 import { deepEqual } from '../../common/json';
 import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
-import { ownerRefTo } from './controller-util';
+import { deleteExact, ownerRefTo } from './controller-util';
 import { serviceBackends, servicePodHandlers, type Svc } from './endpoints-controller';
 import { clone } from './pod-util';
 
@@ -166,14 +165,6 @@ export class EndpointSliceController extends Controller {
         this.pending.set(key, set);
       }
     }
-    for (const s of unused) {
-      try {
-        await this.client.delete(R.endpointslices, s.metadata.name!, namespace, {
-          preconditions: { uid: s.metadata.uid },
-        });
-      } catch (err) {
-        if (!isNotFound(err) && !isConflict(err)) throw err;
-      }
-    }
+    for (const s of unused) await deleteExact(this.client, R.endpointslices, s);
   }
 }

@@ -1,7 +1,7 @@
 import type { StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1';
 import type { PersistentVolumeClaim, Volume } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/errors';
+import { isAlreadyExists, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
@@ -14,7 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
-import { emitEvent, ownerRefTo } from './controller-util';
+import { deleteExact, emitEvent, ownerRefTo } from './controller-util';
 import {
   CONTROLLER_REVISION_HASH,
   ownedRevisions,
@@ -364,14 +364,8 @@ export class StatefulSetController extends Controller {
   }
 
   private async deletePod(set: STS, p: PodObj, message: string): Promise<void> {
-    try {
-      await this.client.delete(R.pods, p.metadata.name!, p.metadata.namespace, {
-        preconditions: { uid: p.metadata.uid },
-      });
+    if (await deleteExact(this.client, R.pods, p))
       await this.event(set, 'Normal', 'SuccessfulDelete', message);
-    } catch (err) {
-      if (!isNotFound(err) && !isConflict(err)) throw err;
-    }
   }
 
   private computeStatus(
