@@ -4,13 +4,13 @@
  */
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isNotFound } from '../../common/client/errors';
+import { isConflict, isNotFound } from '../../common/client/errors';
 import { rfc3339 } from '../../common/clock';
 import type { Logger } from '../../common/logger';
 import type { ResourceType } from '../../common/resources';
 import { apiVersionOf } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import type { EventRecorder } from '../events/recorder';
+import type { EventRecorder } from '../client';
 
 /** GET that answers undefined for NotFound. */
 export async function getOrUndefined<T extends KubeObject>(
@@ -27,12 +27,25 @@ export async function getOrUndefined<T extends KubeObject>(
   }
 }
 
-/** Runs a write whose NotFound means "already gone" (returns undefined then). */
-export async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+/**
+ * Deletes exactly this object: a uid precondition, so a newer object that took the name is never
+ * hit. Returns false when the object is gone already — NotFound, or Conflict (the uid no longer
+ * matches: the one we meant was deleted and replaced) — and throws any other error.
+ */
+export async function deleteExact(
+  client: KubeClient,
+  t: ResourceType,
+  obj: KubeObject,
+  opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {},
+): Promise<boolean> {
   try {
-    return await p;
+    await client.delete(t, obj.metadata.name!, obj.metadata.namespace, {
+      ...opts,
+      preconditions: { uid: obj.metadata.uid },
+    });
+    return true;
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (isNotFound(err) || isConflict(err)) return false;
     throw err;
   }
 }
@@ -130,9 +143,4 @@ export function scaledValue(
   }
   const x = (Number(m[1]) * total) / 100;
   return roundUp ? Math.ceil(x) : Math.floor(x);
-}
-
-/** JSON equality on plain data (key order matters, which is fine for our own rebuilt objects). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

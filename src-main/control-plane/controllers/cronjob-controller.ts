@@ -1,20 +1,20 @@
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1';
 import type { ObjectReference } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/errors';
+import { isAlreadyExists, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
 import {
+  EventRecorder,
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
-import { emitEvent, getOrUndefined, ownerRefTo, sameJson } from './controller-util';
+} from '../client';
+import { deleteExact, emitEvent, getOrUndefined, ownerRefTo } from './controller-util';
 import {
   CronError,
   checkTimeZone,
@@ -23,6 +23,7 @@ import {
   toWall,
   type CronSchedule,
 } from '../../common/cron';
+import { deepEqual } from '../../common/json';
 import { jobFinished, type JobObj } from './job-controller';
 import { clone, ts } from './pod-util';
 
@@ -224,15 +225,9 @@ export class CronJobController extends Controller {
     }
     if (policy === 'Replace') {
       for (const ref of active) {
-        try {
-          await this.client.delete(R.jobs, ref.name!, cj.metadata.namespace, {
-            propagationPolicy: 'Background',
-            preconditions: { uid: ref.uid },
-          });
+        const job = { metadata: { name: ref.name, namespace: cj.metadata.namespace, uid: ref.uid } };
+        if (await deleteExact(this.client, R.jobs, job, { propagationPolicy: 'Background' }))
           await this.event(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${ref.name}`);
-        } catch (err) {
-          if (!isNotFound(err) && !isConflict(err)) throw err;
-        }
       }
       active = [];
     }
@@ -288,21 +283,14 @@ export class CronJobController extends Controller {
         .sort((a, b) => startOf(a) - startOf(b));
       const excess = done.slice(0, Math.max(0, done.length - limits[kind]));
       for (const j of excess) {
-        try {
-          await this.client.delete(R.jobs, j.metadata.name!, j.metadata.namespace, {
-            propagationPolicy: 'Background',
-            preconditions: { uid: j.metadata.uid },
-          });
+        if (await deleteExact(this.client, R.jobs, j, { propagationPolicy: 'Background' }))
           await this.event(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${j.metadata.name}`);
-        } catch (err) {
-          if (!isNotFound(err) && !isConflict(err)) throw err;
-        }
       }
     }
   }
 
   private async writeStatus(cj: CJ, status: CronJobStatus): Promise<void> {
-    if (sameJson(status, cj.status ?? {})) return;
+    if (deepEqual(status, cj.status ?? {})) return;
     const copy = clone(cj);
     copy.status = status;
     try {

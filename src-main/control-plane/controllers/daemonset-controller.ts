@@ -1,19 +1,20 @@
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
 import type { NodeSelectorRequirement, Taint, Toleration } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isConflict, isNotFound } from '../../common/client/errors';
+import { isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Node, Pod } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
+import { deepEqual } from '../../common/json';
 import {
+  EventRecorder,
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
-import { emitEvent, ownerRefTo, sameJson, scaledValue } from './controller-util';
+} from '../client';
+import { deleteExact, emitEvent, ownerRefTo, scaledValue } from './controller-util';
 import { Expectations } from './expectations';
 import {
   CONTROLLER_REVISION_HASH,
@@ -177,7 +178,7 @@ export class DaemonSetController extends Controller {
       add: onNode,
       update: (n, old) => {
         // Heartbeats change only status; labels, taints and unschedulable matter.
-        if (!sameJson(n.metadata.labels, old.metadata.labels) || !sameJson(n.spec, old.spec)) onNode();
+        if (!deepEqual(n.metadata.labels, old.metadata.labels) || !deepEqual(n.spec, old.spec)) onNode();
       },
       delete: onNode,
     });
@@ -429,14 +430,8 @@ export class DaemonSetController extends Controller {
   }
 
   private async deletePod(ds: DS, p: PodObj): Promise<void> {
-    try {
-      await this.client.delete(R.pods, p.metadata.name!, p.metadata.namespace, {
-        preconditions: { uid: p.metadata.uid },
-      });
+    if (await deleteExact(this.client, R.pods, p))
       await this.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
-    } catch (err) {
-      if (!isNotFound(err) && !isConflict(err)) throw err;
-    }
   }
 
   private computeStatus(
@@ -485,7 +480,7 @@ export class DaemonSetController extends Controller {
     const clean = JSON.parse(JSON.stringify(status)) as DaemonSetStatus;
     const cur: DaemonSetStatus = ds.status ?? ({} as DaemonSetStatus);
     const next = { ...clean, ...(cur.conditions ? { conditions: cur.conditions } : {}) };
-    if (sameJson(sortKeys(next), sortKeys(cur))) return;
+    if (deepEqual(next, cur)) return;
     const copy = clone(ds);
     copy.status = next;
     try {
@@ -494,8 +489,4 @@ export class DaemonSetController extends Controller {
       if (!isNotFound(err)) throw err;
     }
   }
-}
-
-function sortKeys(o: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

@@ -1,19 +1,19 @@
 import type { DeploymentCondition, DeploymentStatus } from 'kubernetes-types/apps/v1';
-import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { KubeClient } from '../../common/client/client';
 import { isAlreadyExists, isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
+import { canonicalJson } from '../../common/json';
 import {
+  EventRecorder,
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
+} from '../client';
 import {
   DESIRED_REPLICAS,
   MAX_REPLICAS,
@@ -21,7 +21,6 @@ import {
   REVISION,
   REVISION_HISTORY,
   byCreation,
-  canonicalJson,
   computeHash,
   copyDeploymentAnnotations,
   deploymentComplete,
@@ -48,24 +47,14 @@ import {
   type Deploy,
   type RS,
 } from './deployment-util';
+import { ControllerRefManager } from './controller-ref-manager';
+import { ownerRefTo } from './controller-util';
 import { clone, selectorIsEmpty, selectorMatches, type Writable } from './pod-util';
 
 /** The mutable state of one sync: the deployment as last written, and its ReplicaSets. */
 interface SyncState {
   d: Writable<Deploy>;
   rsList: RS[];
-}
-
-/** The owner reference a Deployment puts on its ReplicaSets. */
-export function deploymentOwnerRef(d: Deploy): OwnerReference {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    name: d.metadata.name!,
-    uid: d.metadata.uid!,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
 }
 
 /**
@@ -167,52 +156,14 @@ export class DeploymentController extends Controller {
   // ---- ReplicaSets of a deployment --------------------------------------------------------------
 
   /** Behaves like ReplicaSetControllerRefManager.ClaimReplicaSets: adopt matching orphans, release strays. */
-  private async claimReplicaSets(d: Deploy): Promise<RS[]> {
-    const out: RS[] = [];
-    let canAdopt: boolean | undefined;
-    for (const rs of this.rsInf.list()) {
-      if (rs.metadata.namespace !== d.metadata.namespace) continue;
-      const ref = controllerRefOf(rs);
-      const matches = selectorMatches(d.spec?.selector, rs.metadata.labels);
-      if (ref) {
-        if (ref.uid !== d.metadata.uid) continue;
-        if (matches) out.push(rs);
-        else if (!d.metadata.deletionTimestamp)
-          await this.setOwnerRefs(
-            rs,
-            (rs.metadata.ownerReferences ?? []).filter((r) => r.uid !== d.metadata.uid),
-          );
-        continue;
-      }
-      if (!matches || d.metadata.deletionTimestamp || rs.metadata.deletionTimestamp) continue;
-      if (canAdopt === undefined) {
-        const fresh = await this.client
-          .get<Deploy>(R.deployments, d.metadata.name!, d.metadata.namespace)
-          .catch((err) => {
-            if (isNotFound(err)) return undefined;
-            throw err;
-          });
-        canAdopt = !!fresh && fresh.metadata.uid === d.metadata.uid && !fresh.metadata.deletionTimestamp;
-      }
-      if (!canAdopt) continue;
-      const adopted = await this.setOwnerRefs(rs, [
-        ...(rs.metadata.ownerReferences ?? []),
-        deploymentOwnerRef(d),
-      ]);
-      if (adopted) out.push(adopted);
-    }
-    return out;
-  }
-
-  private async setOwnerRefs(rs: RS, refs: OwnerReference[]): Promise<RS | undefined> {
-    const copy = clone(rs);
-    copy.metadata = { ...copy.metadata, ownerReferences: refs.length ? refs : undefined };
-    try {
-      return await this.client.update(R.replicasets, copy);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  private claimReplicaSets(d: Deploy): Promise<RS[]> {
+    const mine = this.rsInf.list().filter((rs) => rs.metadata.namespace === d.metadata.namespace);
+    return new ControllerRefManager(this.client, {
+      owner: d,
+      ownerType: R.deployments,
+      childType: R.replicasets,
+      selector: d.spec?.selector,
+    }).claim(mine);
   }
 
   /**
@@ -291,7 +242,7 @@ export class DeploymentController extends Controller {
         namespace: d.metadata.namespace,
         labels: template.metadata.labels,
         annotations,
-        ownerReferences: [deploymentOwnerRef(d)],
+        ownerReferences: [ownerRefTo(R.deployments, d)],
       },
       spec: { replicas, minReadySeconds: d.spec?.minReadySeconds, selector, template },
     };

@@ -6,6 +6,7 @@
 import type { DeploymentCondition, DeploymentStatus } from 'kubernetes-types/apps/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { Deployment, KubeObject, ReplicaSet } from '../../common/types';
+import { canonicalJson } from '../../common/json';
 
 export type Deploy = Deployment & KubeObject;
 export type RS = ReplicaSet & KubeObject;
@@ -27,18 +28,6 @@ const NOT_COPIED = new Set([
 ]);
 
 // ---- hashing ---------------------------------------------------------------------------------
-
-/** JSON with object keys sorted, so equal values always serialize the same way. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-    .join(',')}}`;
-}
 
 function fnv32a(bytes: Uint8Array, h = 0x811c9dc5): number {
   for (const b of bytes) {

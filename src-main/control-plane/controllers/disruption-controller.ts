@@ -4,14 +4,15 @@ import { isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R, type ResourceType } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
+import { deepEqual } from '../../common/json';
 import {
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
-import { getOrUndefined, sameJson, scaledValue, setCondition } from './controller-util';
+} from '../client';
+import { getOrUndefined, scaledValue, setCondition } from './controller-util';
 import { clone, isPodReady, selectorMatches, ts } from './pod-util';
 
 type PDB = PodDisruptionBudget & KubeObject;
@@ -73,7 +74,7 @@ export class DisruptionController extends Controller {
         if (
           isPodReady(p) === isPodReady(old) &&
           !!p.metadata.deletionTimestamp === !!old.metadata.deletionTimestamp &&
-          sameJson(p.metadata.labels, old.metadata.labels)
+          deepEqual(p.metadata.labels, old.metadata.labels)
         )
           return;
         onPod(p, old);
@@ -130,7 +131,7 @@ export class DisruptionController extends Controller {
       expectedPods,
       conditions,
     };
-    if (!sameJson(status, pdb.status ?? {})) {
+    if (!deepEqual(status, pdb.status ?? {})) {
       const copy = clone(pdb);
       copy.status = status;
       try {

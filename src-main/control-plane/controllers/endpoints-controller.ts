@@ -8,11 +8,12 @@ import type {
 } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../common/client/client';
 import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/errors';
-import type { Informer } from '../../common/client/informer';
+import type { Informer, InformerHandlers } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
-import { sameJson } from './controller-util';
+import { deepEqual } from '../../common/json';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
+
 import { clone, isPodReady } from './pod-util';
 
 export type Svc = Service & KubeObject;
@@ -24,6 +25,40 @@ export function serviceSelects(svc: Service, labels: Record<string, string> | un
   const sel = svc.spec?.selector;
   if (!sel) return false;
   return Object.entries(sel).every(([k, v]) => labels?.[k] === v);
+}
+
+/**
+ * The pod handlers of the Endpoints and EndpointSlice controllers (upstream's shared
+ * endpointutil: GetServicesToUpdateOnPodChange and podEndpointsChanged): a pod event enqueues
+ * every Service of its namespace that selects the pod before or after the change; an update
+ * that changes nothing endpoints show (IP, readiness, phase, labels, deletion, node) is skipped.
+ */
+export function servicePodHandlers(
+  services: Informer<Svc>,
+  enqueue: (svc: Svc) => void,
+): InformerHandlers<PodObj> {
+  const onPod = (p: PodObj, old?: PodObj) => {
+    for (const s of services.list()) {
+      if (s.metadata.namespace !== p.metadata.namespace) continue;
+      if (serviceSelects(s, p.metadata.labels) || (old && serviceSelects(s, old.metadata.labels))) enqueue(s);
+    }
+  };
+  return {
+    add: (p) => onPod(p),
+    update: (p, old) => {
+      if (
+        p.status?.podIP === old.status?.podIP &&
+        isPodReady(p) === isPodReady(old) &&
+        p.status?.phase === old.status?.phase &&
+        !!p.metadata.deletionTimestamp === !!old.metadata.deletionTimestamp &&
+        deepEqual(p.metadata.labels, old.metadata.labels) &&
+        p.spec?.nodeName === old.spec?.nodeName
+      )
+        return;
+      onPod(p, old);
+    },
+    delete: (p) => onPod(p),
+  };
 }
 
 /**
@@ -162,30 +197,7 @@ export class EndpointsController extends Controller {
       update: (s) => this.enqueue(s),
       delete: (s) => this.enqueue(s),
     });
-    const onPod = (p: PodObj, old?: PodObj) => {
-      for (const s of this.svcInf.list()) {
-        if (s.metadata.namespace !== p.metadata.namespace) continue;
-        if (serviceSelects(s, p.metadata.labels) || (old && serviceSelects(s, old.metadata.labels)))
-          this.enqueue(s);
-      }
-    };
-    this.podInf.addHandler({
-      add: (p) => onPod(p),
-      update: (p, old) => {
-        // Only what Endpoints show: IP, readiness, phase, labels, deletion, ports, hostname.
-        if (
-          p.status?.podIP === old.status?.podIP &&
-          isPodReady(p) === isPodReady(old) &&
-          p.status?.phase === old.status?.phase &&
-          !!p.metadata.deletionTimestamp === !!old.metadata.deletionTimestamp &&
-          sameJson(p.metadata.labels, old.metadata.labels) &&
-          p.spec?.nodeName === old.spec?.nodeName
-        )
-          return;
-        onPod(p, old);
-      },
-      delete: (p) => onPod(p),
-    });
+    this.podInf.addHandler(servicePodHandlers(this.svcInf, (s) => this.enqueue(s)));
     this.epInf.addHandler({
       // Someone else changed or removed "our" Endpoints: put them right again.
       update: (e) =>
@@ -218,7 +230,7 @@ export class EndpointsController extends Controller {
     const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
     if (svc.spec.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
     if (cur) {
-      if (sameJson(cur.subsets ?? [], subsets) && sameJson(cur.metadata.labels ?? {}, labels)) return;
+      if (deepEqual(cur.subsets ?? [], subsets) && deepEqual(cur.metadata.labels ?? {}, labels)) return;
       const copy = clone(cur);
       copy.subsets = subsets.length ? subsets : undefined;
       if (!copy.subsets) delete copy.subsets;

@@ -1,13 +1,13 @@
 import type { Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isConflict, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
-import { ownerRefTo, sameJson } from './controller-util';
-import { serviceBackends, serviceSelects, type Svc } from './endpoints-controller';
-import { clone, isPodReady } from './pod-util';
+import { deepEqual } from '../../common/json';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
+import { deleteExact, ownerRefTo } from './controller-util';
+import { serviceBackends, servicePodHandlers, type Svc } from './endpoints-controller';
+import { clone } from './pod-util';
 
 type PodObj = Pod & KubeObject;
 export type Slice = EndpointSlice & KubeObject;
@@ -89,29 +89,7 @@ export class EndpointSliceController extends Controller {
     this.podInf = informers.informerFor<PodObj>(R.pods);
     this.sliceInf = informers.informerFor<Slice>(R.endpointslices);
     this.svcInf.addHandler({ add: (s) => this.enqueue(s), update: (s) => this.enqueue(s) });
-    const onPod = (p: PodObj, old?: PodObj) => {
-      for (const s of this.svcInf.list()) {
-        if (s.metadata.namespace !== p.metadata.namespace) continue;
-        if (serviceSelects(s, p.metadata.labels) || (old && serviceSelects(s, old.metadata.labels)))
-          this.enqueue(s);
-      }
-    };
-    this.podInf.addHandler({
-      add: (p) => onPod(p),
-      update: (p, old) => {
-        if (
-          p.status?.podIP === old.status?.podIP &&
-          isPodReady(p) === isPodReady(old) &&
-          p.status?.phase === old.status?.phase &&
-          !!p.metadata.deletionTimestamp === !!old.metadata.deletionTimestamp &&
-          sameJson(p.metadata.labels, old.metadata.labels) &&
-          p.spec?.nodeName === old.spec?.nodeName
-        )
-          return;
-        onPod(p, old);
-      },
-      delete: (p) => onPod(p),
-    });
+    this.podInf.addHandler(servicePodHandlers(this.svcInf, (s) => this.enqueue(s)));
     const onSlice = (s: Slice) => {
       const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
       if (!svc || s.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return;
@@ -150,15 +128,15 @@ export class EndpointSliceController extends Controller {
     const unused = [...existing];
     for (const w of want) {
       // Prefer a slice with the same ports, else any slice left over.
-      let i = unused.findIndex((s) => sameJson(s.ports ?? [], w.ports));
+      let i = unused.findIndex((s) => deepEqual(s.ports ?? [], w.ports));
       if (i < 0) i = unused.length ? 0 : -1;
       const body = { ports: w.ports, endpoints: w.endpoints };
       if (i >= 0) {
         const s = unused.splice(i, 1)[0];
         if (
-          sameJson(s.ports ?? [], w.ports) &&
-          sameJson(s.endpoints ?? [], w.endpoints) &&
-          sameJson(s.metadata.labels, labels)
+          deepEqual(s.ports ?? [], w.ports) &&
+          deepEqual(s.endpoints ?? [], w.endpoints) &&
+          deepEqual(s.metadata.labels, labels)
         )
           continue;
         const copy = clone(s);
@@ -187,14 +165,6 @@ export class EndpointSliceController extends Controller {
         this.pending.set(key, set);
       }
     }
-    for (const s of unused) {
-      try {
-        await this.client.delete(R.endpointslices, s.metadata.name!, namespace, {
-          preconditions: { uid: s.metadata.uid },
-        });
-      } catch (err) {
-        if (!isNotFound(err) && !isConflict(err)) throw err;
-      }
-    }
+    for (const s of unused) await deleteExact(this.client, R.endpointslices, s);
   }
 }

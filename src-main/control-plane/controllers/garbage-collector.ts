@@ -1,10 +1,11 @@
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isConflict, isNotFound } from '../../common/client/errors';
+import { isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R, findByKind, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
+import { deleteExact } from './controller-util';
 import { clone } from './pod-util';
 
 /** Finalizers the garbage collector acts on. */
@@ -274,15 +275,7 @@ export class GarbageCollector extends Controller {
     obj: KubeObject,
     policy: 'Background' | 'Foreground' | 'Orphan',
   ): Promise<void> {
-    try {
-      await this.client.delete(type, obj.metadata.name!, obj.metadata.namespace, {
-        propagationPolicy: policy,
-        preconditions: { uid: obj.metadata.uid },
-      });
-    } catch (err) {
-      // Gone already, or replaced by a new object with the same name: nothing to do.
-      if (isNotFound(err) || isConflict(err)) return;
-      throw err;
-    }
+    // Gone already, or replaced by a new object with the same name: nothing to do.
+    await deleteExact(this.client, type, obj, { propagationPolicy: policy });
   }
 }

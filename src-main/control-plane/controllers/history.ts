@@ -11,8 +11,9 @@ import { isAlreadyExists, isNotFound } from '../../common/client/errors';
 import type { ResourceType } from '../../common/resources';
 import { R } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
+import { canonicalJson } from '../../common/json';
 import { isControlledBy, ownerRefTo } from './controller-util';
-import { canonicalJson, computeHash } from './deployment-util';
+import { computeHash } from './deployment-util';
 import { clone } from './pod-util';
 
 export type Revision = ControllerRevision & KubeObject;

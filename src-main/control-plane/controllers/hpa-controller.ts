@@ -10,11 +10,17 @@ import type { Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R, RESOURCES, apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
-import { emitEvent, sameJson, setCondition } from './controller-util';
+import {
+  EventRecorder,
+  Controller,
+  type ControllerOptions,
+  type ReconcileResult,
+  type SharedInformers,
+} from '../client';
+import { emitEvent, setCondition } from './controller-util';
 import { clone, isPodReady } from './pod-util';
-import { formatQuantity, milliValue, podResource } from './quota';
+import { formatQuantity, milliValue, podResource } from '../../common/quota';
+import { deepEqual } from '../../common/json';
 
 type HPA = HorizontalPodAutoscaler & KubeObject;
 type PodObj = Pod & KubeObject;
@@ -145,7 +151,7 @@ export class HorizontalPodAutoscalerController extends Controller {
       add: (h) => this.enqueue(h),
       update: (h, old) => {
         // Our own status writes must not cut the sync period short.
-        if (!sameJson(h.spec, old.spec)) this.enqueue(h);
+        if (!deepEqual(h.spec, old.spec)) this.enqueue(h);
       },
       delete: (h) => {
         this.recommendations.delete(`${h.metadata.namespace}/${h.metadata.name}`);
@@ -176,7 +182,7 @@ export class HorizontalPodAutoscalerController extends Controller {
     const done = async () => {
       status.conditions = conditions;
       status.observedGeneration = hpa.metadata.generation;
-      if (!sameJson(status, hpa.status ?? {})) {
+      if (!deepEqual(status, hpa.status ?? {})) {
         const copy = clone(hpa);
         copy.status = status;
         try {

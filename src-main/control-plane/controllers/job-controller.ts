@@ -5,16 +5,17 @@ import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
+import { canonicalJson } from '../../common/json';
 import {
+  EventRecorder,
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
+} from '../client';
 import { emitEvent, getOrUndefined, ownerRefTo, setCondition, trueCondition } from './controller-util';
-import { canonicalJson } from './deployment-util';
+
 import { Expectations } from './expectations';
 import { clone, isPodReady, ts } from './pod-util';
 

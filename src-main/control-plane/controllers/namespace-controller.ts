@@ -4,8 +4,9 @@ import { isConflict, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
-import { sameJson, setCondition } from './controller-util';
+import { deepEqual } from '../../common/json';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
+import { setCondition } from './controller-util';
 import { clone } from './pod-util';
 
 type Ns = Namespace & KubeObject;
@@ -245,7 +246,7 @@ export class NamespaceController extends Controller {
         ? `Some content in the namespace has finalizers remaining: ${fparts.join(', ')}`
         : 'All content-preserving finalizers finished',
     );
-    if (sameJson(conds, ns.status?.conditions ?? [])) return;
+    if (deepEqual(conds, ns.status?.conditions ?? [])) return;
     const copy = clone(ns);
     copy.status = { ...copy.status, phase: 'Terminating', conditions: conds };
     try {

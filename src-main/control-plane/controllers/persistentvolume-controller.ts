@@ -5,11 +5,16 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/err
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
+import {
+  EventRecorder,
+  Controller,
+  type ControllerOptions,
+  type ReconcileResult,
+  type SharedInformers,
+} from '../client';
 import { emitEvent, getOrUndefined } from './controller-util';
 import { clone } from './pod-util';
-import { milliValue } from './quota';
+import { milliValue } from '../../common/quota';
 
 type PV = PersistentVolume & KubeObject;
 type PVC = PersistentVolumeClaim & KubeObject;

@@ -1,19 +1,20 @@
 import type { ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
-import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { KubeClient } from '../../common/client/client';
 import { isConflict, isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod, ReplicaSet } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
 import {
+  EventRecorder,
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
+} from '../client';
+import { ControllerRefManager } from './controller-ref-manager';
+import { ownerRefTo } from './controller-util';
 import { Expectations } from './expectations';
 import {
   clone,
@@ -33,18 +34,6 @@ type PodObj = Pod & KubeObject;
 export interface ReplicaSetControllerOptions extends ControllerOptions {
   /** Most pods created or deleted in one sync (upstream BurstReplicas: 500). */
   burstReplicas?: number;
-}
-
-/** The owner reference a ReplicaSet puts on its pods. */
-export function rsOwnerRef(rs: RS): OwnerReference {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    name: rs.metadata.name!,
-    uid: rs.metadata.uid!,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
 }
 
 const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
@@ -204,54 +193,14 @@ export class ReplicaSetController extends Controller {
     if (waits.length) return { requeueAfter: Math.min(...waits) + 1 };
   }
 
-  /**
-   * Behaves like kube-controller-manager's PodControllerRefManager.ClaimPods: keeps owned
-   * pods that match, releases owned ones that no longer match, adopts matching orphans
-   * (after re-reading the RS, so a deleted-and-recreated RS never adopts by a stale uid).
-   */
-  private async claimPods(rs: RS, pods: PodObj[]): Promise<PodObj[]> {
-    const out: PodObj[] = [];
-    let canAdopt: boolean | undefined;
-    for (const p of pods) {
-      const ref = controllerRefOf(p);
-      const matches = selectorMatches(rs.spec?.selector, p.metadata.labels);
-      if (ref) {
-        if (ref.uid !== rs.metadata.uid) continue;
-        if (matches) out.push(p);
-        else if (!rs.metadata.deletionTimestamp)
-          await this.setOwnerRefs(
-            p,
-            (p.metadata.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata.uid),
-          );
-        continue;
-      }
-      if (!matches || rs.metadata.deletionTimestamp) continue;
-      if (canAdopt === undefined) {
-        const fresh = await this.client
-          .get<RS>(R.replicasets, rs.metadata.name!, rs.metadata.namespace)
-          .catch((err) => {
-            if (isNotFound(err)) return undefined;
-            throw err;
-          });
-        canAdopt = !!fresh && fresh.metadata.uid === rs.metadata.uid && !fresh.metadata.deletionTimestamp;
-      }
-      if (!canAdopt) continue;
-      const adopted = await this.setOwnerRefs(p, [...(p.metadata.ownerReferences ?? []), rsOwnerRef(rs)]);
-      if (adopted) out.push(adopted);
-    }
-    return out;
-  }
-
-  /** Writes a pod's ownerReferences with a resourceVersion precondition (conflict → retry). */
-  private async setOwnerRefs(p: PodObj, refs: OwnerReference[]): Promise<PodObj | undefined> {
-    const copy = clone(p);
-    copy.metadata = { ...copy.metadata, ownerReferences: refs.length ? refs : undefined };
-    try {
-      return await this.client.update(R.pods, copy);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  /** Behaves like kube-controller-manager's PodControllerRefManager.ClaimPods (ControllerRefManager). */
+  private claimPods(rs: RS, pods: PodObj[]): Promise<PodObj[]> {
+    return new ControllerRefManager(this.client, {
+      owner: rs,
+      ownerType: R.replicasets,
+      childType: R.pods,
+      selector: rs.spec?.selector,
+    }).claim(pods);
   }
 
   private async manageReplicas(key: string, rs: RS, pods: PodObj[], diff: number): Promise<void> {
@@ -301,7 +250,7 @@ export class ReplicaSetController extends Controller {
         labels: t.metadata?.labels ? { ...t.metadata.labels } : undefined,
         annotations: t.metadata?.annotations ? { ...t.metadata.annotations } : undefined,
         finalizers: t.metadata?.finalizers,
-        ownerReferences: [rsOwnerRef(rs)],
+        ownerReferences: [ownerRefTo(R.replicasets, rs)],
       },
       spec: structuredClone(t.spec) as Pod['spec'],
     };

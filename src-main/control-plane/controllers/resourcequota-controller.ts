@@ -4,10 +4,11 @@ import { isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
-import { sameJson } from './controller-util';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
+
 import { clone } from './pod-util';
-import { computeQuotaUsed, objectKindsFor, type NamespaceObjects } from './quota';
+import { computeQuotaUsed, objectKindsFor, type NamespaceObjects } from '../../common/quota';
+import { deepEqual } from '../../common/json';
 
 type RQ = ResourceQuota & KubeObject;
 
@@ -57,7 +58,7 @@ export class ResourceQuotaController extends Controller {
             id === 'pods' &&
             (o.status as { phase?: string })?.phase === (old.status as { phase?: string })?.phase &&
             !!o.metadata.deletionTimestamp === !!old.metadata.deletionTimestamp &&
-            sameJson(o.spec, old.spec)
+            deepEqual(o.spec, old.spec)
           )
             return;
           wake(o);
@@ -93,7 +94,7 @@ export class ResourceQuotaController extends Controller {
     }
     const used = computeQuotaUsed(q, objects, this.clock.now());
     const hard = { ...((q.spec?.hard ?? {}) as Record<string, string>) };
-    if (!sameJson(q.status?.hard ?? {}, hard) || !sameJson(q.status?.used ?? {}, used)) {
+    if (!deepEqual(q.status?.hard ?? {}, hard) || !deepEqual(q.status?.used ?? {}, used)) {
       const copy = clone(q);
       copy.status = { hard, used };
       try {

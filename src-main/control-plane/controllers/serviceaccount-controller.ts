@@ -4,7 +4,7 @@ import { isAlreadyExists, isForbidden } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
 
 type Ns = Namespace & KubeObject;
 type SA = ServiceAccount & KubeObject;

@@ -1,19 +1,20 @@
 import type { StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1';
 import type { PersistentVolumeClaim, Volume } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../common/client/client';
-import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/errors';
+import { isAlreadyExists, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
+import { deepEqual } from '../../common/json';
 import {
+  EventRecorder,
   Controller,
   controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
-} from './controller';
-import { emitEvent, ownerRefTo, sameJson } from './controller-util';
+} from '../client';
+import { deleteExact, emitEvent, ownerRefTo } from './controller-util';
 import {
   CONTROLLER_REVISION_HASH,
   ownedRevisions,
@@ -363,14 +364,8 @@ export class StatefulSetController extends Controller {
   }
 
   private async deletePod(set: STS, p: PodObj, message: string): Promise<void> {
-    try {
-      await this.client.delete(R.pods, p.metadata.name!, p.metadata.namespace, {
-        preconditions: { uid: p.metadata.uid },
-      });
+    if (await deleteExact(this.client, R.pods, p))
       await this.event(set, 'Normal', 'SuccessfulDelete', message);
-    } catch (err) {
-      if (!isNotFound(err) && !isConflict(err)) throw err;
-    }
   }
 
   private computeStatus(
@@ -415,7 +410,7 @@ export class StatefulSetController extends Controller {
   private async writeStatus(set: STS, status: StatefulSetStatus): Promise<void> {
     const cur = set.status ?? {};
     const keep = { ...cur, ...status };
-    if (sameJson(keep, cur)) return;
+    if (deepEqual(keep, cur)) return;
     const copy = clone(set);
     copy.status = keep;
     try {

@@ -2,7 +2,7 @@ import type { KubeClient } from '../../common/client/client';
 import { isConflict, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
-import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from './controller';
+import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
 import { getOrUndefined } from './controller-util';
 import { jobFinishTime, jobFinished, type JobObj } from './job-controller';
 

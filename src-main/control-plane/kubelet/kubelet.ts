@@ -13,7 +13,7 @@ import { Informer } from '../../common/client/informer';
 import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/errors';
 import { realClock, rfc3339, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/logger';
-import { EventRecorder } from '../events/recorder';
+import { EventRecorder } from '../client/event-recorder';
 import {
   EnvError,
   containerResources,

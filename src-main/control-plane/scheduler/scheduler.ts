@@ -8,9 +8,7 @@ import { realClock, rfc3339, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/logger';
 import { R } from '../../common/resources';
 import type { KubeObject, Node, Pod } from '../../common/types';
-import { EventRecorder } from '../events/recorder';
-import { Controller, SharedInformers, type ReconcileResult } from '../controllers/controller';
-import { LeaseRenewer } from '../controllers/lease';
+import { EventRecorder, Controller, SharedInformers, type ReconcileResult, LeaseRenewer } from '../client';
 import {
   addPod,
   allocatable,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { R } from '../../../src-main/common/resources';
 import type { Deployment, KubeObject, Pod, ReplicaSet } from '../../../src-main/common/types';
-import { SharedInformers } from '../../../src-main/control-plane/controllers/controller';
+import { SharedInformers } from '../../../src-main/control-plane/client/controller';
 import { DeploymentController } from '../../../src-main/control-plane/controllers/deployment-controller';
 import { computeHash, templatesEqual } from '../../../src-main/control-plane/controllers/deployment-util';
 import { FakeApi, FakeClock, settle } from '../helpers/fake-api';

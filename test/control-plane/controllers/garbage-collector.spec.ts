@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { R, type ResourceType } from '../../../src-main/common/resources';
 import type { KubeObject } from '../../../src-main/common/types';
-import { SharedInformers } from '../../../src-main/control-plane/controllers/controller';
+import { SharedInformers } from '../../../src-main/control-plane/client/controller';
 import { GarbageCollector } from '../../../src-main/control-plane/controllers/garbage-collector';
 import { FakeApi, FakeClock, settle } from '../helpers/fake-api';
 

@@ -2,8 +2,8 @@
  * Shared set-up for the controller unit tests: a FakeApi with a FakeClock and shared informers,
  * plus builders for pods in the states a kubelet would report.
  */
-import type { Controller, ControllerOptions } from '../../../src-main/control-plane/controllers/controller';
-import { SharedInformers } from '../../../src-main/control-plane/controllers/controller';
+import type { Controller, ControllerOptions } from '../../../src-main/control-plane/client/controller';
+import { SharedInformers } from '../../../src-main/control-plane/client/controller';
 import type { KubeClient } from '../../../src-main/common/client/client';
 import { R } from '../../../src-main/common/resources';
 import type { KubeObject, Pod } from '../../../src-main/common/types';

@@ -9,7 +9,7 @@ import {
   formatQuantity,
   milliValue,
   podUsage,
-} from '../../../src-main/control-plane/controllers/quota';
+} from '../../../src-main/common/quota';
 import { ResourceQuotaController } from '../../../src-main/control-plane/controllers/resourcequota-controller';
 import {
   DisruptionController,

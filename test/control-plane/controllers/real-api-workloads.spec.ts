@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiError, isNotFound } from '../../../src-main/common/client/errors';
 import { R } from '../../../src-main/common/resources';
 import type { KubeObject, Pod } from '../../../src-main/common/types';
-import { SharedInformers } from '../../../src-main/control-plane/controllers/controller';
+import { SharedInformers } from '../../../src-main/control-plane/client/controller';
 import { ControllerManager } from '../../../src-main/control-plane/controllers/controller-manager';
 import { CronJobController } from '../../../src-main/control-plane/controllers/cronjob-controller';
 import { discoverNamespacedResources } from '../../../src-main/control-plane/controllers/namespace-controller';

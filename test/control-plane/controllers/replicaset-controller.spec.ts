@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { R } from '../../../src-main/common/resources';
 import type { KubeObject, Pod, ReplicaSet } from '../../../src-main/common/types';
-import { SharedInformers } from '../../../src-main/control-plane/controllers/controller';
+import { SharedInformers } from '../../../src-main/control-plane/client/controller';
 import {
   ReplicaSetController,
   comparePodsForDeletion,

@@ -5,7 +5,10 @@
  * create (generateName, uid, resourceVersion, generation), update with resourceVersion
  * conflicts, the status and scale subresources, pods/binding, namespaces/finalize (a deleted
  * namespace with spec.finalizers is Terminating until they are gone), JSON merge patch, and
- * delete with preconditions and the foregroundDeletion/orphan finalizers. The real API server is tested
+ * delete with preconditions and the foregroundDeletion/orphan finalizers, and watch history with
+ * compaction (a watch from a compacted resourceVersion gets a 410 Gone ERROR event, as from the
+ * real API server). It also serves the kubelet's unit tests: addPod / getPod / markDeleted /
+ * list(plural) / forget and `history` of every stored version. The real API server is tested
  * over HTTP elsewhere; this exists only to make unit tests fast.
  */
 import type { Clock } from '../../../src-main/common/clock';
@@ -16,7 +19,7 @@ import type {
   TransportRequest,
   TransportResponse,
 } from '../../../src-main/common/client/transport';
-import { RESOURCES, apiVersionOf, type ResourceType } from '../../../src-main/common/resources';
+import { R, RESOURCES, apiVersionOf, type ResourceType } from '../../../src-main/common/resources';
 import type { KubeObject } from '../../../src-main/common/types';
 
 /** A manual clock: timers fire only when the test advances time. */
@@ -104,7 +107,11 @@ export class FakeApi implements Transport {
   private rv = 100;
   private uidSeq = 0;
   private nameSeq = 0;
-  private history: { rv: number; type: ResourceType; event: string; obj: KubeObject }[] = [];
+  /** Every version of every object stored (ADDED or MODIFIED), oldest first — for asserting on states that pass quickly. */
+  readonly history: { plural: string; obj: KubeObject }[] = [];
+  /** The watch cache: events after `compactedRv`, replayed to a watch that starts from a resourceVersion. */
+  private watchLog: { rv: number; type: ResourceType; event: string; obj: KubeObject }[] = [];
+  private compactedRv = 0;
   private watchers = new Set<Watcher>();
 
   constructor(readonly clock: Clock = new FakeClock()) {
@@ -166,9 +173,61 @@ export class FakeApi implements Transport {
     );
   }
 
-  /** Ends every open watch (the informers re-list). */
+  /** Ends every open watch (the informers watch again from their last resourceVersion). */
   closeWatches(): void {
     for (const w of [...this.watchers]) w.close();
+  }
+
+  /** Ends every open watch (test teardown; the kubelet tests' name for closeWatches). */
+  close(): void {
+    this.closeWatches();
+  }
+
+  /** Compacts the watch cache up to the current resourceVersion: older watches get 410 Gone. */
+  compact(): void {
+    this.compactTo(this.rv + 1);
+  }
+
+  /** Removes an object without a watch event, as if its deletion had been missed by every watch. */
+  forget(type: ResourceType, namespace: string, name: string): void {
+    this.objects.delete(this.key(type, namespace, name));
+  }
+
+  /** Stored objects of a resource (by plural, e.g. 'nodes', 'events'), any namespace. */
+  list(plural: string): KubeObject[] {
+    const t = RESOURCES.find((r) => r.plural === plural);
+    if (!t) throw new Error(`fake api: unknown resource ${plural}`);
+    return this.listObjects(t);
+  }
+
+  /** Adds a pod as the API server would after scheduling it (kubelet tests): defaults filled, Pending. */
+  addPod(pod: KubeObject): KubeObject {
+    const copy = structuredClone(pod) as KubeObject & { spec: any; status?: any };
+    copy.spec.restartPolicy ??= 'Always';
+    copy.spec.terminationGracePeriodSeconds ??= 30;
+    for (const c of copy.spec.containers ?? [])
+      c.imagePullPolicy ??= String(c.image).endsWith(':latest') ? 'Always' : 'IfNotPresent';
+    copy.status ??= { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] };
+    return this.seed(R.pods, { ...copy, metadata: { namespace: 'default', ...copy.metadata } });
+  }
+
+  /**
+   * The stored pod (a copy). Typed as present, like the kubelet tests' former fake, so they can
+   * read `api.getPod('web').metadata` tersely; it is undefined when the pod is gone.
+   */
+  getPod(name: string, namespace = 'default'): KubeObject & { spec?: any; status?: any } {
+    return this.getObject(R.pods, namespace, name)!;
+  }
+
+  /** Starts a graceful deletion like the API server: deletionTimestamp plus grace period. */
+  markDeleted(name: string, namespace = 'default', grace?: number): void {
+    this.mutate<KubeObject & { spec?: any }>(R.pods, namespace, name, (pod) => {
+      pod.metadata = {
+        ...pod.metadata,
+        deletionTimestamp: new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
+        deletionGracePeriodSeconds: grace ?? pod.spec?.terminationGracePeriodSeconds ?? 30,
+      };
+    });
   }
 
   // ---- Transport -----------------------------------------------------------------------------
@@ -212,7 +271,18 @@ export class FakeApi implements Transport {
     };
     const from = Number(p.query.get('resourceVersion') || 0);
     if (from) {
-      for (const h of this.history)
+      if (from < this.compactedRv) {
+        // Like the API server: the watch opens, then ends with an ERROR event carrying 410 Gone.
+        const gone = statusBody(410, 'Expired', `too old resource version: ${from} (${this.compactedRv})`);
+        return {
+          status: 200,
+          headers: {},
+          chunks: (async function* () {
+            yield line('ERROR', gone as unknown as KubeObject);
+          })(),
+        };
+      }
+      for (const h of this.watchLog)
         if (h.rv > from && this.matchesWatcher(w, h.type, h.obj)) w.push(line(h.event, h.obj));
     }
     this.watchers.add(w);
@@ -463,8 +533,12 @@ export class FakeApi implements Transport {
 
   private emit(type: ResourceType, event: string, obj: KubeObject): void {
     const snapshot = structuredClone(obj);
-    this.history.push({ rv: Number(obj.metadata.resourceVersion), type, event, obj: snapshot });
-    if (this.history.length > 5000) this.history.splice(0, 1000);
+    this.watchLog.push({ rv: Number(obj.metadata.resourceVersion), type, event, obj: snapshot });
+    if (this.watchLog.length > 5000) this.compactTo(this.watchLog[1000].rv);
+    if (event !== 'DELETED') {
+      this.history.push({ plural: type.plural, obj: snapshot });
+      if (this.history.length > 20000) this.history.splice(0, 5000);
+    }
     for (const w of this.watchers) if (this.matchesWatcher(w, type, snapshot)) w.push(line(event, snapshot));
   }
 
@@ -475,6 +549,11 @@ export class FakeApi implements Transport {
       matchLabels(w.labelSelector, obj) &&
       matchFields(w.fieldSelector, obj)
     );
+  }
+
+  private compactTo(rv: number): void {
+    this.compactedRv = Math.max(this.compactedRv, rv - 1);
+    this.watchLog = this.watchLog.filter((h) => h.rv > this.compactedRv);
   }
 
   private key(type: ResourceType, namespace: string, name: string): string {
@@ -545,6 +624,10 @@ function toScale(o: KubeObject): KubeObject {
         .join(','),
     },
   };
+}
+
+function statusBody(code: number, reason: string, message: string) {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code, reason, message };
 }
 
 function line(type: string, obj: KubeObject): string {

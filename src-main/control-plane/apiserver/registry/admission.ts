@@ -18,7 +18,7 @@ import {
   pvcUsage,
   serviceUsage,
   type NamespaceObjects,
-} from '../../controllers/quota';
+} from '../../../common/quota';
 import { StatusError } from '../status';
 import type { ObjectStorage } from '../storage';
 import { parseQuantity } from './quantity';

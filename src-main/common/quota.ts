@@ -11,7 +11,7 @@
  * Pod scopes: Terminating, NotTerminating, BestEffort, NotBestEffort.
  */
 import type { Container, PersistentVolumeClaim, Pod, ResourceQuota, Service } from 'kubernetes-types/core/v1';
-import { milliValue as milli } from '../../common/quantity';
+import { milliValue as milli } from './quantity';
 
 /** Objects of a namespace by `count/` resource id (`pods`, `deployments.apps`, …). */
 export type NamespaceObjects = Record<

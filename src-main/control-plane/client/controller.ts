@@ -1,3 +1,4 @@
+/** Controller base and SharedInformers (sample-controller's shape); the folder's entry is index.ts. */
 import type { KubeClient } from '../../common/client/client';
 import { Informer, keyOf } from '../../common/client/informer';
 import { realClock, type Clock } from '../../common/clock';
@@ -69,12 +70,6 @@ export class SharedInformers {
 /** The controller owner reference of an object (controller: true), if any. */
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller);
-}
-
-/** Splits a `namespace/name` key. Cluster-scoped keys have namespace ''. */
-export function splitKey(key: string): { namespace: string; name: string } {
-  const i = key.indexOf('/');
-  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
 /**

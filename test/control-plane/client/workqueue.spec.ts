@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkQueue } from '../../../src-main/control-plane/controllers/workqueue';
+import { WorkQueue } from '../../../src-main/control-plane/client/workqueue';
 import { FakeClock } from '../helpers/fake-api';
 
 describe('WorkQueue', () => {

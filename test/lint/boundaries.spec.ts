@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ESLint } from 'eslint';
+import { fileURLToPath } from 'node:url';
+
+// Shows that eslint.config.js's boundary rules fail on a deliberate violation: each case lints
+// source text as if it stood at a path in src-main (nothing is written to disk) with the
+// project's real config, and expects the rule's error — or, for the allowed imports, none.
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const eslint = new ESLint({ cwd: root });
+
+async function ruleErrors(path: string, code: string): Promise<{ rule: string | null; message: string }[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${root}${path}` });
+  return result.messages.filter((m) => m.severity === 2).map((m) => ({ rule: m.ruleId, message: m.message }));
+}
+
+describe('control-plane boundary lint rules', () => {
+  it('a component importing another component is an error', async () => {
+    const errs = await ruleErrors(
+      'src-main/control-plane/scheduler/violation.ts',
+      "import { ControllerManager } from '../controllers/controller-manager';\nexport const x = ControllerManager;\n",
+    );
+    expect(errs).toEqual([
+      expect.objectContaining({
+        rule: 'import-x/no-restricted-paths',
+        message: expect.stringMatching(/never import each other/),
+      }),
+    ]);
+  });
+
+  it('the kubelet may not import the store, and the API server may not import the scheduler', async () => {
+    const kubelet = await ruleErrors(
+      'src-main/control-plane/kubelet/violation.ts',
+      "import { MvccIndex } from '../store/mvcc';\nexport const x = MvccIndex;\n",
+    );
+    expect(kubelet.map((e) => e.rule)).toEqual(['import-x/no-restricted-paths']);
+    const apiserver = await ruleErrors(
+      'src-main/control-plane/apiserver/registry/violation.ts',
+      "import { Scheduler } from '../../scheduler/scheduler';\nexport const x = Scheduler;\n",
+    );
+    expect(apiserver.map((e) => e.rule)).toEqual(['import-x/no-restricted-paths']);
+  });
+
+  it('client machinery may not import a component', async () => {
+    const errs = await ruleErrors(
+      'src-main/control-plane/client/violation.ts',
+      "import { Scheduler } from '../scheduler/scheduler';\nexport const x = Scheduler;\n",
+    );
+    expect(errs.map((e) => e.rule)).toEqual(['import-x/no-restricted-paths']);
+  });
+
+  it('components may import client/, common/ and (API server only) the store; cluster.ts may import all', async () => {
+    expect(
+      await ruleErrors(
+        'src-main/control-plane/scheduler/allowed.ts',
+        "import { Controller } from '../client/controller';\nimport { R } from '../../common/resources';\nexport const x = [Controller, R];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await ruleErrors(
+        'src-main/control-plane/apiserver/allowed.ts',
+        "import { MvccIndex } from '../store/mvcc';\nexport const x = MvccIndex;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await ruleErrors(
+        'src-main/control-plane/cluster-allowed.ts',
+        "import { Scheduler } from './scheduler/scheduler';\nimport { ControllerManager } from './controllers/controller-manager';\nexport const x = [Scheduler, ControllerManager];\n",
+      ),
+    ).toEqual([]);
+  });
+
+  it('an import cycle is an error (filters.ts importing scheduler.ts, which imports filters.ts)', async () => {
+    const errs = await ruleErrors(
+      'src-main/control-plane/scheduler/filters.ts',
+      "import { Scheduler } from './scheduler';\nexport const x = Scheduler;\n",
+    );
+    expect(errs.map((e) => e.rule)).toEqual(['import-x/no-cycle']);
+  });
+
+  it('a handler importing the router (rest.ts), even as a type, is an error', async () => {
+    const errs = await ruleErrors(
+      'src-main/control-plane/apiserver/violation.ts',
+      "import type { ResourceRequest } from './rest';\nexport type X = ResourceRequest;\n",
+    );
+    expect(errs.map((e) => e.rule)).toEqual(['import-x/no-restricted-paths']);
+  });
+});
