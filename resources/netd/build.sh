@@ -30,4 +30,5 @@ ts="$root/src-main/control-plane/kubelet/runtime/docker/netd-binary.ts"
   od -An -v -tx1 "$out/netd" | tr -d ' \n' | fold -w 96 | sed "s/.*/  '&',/"
   echo "].join('');"
 } >"$ts"
+(cd "$root" && npx --no-install prettier --write "$ts" >/dev/null 2>&1) || true
 echo "netd: $size bytes -> $ts"

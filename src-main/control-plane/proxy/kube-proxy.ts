@@ -28,8 +28,7 @@ import type { Logger } from '../../common/logger';
 import type { ClusterNetwork } from '../../common/network';
 import { R } from '../../common/resources';
 import type { KubeObject, Node, Pod } from '../../common/types';
-import { Controller, SharedInformers, type ReconcileResult } from '../controllers/controller';
-import { EventRecorder } from '../events/recorder';
+import { Controller, EventRecorder, SharedInformers, type ReconcileResult } from '../client';
 import type { AgentClient, AgentListener, InboundConnection } from './agent/agent-client';
 import {
   BackendPicker,
