@@ -18,7 +18,7 @@ describe.skipIf(!hasDocker)('serve restarts keep the dashboard URL', () => {
   let blocker: net.Server | undefined;
 
   afterAll(async () => {
-    await skiff?.stop();
+    await skiff?.destroy();
     blocker?.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);

@@ -115,7 +115,7 @@ describe.skipIf(!hasDocker)('@kubernetes/client-node against skiff serve', () =>
       120_000,
       'namespaces gone',
     ).catch(() => undefined);
-    await skiff.stop();
+    await skiff.destroy();
     for (const ns of [NS, OTHER])
       for (const id of podContainers(`label=io.kubernetes.pod.namespace=${ns}`)) docker('rm', '-f', id);
   }, 180_000);

@@ -131,7 +131,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: expose on localhost in C
       ]);
       await kubectl(skiff.kubeconfig, ['wait', '--for=delete', 'pods', '--all', '-n', NS, '--timeout=30s']);
       await kubectl(skiff.kubeconfig, ['delete', 'namespace', NS, '--wait=false']);
-      await skiff.stop();
+      await skiff.destroy();
     }
     if (hasDocker) {
       const left = docker('ps', '-aq', '--filter', `label=io.kubernetes.pod.namespace=${NS}`)

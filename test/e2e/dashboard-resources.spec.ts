@@ -99,7 +99,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard resources/logs/apply in C
       ]);
       await kubectl(skiff.kubeconfig, ['wait', '--for=delete', 'pods', '--all', '-n', NS, '--timeout=30s']);
       await kubectl(skiff.kubeconfig, ['delete', 'namespace', NS, '--wait=false']);
-      await skiff.stop();
+      await skiff.destroy();
     }
     if (hasDocker) {
       const left = docker('ps', '-aq', '--filter', `label=io.kubernetes.pod.namespace=${NS}`)

@@ -96,7 +96,7 @@ describe.skipIf(!hasDocker || !hasChromium)(
           '--timeout=30s',
         ]);
         await kubectl(skiff.kubeconfig, ['wait', '--for=delete', 'pods', '--all', '-n', NS, '--timeout=30s']);
-        await skiff.stop();
+        await skiff.destroy();
       }
       if (hasDocker) {
         const left = docker('ps', '-aq', '--filter', `label=io.kubernetes.pod.namespace=${NS}`)

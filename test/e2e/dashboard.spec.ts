@@ -112,7 +112,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in Chromium against serve
       ]);
       await kubectl(skiff.kubeconfig, ['wait', '--for=delete', 'pods', '--all', '-n', NS, '--timeout=30s']);
       await kubectl(skiff.kubeconfig, ['delete', 'namespace', NS, '--wait=false']);
-      await skiff.stop();
+      await skiff.destroy();
     }
     if (hasDocker) {
       // Belt and braces: anything still labelled with this test's namespace is removed.

@@ -178,7 +178,7 @@ describe.skipIf(!hasDocker || !kubectlAvailable)('kubectl scenarios (issue 3 acc
         timeoutMs: 130_000,
       },
     ).catch(() => undefined);
-    await skiff.stop();
+    await skiff.destroy();
     for (const ns of ALL_NS)
       for (const id of podContainers(`label=io.kubernetes.pod.namespace=${ns}`)) docker('rm', '-f', id);
     fs.rmSync(work, { recursive: true, force: true });

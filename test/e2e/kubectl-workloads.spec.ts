@@ -69,7 +69,7 @@ spec:
       const cluster = (await kc(['get', 'namespace', 'kube-system', '-o', 'jsonpath={.metadata.uid}']))
         .stdout;
       await kc(['delete', 'namespace', NS, DOOMED, '--wait=false']).catch(() => undefined);
-      await skiff.stop();
+      await skiff.destroy();
       const volumes = cluster
         ? docker('volume', 'ls', '-q', '--filter', `label=skiff.dev/managed-by=skiff-${cluster}`).split('\n')
         : [];

@@ -181,7 +181,7 @@ spec:
   afterAll(async () => {
     if (skiff) {
       await kc(['delete', 'namespace', NS, '--wait=false']);
-      await skiff.stop();
+      await skiff.destroy();
     }
     if (managedBy) {
       const ids = docker('ps', '-aq', '--filter', `label=skiff.dev/managed-by=${managedBy}`)

@@ -83,7 +83,7 @@ describe.skipIf(!hasDocker)('slice: kubectl → scheduler → controllers → ku
   afterAll(async () => {
     if (!skiff) return;
     await kc(['delete', 'namespace', NS, '--wait=false']).catch(() => undefined);
-    await skiff.stop();
+    await skiff.destroy();
     for (const id of podContainers(`label=io.kubernetes.pod.namespace=${NS}`)) docker('rm', '-f', id);
   }, 60_000);
 

@@ -2,8 +2,9 @@
  * Starts `skiff serve` as a real child process (exactly what a user runs) for end-to-end tests,
  * and runs the real kubectl against it with a private discovery cache.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -22,6 +23,56 @@ export interface SkiffProcess {
   child: ChildProcess;
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * The end of a suite: stops serve, then removes every Docker container, network and volume of
+   * this cluster (labelled `skiff.dev/managed-by=skiff-<kube-system uid>`) — pods, the network
+   * agent and the cluster network outlive a plain stop, for the next start to adopt.
+   */
+  destroy(): Promise<void>;
+}
+
+/** The cluster's id (kube-system's uid), asked of the running API server with the admin token. */
+function clusterId(apiUrl: string, token: string, kubeconfig: string): Promise<string> {
+  const ca = /certificate-authority-data: (\S+)/.exec(fs.readFileSync(kubeconfig, 'utf8'))?.[1];
+  return new Promise((resolve, reject) => {
+    const req = https.get(
+      `${apiUrl}/api/v1/namespaces/kube-system`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+        ca: ca ? Buffer.from(ca, 'base64') : undefined,
+        timeout: 10_000,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => {
+          try {
+            resolve(String(JSON.parse(body).metadata.uid));
+          } catch (err) {
+            reject(new Error(`cannot read kube-system: ${res.statusCode} ${body.slice(0, 200)} (${err})`));
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout asking for kube-system')));
+  });
+}
+
+/** Removes every Docker object labelled `skiff.dev/managed-by=<value>` (containers first). */
+export function removeDockerObjects(value: string): void {
+  const run = (...args: string[]) =>
+    execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+  const filter = `label=skiff.dev/managed-by=${value}`;
+  const ids = run('ps', '-aq', '--filter', filter);
+  if (ids.length) run('rm', '-f', '-v', ...ids);
+  const nets = run('network', 'ls', '-q', '--filter', filter);
+  if (nets.length) run('network', 'rm', ...nets);
+  const vols = run('volume', 'ls', '-q', '--filter', filter);
+  if (vols.length) run('volume', 'rm', '-f', ...vols);
 }
 
 /** A fresh temporary folder. */
@@ -65,6 +116,16 @@ export async function startSkiff(
       readyMs = Date.now() - started;
       const login = m[2];
       const token = decodeURIComponent(login.split('#token=')[1] ?? '');
+      const apiUrl = m[1];
+      const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+        if (child.exitCode !== null) return child.exitCode;
+        child.kill(signal);
+        return exited;
+      };
+      // Asked once while serve runs (a suite may stop and restart it; the id stays the same).
+      let id: Promise<string> | undefined;
+      const idOnce = () => (id ??= clusterId(apiUrl, token, m[3]));
+      void idOnce().catch(() => undefined);
       return {
         dataDir,
         kubeconfig: m[3],
@@ -75,10 +136,17 @@ export async function startSkiff(
         readyMs,
         child,
         output: () => out,
-        async stop(signal: NodeJS.Signals = 'SIGTERM') {
-          if (child.exitCode !== null) return child.exitCode;
-          child.kill(signal);
-          return exited;
+        stop,
+        async destroy() {
+          const uid = await idOnce().catch(() => '');
+          await stop();
+          let engine = true;
+          try {
+            execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
+          } catch {
+            engine = false;
+          }
+          if (uid && engine) removeDockerObjects(`skiff-${uid}`);
         },
       };
     }
