@@ -449,6 +449,12 @@ apiVersion: v1
 kind: ConfigMap
 metadata: { name: cfg }
 data: { a: b }
+---
+# Holds the namespace in Terminating until the test lets go (the pod alone may be gone in
+# well under a second, before the create below is tried).
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: hold, finalizers: [skiff.dev/test-hold] }
 `,
       );
       expect(apply.code, apply.stderr).toBe(0);
@@ -474,6 +480,17 @@ data: { a: b }
       expect(late.stderr).toContain(
         `unable to create new content in namespace ${DOOMED} because it is being terminated`,
       );
+      const release = await kc([
+        'patch',
+        'configmap',
+        'hold',
+        '-n',
+        DOOMED,
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":null}}',
+      ]);
+      expect(release.code, release.stderr).toBe(0);
       const gone = await kc(
         ['wait', '--for=delete', `namespace/${DOOMED}`, '--timeout=90s'],
         undefined,

@@ -137,8 +137,18 @@ export async function startPrivateDockerd(opts: { loadTestImages?: boolean } = {
     start,
     stop,
     async remove() {
+      // The bridges of this engine's own networks (a Skiff cluster network, say) outlive the
+      // daemon; left behind, each keeps its subnet's route on the host and shadows the shared
+      // engine's network that later takes the same subnet.
+      let networkBridges: string[] = [];
+      if (up()) {
+        networkBridges = docker('network', 'ls', '-q', '--no-trunc', '--filter', 'driver=bridge')
+          .split('\n')
+          .filter(Boolean)
+          .map((nid) => `br-${nid.slice(0, 12)}`);
+      }
       await stop();
-      spawnSync('ip', ['link', 'del', bridge]);
+      for (const b of [bridge, ...networkBridges]) spawnSync('ip', ['link', 'del', b]);
       // The daemon unmounts its layers on shutdown; anything left mounted stays rather than
       // being deleted through a mount.
       const mounted = fs.readFileSync('/proc/mounts', 'utf8').includes(dir);

@@ -27,6 +27,7 @@ export default class SkipReporter implements Reporter {
         file: path.relative(root, m.moduleId),
         total: tests.length,
         skipped: tests.filter((t) => t.result().state === 'skipped').length,
+        suiteErrors: [m, ...m.children.allSuites()].flatMap((s) => s.errors().map((e) => e.message)),
       };
     });
     let records: SkipRecord[] = [];

@@ -39,6 +39,22 @@ describe('skip summary', () => {
       'Install what they need (see README, "Run the tests"), or set CI=1 to make a missing tool fail the run.',
     ]);
   });
+  it('names a failed suite hook as the reason its tests never ran', () => {
+    const lines = skipSummary(
+      [],
+      [
+        {
+          file: 'test/net.spec.ts',
+          total: 6,
+          skipped: 6,
+          suiteErrors: ['network agent did not answer on 127.0.0.1:32778\n    at waitAgentReady'],
+        },
+      ],
+    );
+    expect(lines[1]).toBe(
+      '  test/net.spec.ts (all 6 tests): a suite hook (beforeAll/afterAll) failed, so its tests never ran: network agent did not answer on 127.0.0.1:32778',
+    );
+  });
   it('says so when nothing skipped', () => {
     expect(skipSummary([], [{ file: 'x.spec.ts', total: 1, skipped: 0 }])).toEqual([
       'No test suites were skipped.',

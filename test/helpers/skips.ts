@@ -42,6 +42,8 @@ export interface ModuleOutcome {
   file: string;
   total: number;
   skipped: number;
+  /** Errors of the file's suites themselves (a beforeAll/afterAll that threw), not of tests. */
+  suiteErrors?: string[];
 }
 
 /**
@@ -59,7 +61,12 @@ export function skipSummary(records: SkipRecord[], modules: ModuleOutcome[]): st
     .filter((m) => m.skipped > 0)
     .sort((a, b) => a.file.localeCompare(b.file))
     .map((m) => {
-      const why = reasons.get(m.file)?.join('; ') ?? 'no reason recorded (describe.skip / it.skip)';
+      const hook = m.suiteErrors?.[0]?.split('\n')[0]?.slice(0, 200);
+      const why =
+        reasons.get(m.file)?.join('; ') ??
+        (hook
+          ? `a suite hook (beforeAll/afterAll) failed, so its tests never ran: ${hook}`
+          : 'no reason recorded (describe.skip / it.skip)');
       const count = m.skipped === m.total ? `all ${m.total} tests` : `${m.skipped} of ${m.total} tests`;
       return `  ${m.file} (${count}): ${why}`;
     });

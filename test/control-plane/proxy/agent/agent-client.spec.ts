@@ -4,10 +4,12 @@
  * netd through its control port on 127.0.0.1 — the host never dials a bridge address.
  */
 import Docker from 'dockerode';
+import { execFileSync, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNetwork } from '../../../../src-main/common/network';
 import { cidrContains, intToIp, ipToInt } from '../../../../src-main/common/network';
+import { ensureClusterNetwork } from '../../../../src-main/control-plane/kubelet/runtime/docker/cluster-network';
 import { DockerRuntime } from '../../../../src-main/control-plane/kubelet/runtime/docker/docker-runtime';
 import {
   AgentError,
@@ -133,6 +135,48 @@ describe.skipIf(!hasDocker)('network agent on the real engine', () => {
       await other.removeClusterNetwork(second);
     }
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'gives up a slot that another engine took at the same moment and moves on',
+    async () => {
+      // Another engine's bridge appears with the same subnet right after ours is created (what two
+      // dockerds racing for one slot look like from here): a real second interface on the host.
+      const rival = `skrival${process.pid % 10000}`;
+      let raced = '';
+      const racing = new Proxy(docker, {
+        get(target, prop, receiver) {
+          if (prop !== 'createNetwork') return Reflect.get(target, prop, receiver) as unknown;
+          return async (opts: Docker.NetworkCreateOptions) => {
+            const created = await target.createNetwork(opts);
+            if (!raced) {
+              raced = opts.IPAM!.Config![0]!.Subnet!;
+              const gw = opts.IPAM!.Config![0]!.Gateway!;
+              execFileSync('ip', ['link', 'add', rival, 'type', 'bridge']);
+              execFileSync('ip', ['addr', 'add', `${gw}/20`, 'dev', rival]);
+              // Up without carrier, like an idle Docker bridge: its route is live.
+              execFileSync('ip', ['link', 'set', rival, 'up']);
+            }
+            return created;
+          };
+        },
+      });
+      const name = `${managedBy}-race`;
+      try {
+        const plan = await ensureClusterNetwork(racing, name, { slot: network.slot });
+        expect(raced).not.toBe('');
+        expect(plan.subnet).not.toBe(raced);
+        expect(plan.subnet).not.toBe(network.subnet);
+        const inspect = await docker.getNetwork(name).inspect();
+        expect(inspect.IPAM?.Config?.[0]?.Subnet).toBe(plan.subnet);
+      } finally {
+        await docker
+          .getNetwork(name)
+          .remove()
+          .catch(() => undefined);
+        spawnSync('ip', ['link', 'del', rival]);
+      }
+    },
+  );
 
   it('dials a pod port that is published nowhere, from the host', async () => {
     const s = await eventually(() => client.dial(web.ip, 8080).catch(() => undefined), 10_000);

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import {
@@ -34,13 +35,13 @@ export async function ensureClusterNetwork(
   if (!Number.isInteger(start) || start < 0 || start >= CLUSTER_NETWORK_SLOTS) {
     throw new Error(`network slot must be an integer in 0..${CLUSTER_NETWORK_SLOTS - 1}, got ${start}`);
   }
-  const hostCidrs = hostAddresses();
   const tried: string[] = [];
   for (let i = 0; i < CLUSTER_NETWORK_SLOTS; i++) {
     const plan = clusterNetworkForSlot((start + i) % CLUSTER_NETWORK_SLOTS, name);
-    if (hostCidrs.some((c) => cidrsOverlap(c, plan.subnet))) continue;
+    if (hostAddresses().some((a) => cidrsOverlap(a.cidr, plan.subnet))) continue;
+    let created: Docker.Network;
     try {
-      await docker.createNetwork({
+      created = await docker.createNetwork({
         Name: name,
         Driver: 'bridge',
         CheckDuplicate: true,
@@ -50,7 +51,6 @@ export async function ensureClusterNetwork(
         },
         Labels: { [LABELS.managedBy]: name, [LABELS.network]: name, [LABELS.networkSlot]: String(plan.slot) },
       });
-      return plan;
     } catch (err) {
       const msg = errText(err);
       if (/overlap/i.test(msg)) {
@@ -64,6 +64,20 @@ export async function ensureClusterNetwork(
       }
       throw new Error(`cannot create the cluster network ${name} (${plan.subnet}): ${msg}`);
     }
+    // The engine only knows its own networks: another engine on this machine (a second dockerd,
+    // a rootless one, a VPN that came up meanwhile) may have taken the same subnet at the same
+    // moment. Two interfaces with one subnet split the host's routes between them, and published
+    // ports then reach nothing, so give this slot up and move on a random stride (two engines
+    // that raced once must not race again on the next slot).
+    const ours = `br-${created.id.slice(0, 12)}`;
+    const rival = hostAddresses().find((a) => a.iface !== ours && cidrsOverlap(a.cidr, plan.subnet));
+    if (rival) {
+      tried.push(`${plan.subnet} (also on ${rival.iface})`);
+      await created.remove().catch(() => undefined);
+      i += Math.floor(Math.random() * 8);
+      continue;
+    }
+    return plan;
   }
   throw new Error(
     `no free /20 in 10.96.0.0/12 for the cluster network ${name}: every slot overlaps an engine network or a host address` +
@@ -248,12 +262,40 @@ async function inspectNetwork(docker: Docker, name: string): Promise<Docker.Netw
 }
 
 /** IPv4 networks of this machine's interfaces (loopback excluded), as CIDRs. */
-function hostAddresses(): string[] {
-  const out: string[] = [];
-  for (const list of Object.values(os.networkInterfaces())) {
+/**
+ * This machine's IPv4 networks, with the interface holding each: its interface addresses plus,
+ * on Linux, every non-default route. The routes matter because `os.networkInterfaces()` leaves
+ * out interfaces without carrier, and an idle Docker bridge (no container attached) has none —
+ * yet its route is live and would split the host's traffic with ours.
+ */
+function hostAddresses(): { iface: string; cidr: string }[] {
+  const out: { iface: string; cidr: string }[] = [];
+  for (const [iface, list] of Object.entries(os.networkInterfaces())) {
     for (const a of list ?? []) {
-      if (a.family === 'IPv4' && !a.internal && a.cidr) out.push(a.cidr);
+      if (a.family === 'IPv4' && !a.internal && a.cidr) out.push({ iface, cidr: a.cidr });
     }
+  }
+  return [...out, ...linuxRoutes()];
+}
+
+/** Non-default IPv4 routes from /proc/net/route (hex, little-endian); [] where there is none. */
+function linuxRoutes(): { iface: string; cidr: string }[] {
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/net/route', 'utf8');
+  } catch {
+    return [];
+  }
+  const le = (hex: string): number => Buffer.from(hex, 'hex').readUInt32LE(0);
+  const out: { iface: string; cidr: string }[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const [iface, dest, , , , , , mask] = line.trim().split(/\s+/);
+    if (!iface || !/^[0-9A-Fa-f]{8}$/.test(dest ?? '') || !/^[0-9A-Fa-f]{8}$/.test(mask ?? '')) continue;
+    const m = le(mask!);
+    if (m === 0) continue; // the default route
+    const prefix = m.toString(2).replace(/0+$/, '').length;
+    const d = le(dest!);
+    out.push({ iface, cidr: `${d >>> 24}.${(d >>> 16) & 255}.${(d >>> 8) & 255}.${d & 255}/${prefix}` });
   }
   return out;
 }
