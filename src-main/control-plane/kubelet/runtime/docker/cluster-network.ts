@@ -6,6 +6,7 @@ import {
   CLUSTER_NETWORK_SLOTS,
   cidrsOverlap,
   clusterNetworkForSlot,
+  intToIp,
   parseCidr,
   type ClusterNetwork,
 } from '../../../../common/network';
@@ -36,9 +37,10 @@ export async function ensureClusterNetwork(
     throw new Error(`network slot must be an integer in 0..${CLUSTER_NETWORK_SLOTS - 1}, got ${start}`);
   }
   const tried: string[] = [];
+  let host = hostAddresses();
   for (let i = 0; i < CLUSTER_NETWORK_SLOTS; i++) {
     const plan = clusterNetworkForSlot((start + i) % CLUSTER_NETWORK_SLOTS, name);
-    if (hostAddresses().some((a) => cidrsOverlap(a.cidr, plan.subnet))) continue;
+    if (host.some((a) => cidrsOverlap(a.cidr, plan.subnet))) continue;
     let created: Docker.Network;
     try {
       created = await docker.createNetwork({
@@ -70,7 +72,8 @@ export async function ensureClusterNetwork(
     // ports then reach nothing, so give this slot up and move on a random stride (two engines
     // that raced once must not race again on the next slot).
     const ours = `br-${created.id.slice(0, 12)}`;
-    const rival = hostAddresses().find((a) => a.iface !== ours && cidrsOverlap(a.cidr, plan.subnet));
+    host = hostAddresses();
+    const rival = host.find((a) => a.iface !== ours && cidrsOverlap(a.cidr, plan.subnet));
     if (rival) {
       tried.push(`${plan.subnet} (also on ${rival.iface})`);
       await created.remove().catch(() => undefined);
@@ -261,7 +264,6 @@ async function inspectNetwork(docker: Docker, name: string): Promise<Docker.Netw
   }
 }
 
-/** IPv4 networks of this machine's interfaces (loopback excluded), as CIDRs. */
 /**
  * This machine's IPv4 networks, with the interface holding each: its interface addresses plus,
  * on Linux, every non-default route. The routes matter because `os.networkInterfaces()` leaves
@@ -294,8 +296,7 @@ function linuxRoutes(): { iface: string; cidr: string }[] {
     const m = le(mask!);
     if (m === 0) continue; // the default route
     const prefix = m.toString(2).replace(/0+$/, '').length;
-    const d = le(dest!);
-    out.push({ iface, cidr: `${d >>> 24}.${(d >>> 16) & 255}.${(d >>> 8) & 255}.${d & 255}/${prefix}` });
+    out.push({ iface, cidr: `${intToIp(le(dest!))}/${prefix}` });
   }
   return out;
 }
