@@ -9,10 +9,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { R } from '../../../src-main/common/resources';
-import type { KubeObject, Pod } from '../../../src-main/common/types';
+import type { KubeObject } from '../../../src-main/common/types';
 import { ControllerManager } from '../../../src-main/control-plane/controllers/controller-manager';
 import { Scheduler } from '../../../src-main/control-plane/scheduler/scheduler';
 import { startApi, type TestApi } from '../apiserver/helpers';
+import { startFakeKubelet, type FakeKubelet } from '../helpers/fake-kubelet';
 import { needTool } from '../../helpers/skips';
 
 const run = promisify(execFile);
@@ -27,7 +28,7 @@ describe.skipIf(!hasKubectl)('kubectl rollout against Skiff controllers', () => 
   let t: TestApi;
   let cm: ControllerManager;
   let sched: Scheduler;
-  let kubelet: ReturnType<typeof setInterval>;
+  let kubelet: FakeKubelet | undefined;
   let kubeconfig: string;
 
   const kubectl = async (...args: string[]) => {
@@ -73,39 +74,11 @@ describe.skipIf(!hasKubectl)('kubectl rollout against Skiff controllers', () => 
     sched = new Scheduler(t.client);
     cm.start();
     sched.start();
-    let busy = false;
-    kubelet = setInterval(async () => {
-      if (busy) return;
-      busy = true;
-      try {
-        const pods = await t.client.list<Pod & KubeObject>(R.pods, { fieldSelector: 'spec.nodeName=n1' });
-        for (const p of pods.items) {
-          if (p.metadata.deletionTimestamp) {
-            await t.client
-              .delete(R.pods, p.metadata.name!, p.metadata.namespace, { gracePeriodSeconds: 0 })
-              .catch(() => undefined);
-          } else if (p.status?.phase !== 'Running') {
-            const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-            await t.client
-              .updateStatus(R.pods, {
-                ...p,
-                status: {
-                  ...p.status,
-                  phase: 'Running',
-                  conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
-                },
-              })
-              .catch(() => undefined);
-          }
-        }
-      } finally {
-        busy = false;
-      }
-    }, 50);
+    kubelet = startFakeKubelet(t.client, 'n1');
   });
 
   afterAll(async () => {
-    clearInterval(kubelet);
+    await kubelet?.stop();
     await cm?.stop();
     await sched?.stop();
     await t?.stop();

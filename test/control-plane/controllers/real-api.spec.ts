@@ -12,6 +12,7 @@ import type { Deployment, KubeObject, Pod, ReplicaSet } from '../../../src-main/
 import { ControllerManager } from '../../../src-main/control-plane/controllers/controller-manager';
 import { Scheduler } from '../../../src-main/control-plane/scheduler/scheduler';
 import { startApi, type TestApi } from '../apiserver/helpers';
+import { startFakeKubelet, type FakeKubelet } from '../helpers/fake-kubelet';
 
 type D = Deployment & KubeObject;
 type RS = ReplicaSet & KubeObject;
@@ -21,7 +22,7 @@ describe('controllers and scheduler against the real API server', () => {
   let t: TestApi;
   let cm: ControllerManager;
   let sched: Scheduler;
-  let kubelet: ReturnType<typeof setInterval>;
+  let kubelet: FakeKubelet | undefined;
 
   beforeAll(async () => {
     t = await startApi();
@@ -55,41 +56,11 @@ describe('controllers and scheduler against the real API server', () => {
     cm.start();
     sched.start();
     // The "kubelet": bound pods become Running and Ready.
-    let busy = false;
-    kubelet = setInterval(async () => {
-      if (busy) return;
-      busy = true;
-      try {
-        const pods = await t.client.list<P>(R.pods, { fieldSelector: 'spec.nodeName=n1' });
-        for (const p of pods.items) {
-          if (p.metadata.deletionTimestamp) {
-            // Containers stopped: confirm the graceful deletion, as the kubelet does.
-            await t.client
-              .delete(R.pods, p.metadata.name!, 'default', { gracePeriodSeconds: 0 })
-              .catch(() => undefined);
-            continue;
-          }
-          if (p.status?.phase === 'Running') continue;
-          const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-          await t.client
-            .updateStatus(R.pods, {
-              ...p,
-              status: {
-                ...p.status,
-                phase: 'Running',
-                conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
-              },
-            })
-            .catch(() => undefined);
-        }
-      } finally {
-        busy = false;
-      }
-    }, 50);
+    kubelet = startFakeKubelet(t.client, 'n1');
   });
 
   afterAll(async () => {
-    clearInterval(kubelet);
+    await kubelet?.stop();
     await cm?.stop();
     await sched?.stop();
     await t?.stop();
