@@ -9,8 +9,7 @@
 import type { Clock } from '../../common/clock';
 import { R, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { strategyFor } from './registry';
-import { DEFAULT_CLASS_ANNOTATION } from './registry/core';
+import { DEFAULT_CLASS_ANNOTATION, strategyFor } from './registry';
 import { clusterNetworkForSlot, type ClusterNetwork } from '../../common/network';
 import { StatusError } from './status';
 import type { ObjectStorage } from './storage';

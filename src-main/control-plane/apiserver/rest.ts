@@ -22,8 +22,7 @@ import {
 } from './http';
 import { duplicateJsonFields, fieldProblemMessages, pruneUnknownFields } from './field-validation';
 import { applyMerge, clone, deepEqual, jsonPatch, mergePatch, strategicMergePatch } from './patch';
-import { isGracefulPod } from './registry/pods';
-import { strategyFor, type Strategy } from './registry';
+import { isGracefulPod, strategyFor, type Strategy } from './registry';
 import type { ScaleView } from './registry/strategy';
 import { isObject, selectorString } from './registry/strategy';
 import { StatusError, badRequest, conflict, invalid, methodNotAllowed, notFound } from './status';

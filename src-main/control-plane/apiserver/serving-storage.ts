@@ -9,9 +9,8 @@ import type { ClusterNetwork } from '../../common/network';
 import { realClock, type Clock } from '../../common/clock';
 import { apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeList, KubeObject, WatchEvent } from '../../common/types';
-import { strategyFor } from './registry';
+import { coreEventToV1, hpaV1ToV2, hpaV2ToV1, strategyFor, v1EventToCore } from './registry';
 import { admitQuota } from './registry/admission';
-import { coreEventToV1, hpaV1ToV2, hpaV2ToV1, v1EventToCore } from './registry/misc';
 import type { ResourceRegistry } from './resource-registry';
 import type {
   FieldGetter,

@@ -5,7 +5,7 @@
 import type { EphemeralContainer, Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../../../common/types';
 import { invalid } from '../status';
-import { defaultContainer } from './pods';
+import { defaultContainer } from './core/pod-spec';
 import { isObject } from './strategy';
 import { Errors, dns1123Label } from './validation';
 

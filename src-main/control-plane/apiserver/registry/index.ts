@@ -1,17 +1,25 @@
 /**
- * The strategy registry: one Strategy per served resource type, looked up by ResourceType.
- * Built-in kinds are listed here; CustomResourceDefinitions add and remove theirs at run time.
+ * The strategy registry (Kubernetes' pkg/registry): one Strategy per served resource type, looked
+ * up by ResourceType. Built-in kinds live in one folder per API group (core/, apps/, batch/ …)
+ * with a file per resource; CustomResourceDefinitions add and remove theirs at run time. Shared
+ * pieces sit at the top: strategy.ts (the interface and Table helpers), validation.ts,
+ * quantity.ts, type-check.ts, admission.ts (LimitRanger, ResourceQuota) and ephemeral.ts.
+ * Imports only common/ and the API server's status/storage/openapi modules.
  */
 import type { ResourceType } from '../../../common/resources';
 import { APPS_STRATEGIES } from './apps';
+import { AUTOSCALING_STRATEGIES } from './autoscaling';
 import { BATCH_STRATEGIES } from './batch';
-import { eventStrategy, leaseStrategy, namespaceStrategy, nodeStrategy } from './cluster';
+import { COORDINATION_STRATEGIES } from './coordination';
 import { CORE_STRATEGIES } from './core';
-import { MISC_STRATEGIES } from './misc';
-import { podStrategy } from './pods';
+import { DISCOVERY_STRATEGIES } from './discovery';
+import { EVENTS_STRATEGIES } from './events';
+import { NETWORKING_STRATEGIES } from './networking';
+import { POLICY_STRATEGIES } from './policy';
+import { SCHEDULING_STRATEGIES } from './scheduling';
+import { STORAGE_STRATEGIES } from './storage';
 import type { Strategy } from './strategy';
 import { checkTypes } from './type-check';
-import { deploymentStrategy, replicaSetStrategy } from './workloads';
 
 /** Runs the JSON type check before a strategy's defaulting (which assumes well-typed input). */
 function typeChecked(s: Strategy): Strategy {
@@ -27,17 +35,17 @@ function typeChecked(s: Strategy): Strategy {
 
 const STRATEGIES = new Map<ResourceType, Strategy>(
   [
-    namespaceStrategy,
-    nodeStrategy,
-    podStrategy,
-    eventStrategy,
-    deploymentStrategy,
-    replicaSetStrategy,
-    leaseStrategy,
     ...CORE_STRATEGIES,
     ...APPS_STRATEGIES,
     ...BATCH_STRATEGIES,
-    ...MISC_STRATEGIES,
+    ...COORDINATION_STRATEGIES,
+    ...AUTOSCALING_STRATEGIES,
+    ...POLICY_STRATEGIES,
+    ...NETWORKING_STRATEGIES,
+    ...STORAGE_STRATEGIES,
+    ...SCHEDULING_STRATEGIES,
+    ...DISCOVERY_STRATEGIES,
+    ...EVENTS_STRATEGIES,
   ].map((s) => [s.type, typeChecked(s)]),
 );
 
@@ -57,3 +65,7 @@ export function unregisterStrategy(t: ResourceType): void {
 }
 
 export type { Strategy } from './strategy';
+export { isGracefulPod } from './core';
+export { hpaV1ToV2, hpaV2ToV1 } from './autoscaling';
+export { coreEventToV1, v1EventToCore } from './events';
+export { DEFAULT_CLASS_ANNOTATION } from './storage';
