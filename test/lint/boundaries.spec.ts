@@ -84,4 +84,19 @@ describe('control-plane boundary lint rules', () => {
     );
     expect(errs.map((e) => e.rule)).toEqual(['import-x/no-restricted-paths']);
   });
+
+  it('pod-logs.ts, pod-stream-proxy.ts and metrics.ts no longer import the router: ResourceRequest is in request.ts', async () => {
+    for (const file of ['pod-logs', 'pod-stream-proxy', 'metrics']) {
+      const back = await ruleErrors(
+        `src-main/control-plane/apiserver/${file}.ts`,
+        "import type { RestDeps } from './rest';\nexport type X = RestDeps;\n",
+      );
+      expect(back.map((e) => e.rule)).toEqual(['import-x/no-restricted-paths']);
+      const ok = await ruleErrors(
+        `src-main/control-plane/apiserver/${file}.ts`,
+        "import type { ResourceRequest } from './request';\nexport type X = ResourceRequest;\n",
+      );
+      expect(ok).toEqual([]);
+    }
+  });
 });

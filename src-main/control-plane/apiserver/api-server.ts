@@ -35,7 +35,8 @@ import { METRICS_API_SERVICE, METRICS_GROUP, METRICS_TYPES, MetricsApi } from '.
 import { buildOpenApi, openApiIndex, type OpenApiDoc } from './openapi';
 import { strategyFor } from './registry';
 import { ResourceRegistry } from './resource-registry';
-import { RestHandler, SYSTEM_NAMESPACES, type ResourceRequest } from './rest';
+import type { ResourceRequest } from './request';
+import { RestHandler, SYSTEM_NAMESPACES } from './rest';
 import { ServingStorage } from './serving-storage';
 import { StatusError, internalError, unauthorized } from './status';
 import type { ObjectStorage } from './storage';

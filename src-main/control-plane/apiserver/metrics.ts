@@ -11,7 +11,7 @@ import type { Logger } from '../../common/logger';
 import { R, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { sendJson } from './http';
-import type { ResourceRequest } from './rest';
+import type { ResourceRequest } from './request';
 import { matchesLabelSelector, parseLabelSelector, SelectorError } from './selectors';
 import { StatusError, badRequest, methodNotAllowed } from './status';
 import type { ObjectStorage } from './storage';

@@ -8,7 +8,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { Logger } from '../../common/logger';
 import { R } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import type { ResourceRequest } from './rest';
+import type { ResourceRequest } from './request';
 import { StatusError, badRequest } from './status';
 import type { ObjectStorage } from './storage';
 

@@ -13,7 +13,7 @@ import type { Logger } from '../../common/logger';
 import { R } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { logContainer } from './pod-logs';
-import type { ResourceRequest } from './rest';
+import type { ResourceRequest } from './request';
 import { StatusError, badRequest } from './status';
 import type { ObjectStorage } from './storage';
 

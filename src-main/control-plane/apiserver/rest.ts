@@ -4,7 +4,6 @@
  * status handling, and answering with objects, Lists, Tables, watch streams or Status errors.
  */
 import type { ClusterNetwork } from '../../common/network';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import type { Clock } from '../../common/clock';
 import type { Logger } from '../../common/logger';
@@ -29,21 +28,12 @@ import { StatusError, badRequest, conflict, invalid, methodNotAllowed, notFound 
 import type { ObjectStorage, StorageDeleteOptions } from './storage';
 import { TABLE_CONTENT_TYPE, includeObjectParam, toTable } from './table';
 import { streamPodLogs } from './pod-logs';
+import type { ResourceRequest } from './request';
 import { prepareEphemeralContainers } from './registry/ephemeral';
 import { managerOf, sameOwnership, serverSideApply, trackUpdate, type ApplyOptions } from './ssa';
 import { isUpgrade, proxyPodStream } from './pod-stream-proxy';
 
 /** A resource request after URL parsing. */
-export interface ResourceRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
-  query: URLSearchParams;
-  type: ResourceType;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
-
 /** What the REST layer needs from the server. */
 export interface RestDeps {
   storage: ObjectStorage;
