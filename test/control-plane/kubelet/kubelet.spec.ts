@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
-import { Kubelet, PUBLISHED_PORTS_ANNOTATION } from '../../../src-main/control-plane/kubelet/kubelet';
+import { Kubelet } from '../../../src-main/control-plane/kubelet/kubelet';
+import { PUBLISHED_PORTS_ANNOTATION } from '../../../src-main/control-plane/kubelet/pod-syncer';
 import { DockerRuntime } from '../../../src-main/control-plane/kubelet/runtime/docker/docker-runtime';
 import { FakeApi } from './helpers/fake-api';
 import { dockerAvailable, eventually, removeManaged, testManagedBy } from './helpers/docker';

@@ -1,6 +1,6 @@
 /** imagePullSecrets → registry credentials, matched on the image's registry host. */
 import { describe, expect, it } from 'vitest';
-import { dockerConfigAuth, registryHost } from '../../../src-main/control-plane/kubelet/kubelet';
+import { dockerConfigAuth, registryHost } from '../../../src-main/control-plane/kubelet/image-manager';
 
 describe('image pull credentials', () => {
   it('finds the registry host of an image reference', () => {
