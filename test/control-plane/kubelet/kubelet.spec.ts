@@ -3,7 +3,9 @@ import Docker from 'dockerode';
 import { Kubelet } from '../../../src-main/control-plane/kubelet/kubelet';
 import { PUBLISHED_PORTS_ANNOTATION } from '../../../src-main/control-plane/kubelet/pod-syncer';
 import { DockerRuntime } from '../../../src-main/control-plane/kubelet/runtime/docker/docker-runtime';
-import { FakeApi } from './helpers/fake-api';
+import { FakeApi } from '../helpers/fake-api';
+import { realClock } from '../../../src-main/common/clock';
+import { R } from '../../../src-main/common/resources';
 import { dockerAvailable, eventually, removeManaged, testManagedBy } from './helpers/docker';
 
 const hasDocker = await dockerAvailable();
@@ -13,7 +15,7 @@ const TOKEN = 'kubelet-test-token';
 const IMAGE = 'skiff-test/busybox:1';
 
 describe.skipIf(!hasDocker)('Kubelet on real Docker', () => {
-  const api = new FakeApi();
+  const api = new FakeApi(realClock);
   const docker = new Docker();
   const runtime = new DockerRuntime({ managedBy });
   let kubelet: Kubelet;
@@ -298,7 +300,7 @@ describe.skipIf(!hasDocker)('Kubelet on real Docker', () => {
 
   it('removes containers of pods that vanished from the API', async () => {
     const uid = api.getPod('crash').metadata.uid!;
-    api.objects.delete(`pods/default/crash`);
+    api.forget(R.pods, 'default', 'crash');
     await kubelet.stop();
     kubelet = newKubelet();
     await kubelet.start();

@@ -15,7 +15,8 @@ import { Kubelet } from '../../../src-main/control-plane/kubelet/kubelet';
 import { NETWORK_AGENT_ANNOTATION } from '../../../src-main/control-plane/kubelet/node-status';
 import { DockerRuntime } from '../../../src-main/control-plane/kubelet/runtime/docker/docker-runtime';
 import { NetworkAgentClient } from '../../../src-main/control-plane/proxy/agent/agent-client';
-import { FakeApi } from './helpers/fake-api';
+import { FakeApi } from '../helpers/fake-api';
+import { realClock } from '../../../src-main/common/clock';
 import { dockerAvailable, eventually, removeManaged, testManagedBy } from './helpers/docker';
 
 const hasDocker = await dockerAvailable();
@@ -24,7 +25,7 @@ const NODE = 'net-node';
 const IMAGE = 'skiff-test/busybox:1';
 
 describe.skipIf(!hasDocker)('kubelet on the cluster network (real Docker)', () => {
-  const api = new FakeApi();
+  const api = new FakeApi(realClock);
   const runtime = new DockerRuntime({ managedBy });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-netkubelet-'));
   const resolvConfPath = path.join(dir, 'resolv.conf');

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
 import { Kubelet } from '../../../src-main/control-plane/kubelet/kubelet';
 import { DockerRuntime } from '../../../src-main/control-plane/kubelet/runtime/docker/docker-runtime';
-import { FakeApi } from './helpers/fake-api';
+import { FakeApi } from '../helpers/fake-api';
+import { realClock } from '../../../src-main/common/clock';
 import { dockerAvailable, eventually, removeManaged, testManagedBy } from './helpers/docker';
 
 const hasDocker = await dockerAvailable();
@@ -51,7 +52,7 @@ class EngineProxy {
 }
 
 describe.skipIf(!hasDocker)('node facts and resilience', () => {
-  const api = new FakeApi();
+  const api = new FakeApi(realClock);
   const docker = new Docker();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-resilience-'));
   const proxy = new EngineProxy(path.join(dir, 'docker.sock'));
