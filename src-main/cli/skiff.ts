@@ -1,3 +1,4 @@
+// The CLI (serve mode): starts the control plane and the dashboard server without Electron; never imports electron.
 /**
  * The `skiff` command. `skiff serve` runs Skiff headless: control plane, kubelet and the
  * dashboard on 127.0.0.1. (Later issues add `agent` and `snapshot`.)

@@ -1,3 +1,4 @@
+// The control plane's assembly point — the only file that imports every component (store, apiserver, scheduler, controllers, kubelet, proxy); no electron.
 /**
  * Assembles one Skiff cluster in this process: the store, the API server, and — as API clients
  * over loopback HTTPS, exactly as in Kubernetes — the scheduler, the controller manager, the

@@ -1,3 +1,4 @@
+// The Electron layer (windows, tray, menus, settings, typed IPC): the only code that imports electron; no cluster logic.
 /**
  * The Electron main process: starts Skiff's control plane (the same `serve` as headless mode)
  * and opens one secure window on the dashboard. Windows, tray, menus, settings and typed IPC

@@ -1,3 +1,4 @@
+// The kube-proxy component: exposes Services on 127.0.0.1 as an API client; imports common/ and control-plane/client only.
 /**
  * Skiff's kube-proxy: an API client over shared informers of Services, EndpointSlices, Pods and
  * its own Node, like upstream's. Where upstream programs iptables, this proxy splices TCP in user

@@ -1,3 +1,4 @@
+// The scheduler component: binds pending pods to nodes (filters + scoring) as an API client; imports common/ and control-plane/client only.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { PodCondition } from 'kubernetes-types/core/v1';

@@ -1,3 +1,4 @@
+// The store: the kine-shaped Backend (embedded WAL+snapshot, memory, real etcd); only the API server imports it, and it imports only common/.
 /**
  * Chooses a store backend by URL scheme, as kine does:
  * - `memory://` — the embedded store without a disk (tests);

@@ -1,3 +1,4 @@
+// The CRI-shaped container runtime interface the kubelet programs against; pure types, imports only common/ (runtime/docker implements it).
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { ClusterNetwork } from '../../../common/network';
 

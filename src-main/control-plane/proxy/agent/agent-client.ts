@@ -1,3 +1,4 @@
+// The proxy's client of the in-cluster network agent (skiff-netd) control socket on 127.0.0.1; imports only common/.
 import { EventEmitter } from 'node:events';
 import net, { type Socket } from 'node:net';
 import { silentLogger, type Logger } from '../../../common/logger';
