@@ -1,6 +1,7 @@
 // Sessions over hijacked exec/attach connections (exec, attach, relay); touches only the given socket.
 import { Duplex, PassThrough } from 'node:stream';
 import type { StreamOptions, StreamSession } from '../runtime';
+import { StreamDemux } from './stream-demux';
 
 /**
  * A session over an engine's hijacked exec/attach connection: demultiplexes stdout/stderr
@@ -66,37 +67,6 @@ export function hijackedSession(
     done,
     close: () => socket.destroy(),
   };
-}
-
-/** Splits the engine's multiplexed stream into stdout and stderr, with backpressure. */
-class StreamDemux {
-  private buf: Buffer = Buffer.alloc(0);
-  private waiting?: PassThrough;
-  constructor(
-    private readonly stdout: PassThrough,
-    private readonly stderr: PassThrough,
-  ) {}
-  /** False when a target is full: stop feeding until onDrain. */
-  write(chunk: Buffer): boolean {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    let ok = true;
-    while (this.buf.length >= 8) {
-      const len = this.buf.readUInt32BE(4);
-      if (this.buf.length < 8 + len) break;
-      const target = this.buf[0] === 2 ? this.stderr : this.stdout;
-      if (!target.write(this.buf.subarray(8, 8 + len))) {
-        ok = false;
-        this.waiting = target;
-      }
-      this.buf = this.buf.subarray(8 + len);
-    }
-    return ok;
-  }
-  onDrain(fn: () => void): void {
-    if (this.waiting) this.waiting.once('drain', fn);
-    else fn();
-    this.waiting = undefined;
-  }
 }
 
 /**

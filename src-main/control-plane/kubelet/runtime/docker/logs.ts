@@ -1,7 +1,8 @@
 // A container's logs from the engine as plain bytes (follow, tail, since); only reads the engine.
 import type Docker from 'dockerode';
-import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { LogOptions } from '../runtime';
+import { DemuxTransform } from './stream-demux';
 
 /** The container's logs; destroying the result closes the engine connection. */
 export async function containerLogs(docker: Docker, id: string, opts: LogOptions): Promise<Readable> {
@@ -24,7 +25,7 @@ export async function containerLogs(docker: Docker, id: string, opts: LogOptions
   }
   // With a TTY the engine sends the raw terminal bytes; otherwise 8-byte framed stdout/stderr.
   if (info.Config.Tty) return raw.pipe(new PassThrough());
-  const out = raw.pipe(new DockerDemux());
+  const out = raw.pipe(new DemuxTransform());
   // Destroying the result must close the engine connection (the client went away).
   out.on('close', () => raw.destroy());
   raw.on('error', (err) => out.destroy(err));
@@ -36,19 +37,4 @@ export function sinceParam(ms: number): string {
   const sec = Math.floor(ms / 1000);
   const nanos = Math.round((ms - sec * 1000) * 1e6);
   return `${sec}.${String(nanos).padStart(9, '0')}`;
-}
-
-/** Splits Docker's multiplexed log stream (8-byte frame headers) into the plain bytes. */
-class DockerDemux extends Transform {
-  private buf: Buffer = Buffer.alloc(0);
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    while (this.buf.length >= 8) {
-      const len = this.buf.readUInt32BE(4);
-      if (this.buf.length < 8 + len) break;
-      this.push(this.buf.subarray(8, 8 + len));
-      this.buf = this.buf.subarray(8 + len);
-    }
-    cb();
-  }
 }
