@@ -1,22 +1,19 @@
 import Docker from 'dockerode';
 import { readFile, statfs } from 'node:fs/promises';
-import { Duplex, PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import {
-  LABELS,
-  SANDBOX_CONTAINER_NAME,
   type ContainerConfig,
   type ContainerRuntime,
   type ContainerStats,
   type ContainerStatus,
   type ImageInfo,
+  LABELS,
   type LogOptions,
-  type PublishedPort,
   type PullOptions,
   type RuntimeEvent,
   type RuntimeInfo,
   type SandboxConfig,
   type SandboxStatus,
-  type SecurityConfig,
   type StreamOptions,
   type StreamSession,
   type VolumeOptions,
@@ -24,7 +21,15 @@ import {
 import type { ClusterNetwork } from '../../../../common/network';
 import type { NetworkAgentStatus } from '../runtime';
 import { ensureClusterNetwork, ensureNetworkAgent, removeClusterNetwork } from './cluster-network';
-import { DEFAULT_SANDBOX_IMAGE, pauseRootfsTar } from './pause-image';
+import { containerCreateRequest, sandboxCreateRequest } from './container-config';
+import { containerStatusOf, sandboxStatusOf } from './container-status';
+import { hasStatus } from './engine-errors';
+import { watchContainerEvents } from './engine-events';
+import { hijackedSession, relayStream } from './hijacked-session';
+import { importDefaultImage, imageStatus, listImages, pull, removeImage } from './images';
+import { containerLogs } from './logs';
+import { DEFAULT_SANDBOX_IMAGE } from './pause-image';
+import { containerStats } from './stats';
 
 /** Options of the Docker runtime. */
 export interface DockerRuntimeOptions {
@@ -39,8 +44,6 @@ export interface DockerRuntimeOptions {
   /** Value of the `skiff.dev/managed-by` label, so several kubelets can share one engine. */
   managedBy?: string;
 }
-
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /**
  * ContainerRuntime on the Docker engine API, with the pod-sandbox model of Kubernetes' former
@@ -101,44 +104,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async runPodSandbox(config: SandboxConfig): Promise<SandboxStatus> {
     await this.ensureSandboxImage();
-    const exposed: Record<string, object> = {};
-    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-    for (const p of config.ports) {
-      const key = `${p.containerPort}/${p.protocol.toLowerCase()}`;
-      exposed[key] = {};
-      (bindings[key] ??= []).push({ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' });
-    }
-    const labels = {
-      ...config.labels,
-      ...this.identityLabels(
-        config.podUid,
-        config.podName,
-        config.namespace,
-        SANDBOX_CONTAINER_NAME,
-        config.attempt,
-      ),
-      [LABELS.type]: 'podsandbox',
-    };
-    const name = `k8s_${SANDBOX_CONTAINER_NAME}_${config.podName}_${config.namespace}_${config.podUid}_${config.attempt}`;
-    const container = await this.createNamed(name, {
-      Image: this.sandboxImage,
-      Hostname: config.hostNetwork ? undefined : config.hostname.slice(0, 63),
-      Domainname: config.hostNetwork ? undefined : config.domainname,
-      Labels: labels,
-      ExposedPorts: config.hostNetwork ? undefined : exposed,
-      HostConfig: {
-        // Without "shareable" app containers cannot join the IPC namespace (machine-notes.md).
-        IpcMode: 'shareable',
-        PortBindings: config.hostNetwork ? undefined : bindings,
-        NetworkMode: config.hostNetwork ? 'host' : config.network,
-        // Containers joining this network namespace share its /etc/hosts (and resolv.conf).
-        ExtraHosts: config.extraHosts?.length ? config.extraHosts : undefined,
-        RestartPolicy: { Name: 'no' },
-        // The pause process needs almost nothing; keep a runaway from hurting the host.
-        Memory: 64 * 1024 * 1024,
-        MemorySwap: 64 * 1024 * 1024,
-      },
-    });
+    const { name, spec } = sandboxCreateRequest(config, this.sandboxImage, this.managedBy);
+    const container = await this.createNamed(name, spec);
     await container.start();
     if (config.resolvConf !== undefined) {
       try {
@@ -169,29 +136,7 @@ export class DockerRuntime implements ContainerRuntime {
         ...(id ? { id: [id] } : {}),
       },
     });
-    return list.map((c) => {
-      const l = c.Labels ?? {};
-      const nets = Object.values(c.NetworkSettings?.Networks ?? {});
-      return {
-        id: c.Id,
-        podUid: l[LABELS.podUid] ?? '',
-        podName: l[LABELS.podName] ?? '',
-        namespace: l[LABELS.podNamespace] ?? '',
-        attempt: Number(l[LABELS.attempt] ?? 0),
-        state: c.State === 'running' ? 'ready' : 'notready',
-        createdAt: c.Created * 1000,
-        ip: nets.find((n) => n.IPAddress)?.IPAddress || undefined,
-        ports: (c.Ports ?? [])
-          .filter((p) => p.PublicPort)
-          .map((p) => ({
-            containerPort: p.PrivatePort,
-            protocol: p.Type.toUpperCase() as PublishedPort['protocol'],
-            hostIp: p.IP ?? '127.0.0.1',
-            hostPort: p.PublicPort,
-          })),
-        labels: l,
-      } satisfies SandboxStatus;
-    });
+    return list.map(sandboxStatusOf);
   }
 
   private async inspectSandbox(id: string): Promise<SandboxStatus | undefined> {
@@ -284,59 +229,8 @@ export class DockerRuntime implements ContainerRuntime {
   // ---- containers ------------------------------------------------------------------------
 
   async createContainer(sandboxId: string, c: ContainerConfig): Promise<string> {
-    const labels = {
-      ...c.labels,
-      ...this.identityLabels(c.podUid, c.podName, c.namespace, c.name, c.attempt),
-      [LABELS.type]: 'container',
-      [LABELS.sandboxId]: sandboxId,
-      [LABELS.restartCount]: String(c.attempt),
-    };
-    const r = c.resources;
-    const name = `k8s_${c.name}_${c.podName}_${c.namespace}_${c.podUid}_${c.attempt}`;
-    const container = await this.createNamed(name, {
-      Image: c.image,
-      Entrypoint: c.command && c.command.length ? c.command : undefined,
-      // Kubernetes: a command without args drops the image CMD; Docker already does that when
-      // Entrypoint is given and Cmd is not.
-      Cmd: c.args && c.args.length ? c.args : undefined,
-      Env: c.env.map((e) => `${e.name}=${e.value}`),
-      WorkingDir: c.workingDir,
-      Tty: !!c.tty,
-      OpenStdin: !!c.stdin,
-      StdinOnce: !!c.stdinOnce,
-      AttachStdin: false,
-      Labels: labels,
-      User: userOf(c.security),
-      HostConfig: {
-        NetworkMode: `container:${sandboxId}`,
-        IpcMode: `container:${sandboxId}`,
-        PidMode: c.pidOfContainer
-          ? `container:${c.pidOfContainer}`
-          : c.sharePid
-            ? `container:${sandboxId}`
-            : undefined,
-        Mounts: (c.mounts ?? []).map((m) => ({
-          Type: m.type,
-          Source: m.subPath && m.type === 'bind' ? `${m.source}/${m.subPath}` : m.source,
-          Target: m.target,
-          ReadOnly: !!m.readOnly,
-        })) as never,
-        Privileged: !!c.security?.privileged,
-        CapAdd: c.security?.capAdd,
-        CapDrop: c.security?.capDrop,
-        ReadonlyRootfs: !!c.security?.readOnlyRootFilesystem,
-        SecurityOpt: c.security?.noNewPrivileges ? ['no-new-privileges'] : undefined,
-        GroupAdd: c.security?.supplementalGroups?.map(String),
-        // Bounded logs per container, like the kubelet's containerLogMaxSize/MaxFiles (10Mi × 5).
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '5' } },
-        RestartPolicy: { Name: 'no' },
-        Memory: r.memoryBytes,
-        // Equal to Memory: no swap on top of the limit, as the kubelet configures cgroups.
-        MemorySwap: r.memoryBytes,
-        NanoCpus: r.nanoCpus,
-        CpuShares: r.cpuShares,
-      },
-    });
+    const { name, spec } = containerCreateRequest(sandboxId, c, this.managedBy);
+    const container = await this.createNamed(name, spec);
     return container.id;
   }
 
@@ -407,65 +301,14 @@ export class DockerRuntime implements ContainerRuntime {
       if (hasStatus(err, 404)) return undefined;
       throw err;
     }
-    const l = info.Config.Labels ?? {};
-    const s = info.State;
-    const state: ContainerStatus['state'] =
-      s.Status === 'running' || s.Status === 'paused' || s.Status === 'restarting'
-        ? 'running'
-        : s.Status === 'created'
-          ? 'created'
-          : s.Status === 'exited' || s.Status === 'dead'
-            ? 'exited'
-            : 'unknown';
-    const status: ContainerStatus = {
-      id: info.Id,
-      sandboxId: l[LABELS.sandboxId] ?? info.HostConfig.NetworkMode?.replace(/^container:/, '') ?? '',
-      podUid: l[LABELS.podUid] ?? '',
-      podName: l[LABELS.podName] ?? '',
-      namespace: l[LABELS.podNamespace] ?? '',
-      name: l[LABELS.containerName] ?? '',
-      attempt: Number(l[LABELS.attempt] ?? 0),
-      state,
-      createdAt: Date.parse(info.Created),
-      startedAt: s.StartedAt && s.StartedAt !== ZERO_TIME ? Date.parse(s.StartedAt) : undefined,
-      finishedAt: s.FinishedAt && s.FinishedAt !== ZERO_TIME ? Date.parse(s.FinishedAt) : undefined,
-      exitCode: state === 'exited' ? s.ExitCode : undefined,
-      oomKilled: s.OOMKilled || this.oomSeen.has(info.Id),
-      error: s.Error || undefined,
-      image: info.Config.Image,
-      imageId: info.Image,
-      labels: l,
-    };
+    const status = containerStatusOf(info, this.oomSeen.has(info.Id));
     // The state string of `docker ps` is the cache key, so "created" → "running" refreshes.
-    this.inspectCache.set(`${info.Id}:${s.Status}`, status);
+    this.inspectCache.set(`${info.Id}:${info.State.Status}`, status);
     return status;
   }
 
-  async containerLogs(id: string, opts: LogOptions): Promise<Readable> {
-    const container = this.docker.getContainer(id);
-    const info = await container.inspect();
-    const params: Record<string, unknown> = {
-      stdout: true,
-      stderr: true,
-      timestamps: !!opts.timestamps,
-      tail: opts.tailLines !== undefined ? opts.tailLines : 'all',
-      // Docker reads "seconds.nanoseconds"; a plain float would put milliseconds in the nanos.
-      since: opts.sinceMs !== undefined ? sinceParam(opts.sinceMs) : 0,
-    };
-    let raw: Readable;
-    if (opts.follow) {
-      raw = (await container.logs({ ...params, follow: true } as never)) as unknown as Readable;
-    } else {
-      const buf = (await container.logs({ ...params, follow: false } as never)) as unknown as Buffer;
-      raw = Readable.from([buf]);
-    }
-    // With a TTY the engine sends the raw terminal bytes; otherwise 8-byte framed stdout/stderr.
-    if (info.Config.Tty) return raw.pipe(new PassThrough());
-    const out = raw.pipe(new DockerDemux());
-    // Destroying the result must close the engine connection (the client went away).
-    out.on('close', () => raw.destroy());
-    raw.on('error', (err) => out.destroy(err));
-    return out;
+  containerLogs(id: string, opts: LogOptions): Promise<Readable> {
+    return containerLogs(this.docker, id, opts);
   }
 
   // ---- streams (exec, attach, port-forward) -----------------------------------------------
@@ -627,165 +470,47 @@ export class DockerRuntime implements ContainerRuntime {
 
   // ---- stats -----------------------------------------------------------------------------
 
-  async containerStats(id: string): Promise<ContainerStats | undefined> {
-    let s: DockerStats;
-    try {
-      // one-shot: no second CPU reading inside the engine (it would wait ~1 s); the kubelet
-      // computes rates from its own consecutive samples.
-      s = (await this.docker
-        .getContainer(id)
-        .stats({ stream: false, 'one-shot': true } as never)) as unknown as DockerStats;
-    } catch (err) {
-      if (hasStatus(err, 404, 409)) return undefined;
-      throw err;
-    }
-    const usage = s.memory_stats?.usage ?? 0;
-    const st = s.memory_stats?.stats ?? {};
-    // cgroup v1 reports total_inactive_file, v2 inactive_file (like cAdvisor's working set).
-    const inactive = st.total_inactive_file ?? st.inactive_file ?? 0;
-    const cpu = s.cpu_stats?.cpu_usage?.total_usage;
-    if (cpu === undefined || !s.read || s.read.startsWith('0001-')) return undefined;
-    return {
-      timestamp: Date.parse(s.read),
-      cpuUsageNanos: cpu,
-      memoryUsageBytes: usage,
-      memoryWorkingSetBytes: Math.max(0, usage - inactive),
-    };
+  containerStats(id: string): Promise<ContainerStats | undefined> {
+    return containerStats(this.docker, id);
   }
 
   // ---- images ----------------------------------------------------------------------------
 
-  async imageStatus(ref: string): Promise<ImageInfo | undefined> {
-    try {
-      const i = await this.docker.getImage(ref).inspect();
-      return { id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [], size: i.Size };
-    } catch (err) {
-      if (hasStatus(err, 404)) return undefined;
-      throw err;
-    }
+  imageStatus(ref: string): Promise<ImageInfo | undefined> {
+    return imageStatus(this.docker, ref);
   }
 
   async pullImage(ref: string, opts: PullOptions = {}): Promise<ImageInfo> {
-    const stream = (await this.docker.pull(ref, {
-      authconfig: opts.auth,
-      abortSignal: opts.signal,
-    })) as NodeJS.ReadableStream;
-    await readProgress(stream, opts.onProgress);
+    await pull(this.docker, ref, opts);
     const img = await this.imageStatus(ref);
     if (!img) throw new Error(`pull of ${ref} finished but the image is not present`);
     return img;
   }
 
-  async listImages(): Promise<ImageInfo[]> {
-    const list = await this.docker.listImages();
-    return list.map((i) => ({
-      id: i.Id,
-      repoTags: i.RepoTags ?? [],
-      repoDigests: i.RepoDigests ?? [],
-      size: i.Size,
-    }));
+  listImages(): Promise<ImageInfo[]> {
+    return listImages(this.docker);
   }
 
-  async removeImage(ref: string): Promise<void> {
-    try {
-      await this.docker.getImage(ref).remove();
-    } catch (err) {
-      if (!hasStatus(err, 404)) throw err;
-    }
+  removeImage(ref: string): Promise<void> {
+    return removeImage(this.docker, ref);
   }
 
   // ---- events ----------------------------------------------------------------------------
 
   events(listener: (event: RuntimeEvent) => void): () => void {
-    let closed = false;
-    let current: NodeJS.ReadableStream | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let delay = 500;
-    const connect = async (): Promise<void> => {
-      if (closed) return;
-      try {
-        const stream = (await this.docker.getEvents({
-          filters: { type: ['container'], label: [`${LABELS.managedBy}=${this.managedBy}`] },
-        })) as NodeJS.ReadableStream;
-        if (closed) {
-          (stream as Readable).destroy();
-          return;
-        }
-        current = stream;
-        delay = 500;
-        let buf = '';
-        stream.on('data', (chunk: Buffer) => {
-          buf += chunk.toString('utf8');
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).trim();
-            buf = buf.slice(nl + 1);
-            if (!line) continue;
-            try {
-              const ev = JSON.parse(line) as {
-                Action?: string;
-                id?: string;
-                Actor?: { ID?: string; Attributes?: Record<string, string> };
-              };
-              const action = (ev.Action ?? '').split(':')[0]!;
-              const containerId = ev.Actor?.ID ?? ev.id ?? '';
-              if (action === 'oom' && containerId) {
-                if (this.oomSeen.size > 10_000) this.oomSeen.clear();
-                this.oomSeen.add(containerId);
-                for (const key of this.inspectCache.keys())
-                  if (key.startsWith(`${containerId}:`)) this.inspectCache.delete(key);
-              }
-              listener({ action, containerId, podUid: ev.Actor?.Attributes?.[LABELS.podUid] });
-            } catch {
-              // A torn line from a dying connection: the relist covers whatever it said.
-            }
-          }
-        });
-        const again = () => {
-          current = undefined;
-          schedule();
-        };
-        stream.on('end', again);
-        stream.on('error', again);
-      } catch {
-        schedule();
+    return watchContainerEvents(this.docker, this.managedBy, (event) => {
+      const { action, containerId } = event;
+      if (action === 'oom' && containerId) {
+        if (this.oomSeen.size > 10_000) this.oomSeen.clear();
+        this.oomSeen.add(containerId);
+        for (const key of this.inspectCache.keys())
+          if (key.startsWith(`${containerId}:`)) this.inspectCache.delete(key);
       }
-    };
-    const schedule = () => {
-      if (closed || timer) return;
-      // Reconnect with a growing delay so a stopped engine is not hammered.
-      timer = setTimeout(() => {
-        timer = undefined;
-        void connect();
-      }, delay);
-      delay = Math.min(delay * 2, 10_000);
-    };
-    void connect();
-    return () => {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      (current as Readable | undefined)?.destroy();
-    };
+      listener(event);
+    });
   }
 
   // ---- helpers ---------------------------------------------------------------------------
-
-  private identityLabels(
-    uid: string,
-    pod: string,
-    ns: string,
-    container: string,
-    attempt: number,
-  ): Record<string, string> {
-    return {
-      [LABELS.podUid]: uid,
-      [LABELS.podName]: pod,
-      [LABELS.podNamespace]: ns,
-      [LABELS.containerName]: container,
-      [LABELS.attempt]: String(attempt),
-      [LABELS.managedBy]: this.managedBy,
-    };
-  }
 
   private labelFilter(labels: Record<string, string>): string[] {
     return Object.entries({ [LABELS.managedBy]: this.managedBy, ...labels }).map(([k, v]) => `${k}=${v}`);
@@ -801,245 +526,6 @@ export class DockerRuntime implements ContainerRuntime {
       return await this.docker.createContainer({ ...spec, name });
     }
   }
-}
-
-/** Splits Docker's multiplexed log stream (8-byte frame headers) into the plain bytes. */
-class DockerDemux extends Transform {
-  private buf: Buffer = Buffer.alloc(0);
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    while (this.buf.length >= 8) {
-      const len = this.buf.readUInt32BE(4);
-      if (this.buf.length < 8 + len) break;
-      this.push(this.buf.subarray(8, 8 + len));
-      this.buf = this.buf.subarray(8 + len);
-    }
-    cb();
-  }
-}
-
-/** Docker's `User` from runAsUser/runAsGroup. */
-function userOf(s: SecurityConfig | undefined): string | undefined {
-  if (s?.runAsUser === undefined && s?.runAsGroup === undefined) return undefined;
-  return s.runAsGroup !== undefined ? `${s.runAsUser ?? 0}:${s.runAsGroup}` : String(s.runAsUser);
-}
-
-/** The parts of the engine's stats document the kubelet reads. */
-interface DockerStats {
-  read?: string;
-  cpu_stats?: { cpu_usage?: { total_usage?: number } };
-  memory_stats?: { usage?: number; stats?: Record<string, number> };
-}
-
-/** Builds Skiff's default sandbox image (`/pause`, `/relay`, `/netd`) from the shipped binaries. */
-async function importDefaultImage(docker: Docker): Promise<void> {
-  const [repo, tag] = DEFAULT_SANDBOX_IMAGE.split(':');
-  const stream = (await (docker.importImage as (...a: unknown[]) => Promise<unknown>).call(
-    docker,
-    Readable.from([pauseRootfsTar()]),
-    { repo, tag, changes: ['CMD ["/pause"]'] },
-  )) as NodeJS.ReadableStream;
-  await readProgress(stream);
-}
-
-/**
- * A session over an engine's hijacked exec/attach connection: demultiplexes stdout/stderr
- * (8-byte frame headers) unless it is a TTY, and half-closes the connection when stdin ends,
- * which the engine passes on to the process as EOF.
- */
-function hijackedSession(
-  socket: Duplex,
-  opts: StreamOptions,
-  hooks: { resize(w: number, h: number): Promise<void>; exitCode(): Promise<number | undefined> },
-): StreamSession {
-  const stdout = new PassThrough();
-  const stderr = opts.tty ? undefined : new PassThrough();
-  if (opts.tty) {
-    socket.pipe(stdout);
-  } else {
-    const demux = new StreamDemux(stdout, stderr!);
-    socket.on('data', (chunk: Buffer) => {
-      if (!demux.write(chunk)) {
-        socket.pause();
-        demux.onDrain(() => socket.resume());
-      }
-    });
-    socket.on('end', () => {
-      stdout.end();
-      stderr!.end();
-    });
-  }
-  socket.on('close', () => {
-    if (!stdout.writableEnded) stdout.end();
-    if (stderr && !stderr.writableEnded) stderr.end();
-  });
-  socket.on('error', () => undefined);
-  let stdin: PassThrough | undefined;
-  if (opts.stdin) {
-    stdin = new PassThrough();
-    stdin.on('data', (c: Buffer) => {
-      if (!socket.write(c)) {
-        stdin!.pause();
-        socket.once('drain', () => stdin!.resume());
-      }
-    });
-    stdin.on('end', () => socket.end());
-  }
-  const done = new Promise<{ exitCode?: number }>((resolve) => {
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      hooks.exitCode().then(
-        (exitCode) => resolve({ exitCode }),
-        () => resolve({}),
-      );
-    };
-    socket.on('end', finish);
-    socket.on('close', finish);
-  });
-  return {
-    stdin,
-    stdout,
-    stderr,
-    resize: (w, h) => hooks.resize(w, h),
-    done,
-    close: () => socket.destroy(),
-  };
-}
-
-/** Splits the engine's multiplexed stream into stdout and stderr, with backpressure. */
-class StreamDemux {
-  private buf: Buffer = Buffer.alloc(0);
-  private waiting?: PassThrough;
-  constructor(
-    private readonly stdout: PassThrough,
-    private readonly stderr: PassThrough,
-  ) {}
-  /** False when a target is full: stop feeding until onDrain. */
-  write(chunk: Buffer): boolean {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    let ok = true;
-    while (this.buf.length >= 8) {
-      const len = this.buf.readUInt32BE(4);
-      if (this.buf.length < 8 + len) break;
-      const target = this.buf[0] === 2 ? this.stderr : this.stdout;
-      if (!target.write(this.buf.subarray(8, 8 + len))) {
-        ok = false;
-        this.waiting = target;
-      }
-      this.buf = this.buf.subarray(8 + len);
-    }
-    return ok;
-  }
-  onDrain(fn: () => void): void {
-    if (this.waiting) this.waiting.once('drain', fn);
-    else fn();
-    this.waiting = undefined;
-  }
-}
-
-/**
- * The relay's stdio as one duplex byte stream to the pod's port; a relay that exits with an
- * error (nothing listens on the port) destroys the stream with its message.
- */
-function relayStream(socket: Duplex, port: number, exitCode: () => Promise<number | undefined>): Duplex {
-  const session = hijackedSession(
-    socket,
-    { stdin: true, stdout: true, stderr: true, tty: false },
-    { resize: async () => undefined, exitCode },
-  );
-  let errText = '';
-  session.stderr!.on('data', (c: Buffer) => (errText += c.toString('utf8')));
-  const out = new Duplex({
-    read() {
-      session.stdout.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      if (session.stdin!.write(chunk)) cb();
-      else session.stdin!.once('drain', () => cb());
-    },
-    final(cb) {
-      session.stdin!.end();
-      cb();
-    },
-    destroy(err, cb) {
-      session.close();
-      cb(err);
-    },
-  });
-  session.stdout.on('data', (c: Buffer) => {
-    if (!out.push(c)) session.stdout.pause();
-  });
-  session.stdout.on('end', () => {
-    void session.done.then(({ exitCode }) => {
-      if (exitCode !== undefined && exitCode !== 0)
-        out.destroy(
-          new Error(
-            `failed to connect to localhost:${port} inside the pod's network namespace: ${errText.trim() || `relay exit code ${exitCode}`}`,
-          ),
-        );
-      else out.push(null);
-    });
-  });
-  return out;
-}
-
-/** Reads an engine JSON progress stream to its end; rejects with the engine's error line. */
-function readProgress(stream: NodeJS.ReadableStream, onProgress?: PullOptions['onProgress']): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    let failure: string | undefined;
-    const handle = (line: string) => {
-      if (!line.trim()) return;
-      try {
-        const m = JSON.parse(line) as {
-          status?: string;
-          id?: string;
-          progress?: string;
-          progressDetail?: { current?: number; total?: number };
-          error?: string;
-          errorDetail?: { message?: string };
-        };
-        if (m.error || m.errorDetail?.message) failure = m.errorDetail?.message ?? m.error;
-        else if (m.status)
-          onProgress?.({
-            status: m.status,
-            id: m.id,
-            detail: m.progress,
-            current: m.progressDetail?.current,
-            total: m.progressDetail?.total,
-          });
-      } catch {
-        // Not JSON: progress noise.
-      }
-    };
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        handle(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-      }
-    });
-    stream.on('end', () => {
-      handle(buf);
-      if (failure) reject(new Error(failure));
-      else resolve();
-    });
-    stream.on('error', reject);
-  });
-}
-
-function sinceParam(ms: number): string {
-  const sec = Math.floor(ms / 1000);
-  const nanos = Math.round((ms - sec * 1000) * 1e6);
-  return `${sec}.${String(nanos).padStart(9, '0')}`;
-}
-
-function hasStatus(err: unknown, ...codes: number[]): boolean {
-  const code = (err as { statusCode?: number } | undefined)?.statusCode;
-  return code !== undefined && codes.includes(code);
 }
 
 /** Docker's `uname -m` style architecture in Kubernetes' GOARCH spelling. */
