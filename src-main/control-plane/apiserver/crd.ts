@@ -25,6 +25,7 @@ import {
   validateSchema,
   type Schema,
 } from './crd-schema';
+import { KNOWN_META } from './field-validation';
 import type { OpenApiDoc } from './openapi';
 import { registerStrategy, unregisterStrategy } from './registry';
 import {
@@ -255,24 +256,6 @@ function versionPriority(v: string): number {
   const level = m[2] === 'alpha' ? 1 : m[2] === 'beta' ? 2 : 3;
   return level * 1e6 + major * 1e3 + (m[3] ? Number(m[3]) : 0);
 }
-
-const KNOWN_META = new Set([
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-]);
 
 const DATE_DESCRIPTION =
   'CreationTimestamp is a timestamp representing the server time when this object was created.';

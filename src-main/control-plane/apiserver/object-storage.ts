@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { realClock, rfc3339, type Clock } from '../../common/clock';
+import { deepEqual } from '../../common/json';
 import { apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeList, KubeObject, ObjectMeta, WatchEvent } from '../../common/types';
 import {
@@ -824,24 +825,4 @@ function deepFreeze<T>(o: T): T {
     for (const v of Object.values(o as object)) deepFreeze(v);
   }
   return o;
-}
-
-/** Structural equality of JSON values; key order does not matter, undefined members are absent. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    if (a.length !== bb.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false;
-    return true;
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
-  return true;
 }

@@ -1,31 +1,18 @@
 // Request bodies into objects for the write handlers: type and namespace checks and field validation (Strict/Warn/Ignore); may set Warning headers, never touches storage.
 import { apiVersionOf } from '../../../common/resources';
 import type { KubeObject } from '../../../common/types';
-import { duplicateJsonFields, fieldProblemMessages, pruneUnknownFields } from '../field-validation';
+import {
+  KNOWN_META,
+  duplicateJsonFields,
+  fieldProblemMessages,
+  pruneUnknownFields,
+} from '../field-validation';
 import { decodeBody, jsonTextOf } from '../http';
 import type { Strategy } from '../registry';
 import { isObject } from '../registry/strategy';
 import type { ResourceRequest } from '../request';
 import { badRequest } from '../status';
 import type { FieldValidation } from './common';
-
-const KNOWN_META = new Set([
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-]);
 
 /** The request body as an object of the request's kind, with apiVersion, kind and namespace set. */
 export async function decodeObject(r: ResourceRequest, buf: Buffer): Promise<KubeObject> {

@@ -1,8 +1,9 @@
 // The PATCH handler (upstream endpoints/handlers/patch.go): merge, JSON, strategic and apply patches (algorithms in ../patch.ts, apply in ../ssa.ts) through one guaranteedUpdate, creating on apply.
 import { apiVersionOf } from '../../../common/resources';
+import { deepEqual } from '../../../common/json';
 import type { KubeObject } from '../../../common/types';
 import { boolParam, decodeBody, mediaType, readBody, sendJson } from '../http';
-import { applyMerge, clone, deepEqual, jsonPatch, mergePatch, strategicMergePatch } from '../patch';
+import { applyMerge, clone, jsonPatch, mergePatch, strategicMergePatch } from '../patch';
 import type { Strategy } from '../registry';
 import { prepareEphemeralContainers } from '../registry/ephemeral';
 import { isObject } from '../registry/strategy';
