@@ -85,6 +85,19 @@ describe('control-plane boundary lint rules', () => {
     expect(errs.map((e) => e.rule)).toEqual(['import-x/no-restricted-paths']);
   });
 
+  it('a verb handler (apiserver/handlers/) importing the router is an error; its shared types are in handlers/common.ts', async () => {
+    const back = await ruleErrors(
+      'src-main/control-plane/apiserver/handlers/get.ts',
+      "import type { RestDeps } from '../rest';\nexport type X = RestDeps;\n",
+    );
+    expect(back.map((e) => e.rule)).toEqual(['import-x/no-restricted-paths']);
+    const ok = await ruleErrors(
+      'src-main/control-plane/apiserver/handlers/get.ts',
+      "import type { RestDeps } from './common';\nexport type X = RestDeps;\n",
+    );
+    expect(ok).toEqual([]);
+  });
+
   it('pod-logs.ts, pod-stream-proxy.ts and metrics.ts no longer import the router: ResourceRequest is in request.ts', async () => {
     for (const file of ['pod-logs', 'pod-stream-proxy', 'metrics']) {
       const back = await ruleErrors(

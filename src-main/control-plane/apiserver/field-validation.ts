@@ -8,6 +8,25 @@
 import type { ResourceType } from '../../common/resources';
 import { schemaFor, resolveSchema, type Schema } from './openapi-schemas';
 
+/** The ObjectMeta fields: what a kind without a schema, or a CRD's pruning, keeps in metadata. */
+export const KNOWN_META = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+]);
+
 /** The problems found in one request body, as upstream words them. */
 export interface FieldProblems {
   unknown: string[];

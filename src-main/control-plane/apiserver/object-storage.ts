@@ -10,28 +10,27 @@
  * modRevision, deep-frozen, and shared by every list and watch that returns them (so listing
  * 10,000 pods does not re-parse 10,000 JSON documents). `get`, `create`, `guaranteedUpdate` and
  * `delete` return private copies the caller may modify.
+ *
+ * Field selectors know metadata.name and metadata.namespace; every other field label is what the
+ * kind's strategy (`Strategy.fields`, registered by the API server) or CRD says. Parts live
+ * beside this file: object-storage-predicate.ts (selectors), -cache.ts (the parsed-object
+ * cache), -continue.ts (continue tokens, resourceVersions) and -watch.ts (the watcher).
  */
 import { randomUUID } from 'node:crypto';
 import { realClock, rfc3339, type Clock } from '../../common/clock';
+import { deepEqual } from '../../common/json';
 import { apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeList, KubeObject, ObjectMeta, WatchEvent } from '../../common/types';
+import { CompactedError, KeyExistsError, type Backend, type KeyValue } from '../store/backend';
+import { ObjectCache } from './object-storage-cache';
 import {
-  CompactedError,
-  KeyExistsError,
-  type Backend,
-  type KeyValue,
-  type StoreEvent,
-  type Watcher,
-} from '../store/backend';
-import {
-  matchesFieldSelector,
-  matchesLabelSelector,
-  parseFieldSelector,
-  parseLabelSelector,
-  SelectorError,
-  type FieldRequirement,
-  type LabelSelectorReqs,
-} from './selectors';
+  CONTINUE_EXPIRED_MESSAGE,
+  decodeContinue,
+  encodeContinue,
+  parseResourceVersion,
+} from './object-storage-continue';
+import { FieldAttrs, filtering } from './object-storage-predicate';
+import { watchPrefix } from './object-storage-watch';
 import {
   alreadyExists,
   badRequest,
@@ -60,9 +59,7 @@ export interface ObjectStoreOptions {
   bookmarkIntervalMs?: number;
 }
 
-/** The message kube-apiserver sends when a continue token's revision has been compacted. */
-export const CONTINUE_EXPIRED_MESSAGE =
-  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+export { CONTINUE_EXPIRED_MESSAGE };
 
 // generateName suffixes use Kubernetes' alphabet (no vowels, no confusable characters).
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -72,64 +69,6 @@ const MAX_UPDATE_ATTEMPTS = 100;
 /** ObjectMeta without kubernetes-types' readonly markers: the server owns these fields. */
 type MutableMeta = { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] };
 const mut = (o: KubeObject): MutableMeta => o.metadata as MutableMeta;
-
-const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
-const rec = (v: unknown): Record<string, unknown> =>
-  v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
-
-/**
- * Field labels Kubernetes itself supports for the built-in kinds (its per-kind GetAttrs /
- * field label conversion functions). The REST layer may register more with registerFields.
- */
-export const DEFAULT_FIELDS: Record<string, FieldGetter> = {
-  pods: (o) => {
-    const spec = rec(o.spec);
-    const status = rec(o.status);
-    return {
-      'spec.nodeName': str(spec.nodeName),
-      'spec.restartPolicy': str(spec.restartPolicy),
-      'spec.schedulerName': str(spec.schedulerName),
-      'spec.serviceAccountName': str(spec.serviceAccountName),
-      'spec.hostNetwork': String(spec.hostNetwork === true),
-      'status.phase': str(status.phase),
-      'status.podIP': str(status.podIP),
-      'status.nominatedNodeName': str(status.nominatedNodeName),
-    };
-  },
-  events: (o) => {
-    const io = rec(o.involvedObject);
-    return {
-      'involvedObject.kind': str(io.kind),
-      'involvedObject.namespace': str(io.namespace),
-      'involvedObject.name': str(io.name),
-      'involvedObject.uid': str(io.uid),
-      'involvedObject.apiVersion': str(io.apiVersion),
-      'involvedObject.resourceVersion': str(io.resourceVersion),
-      'involvedObject.fieldPath': str(io.fieldPath),
-      reason: str(o.reason),
-      reportingComponent: str(o.reportingComponent),
-      source: str(rec(o.source).component),
-      type: str(o.type),
-    };
-  },
-  nodes: (o) => ({ 'spec.unschedulable': String(rec(o.spec).unschedulable === true) }),
-  namespaces: (o) => ({ 'status.phase': str(rec(o.status).phase) }),
-  'replicasets.apps': (o) => ({ 'status.replicas': str(rec(o.status).replicas ?? 0) }),
-};
-
-/** A parsed object cached per key: the newest seen revision and the one before it. */
-interface Cached {
-  rev: number;
-  obj: KubeObject;
-  prevRev?: number;
-  prevObj?: KubeObject;
-}
-
-/** Filters shared by list and watch. */
-interface Filter {
-  labels: LabelSelectorReqs;
-  fields: FieldRequirement[];
-}
 
 /**
  * Groups whose kinds carry no metadata.generation in Kubernetes 1.32 (their strategies never set
@@ -156,10 +95,11 @@ export class ObjectStore implements ObjectStorage {
   private readonly newUid: () => string;
   private readonly random: () => number;
   private readonly bookmarkIntervalMs: number;
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new ObjectCache();
   /** Per-key queue of guaranteedUpdate calls (see withKeyLock). */
   private readonly keyLocks = new Map<string, Promise<void>>();
-  private readonly fieldGetters = new Map<string, FieldGetter[]>();
+  /** Field-selector attributes per kind: the API server registers each strategy's `fields`. */
+  private readonly fields = new FieldAttrs();
 
   constructor(
     private readonly backend: Backend,
@@ -169,7 +109,6 @@ export class ObjectStore implements ObjectStorage {
     this.newUid = opts.newUid ?? randomUUID;
     this.random = opts.random ?? Math.random;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
-    for (const [res, getter] of Object.entries(DEFAULT_FIELDS)) this.fieldGetters.set(res, [getter]);
   }
 
   // ---- keys ---------------------------------------------------------------------------------
@@ -187,33 +126,7 @@ export class ObjectStore implements ObjectStorage {
     return this.typePrefix(t) + (t.namespaced ? `${namespace}/` : '') + name;
   }
 
-  // ---- object cache and (de)serialization ---------------------------------------------------
-
-  /** A private, mutable copy of the object stored in `kv`. */
-  private fresh(kv: KeyValue): KubeObject {
-    const obj = JSON.parse(kv.value) as KubeObject;
-    obj.metadata = obj.metadata ?? {};
-    mut(obj).resourceVersion = String(kv.modRevision);
-    return obj;
-  }
-
-  /**
-   * The shared, frozen object stored in `kv` (parsed once per key and revision). `remember`
-   * false: do not add it to the cache (the key is deleted; caching it would leak).
-   */
-  private shared(kv: KeyValue, remember = true): KubeObject {
-    const c = this.cache.get(kv.key);
-    if (c) {
-      if (c.rev === kv.modRevision) return c.obj;
-      if (c.prevRev === kv.modRevision) return c.prevObj!;
-    }
-    const obj = deepFreeze(this.fresh(kv));
-    if (remember && (!c || kv.modRevision > c.rev)) {
-      // Keep the previous revision too: a watch event needs both the old and the new object.
-      this.cache.set(kv.key, { rev: kv.modRevision, obj, prevRev: c?.rev, prevObj: c?.obj });
-    }
-    return obj;
-  }
+  // ---- serialization ------------------------------------------------------------------------
 
   private serialize(t: ResourceType, obj: KubeObject): string {
     const { resourceVersion: _rv, ...meta } = obj.metadata;
@@ -224,51 +137,7 @@ export class ObjectStore implements ObjectStorage {
   // ---- selectors ----------------------------------------------------------------------------
 
   registerFields(t: ResourceType, getter: FieldGetter): void {
-    const k = qualifiedResource(t);
-    this.fieldGetters.set(k, [...(this.fieldGetters.get(k) ?? []), getter]);
-  }
-
-  private fieldsOf(t: ResourceType, obj: KubeObject): Record<string, string> {
-    let out: Record<string, string> = {
-      'metadata.name': obj.metadata.name ?? '',
-      'metadata.namespace': t.namespaced ? (obj.metadata.namespace ?? '') : '',
-    };
-    for (const g of this.fieldGetters.get(qualifiedResource(t)) ?? []) out = { ...out, ...g(obj) };
-    return out;
-  }
-
-  /** Field names a kind supports, or undefined if a getter cannot be probed (then accept any). */
-  private supportedFields(t: ResourceType): Set<string> | undefined {
-    const names = new Set(['metadata.name', 'metadata.namespace']);
-    for (const g of this.fieldGetters.get(qualifiedResource(t)) ?? []) {
-      try {
-        for (const k of Object.keys(g({ metadata: {} }))) names.add(k);
-      } catch {
-        return undefined;
-      }
-    }
-    return names;
-  }
-
-  private filter(t: ResourceType, labelSelector?: string, fieldSelector?: string): Filter {
-    try {
-      const labels = parseLabelSelector(labelSelector);
-      const fields = parseFieldSelector(fieldSelector);
-      const supported = fields.length > 0 ? this.supportedFields(t) : undefined;
-      for (const f of fields) {
-        if (supported && !supported.has(f.field)) throw badRequest(`field label not supported: ${f.field}`);
-      }
-      return { labels, fields };
-    } catch (err) {
-      if (err instanceof SelectorError) throw badRequest(err.message);
-      throw err;
-    }
-  }
-
-  private passes(t: ResourceType, f: Filter, obj: KubeObject): boolean {
-    if (f.labels.length > 0 && !matchesLabelSelector(f.labels, obj.metadata.labels)) return false;
-    if (f.fields.length > 0 && !matchesFieldSelector(f.fields, this.fieldsOf(t, obj))) return false;
-    return true;
+    this.fields.register(t, getter);
   }
 
   // ---- create / get -------------------------------------------------------------------------
@@ -352,7 +221,7 @@ export class ObjectStore implements ObjectStorage {
   async get(t: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
     const { kv } = await this.backend.get(this.key(t, namespace, name));
     if (!kv) throw notFound(t, name);
-    return this.fresh(kv);
+    return this.cache.fresh(kv);
   }
 
   // ---- list ---------------------------------------------------------------------------------
@@ -361,7 +230,7 @@ export class ObjectStore implements ObjectStorage {
     t: ResourceType,
     opts: StorageListOptions & { resourceVersionMatch?: 'NotOlderThan' | 'Exact' } = {},
   ): Promise<KubeList> {
-    const filter = this.filter(t, opts.labelSelector, opts.fieldSelector);
+    const filter = this.fields.predicate(t, opts.labelSelector, opts.fieldSelector);
     const prefix = this.prefix(t, opts.namespace);
     const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : 0;
     let rev = 0;
@@ -389,14 +258,14 @@ export class ObjectStore implements ObjectStorage {
     let listRev = rev;
     let next: string | undefined;
     let remaining: number | undefined;
-    const filtering = filter.labels.length > 0 || filter.fields.length > 0;
+    const filtered = filtering(filter);
     for (;;) {
       const res = await this.list0(prefix, startKey, limit > 0 ? limit - items.length : 0, listRev);
       listRev = res.revision; // later chunks read at the same revision
       let stoppedAt = -1;
       for (let i = 0; i < res.kvs.length; i++) {
-        const obj = this.shared(res.kvs[i]);
-        if (filtering && !this.passes(t, filter, obj)) continue;
+        const obj = this.cache.shared(res.kvs[i]);
+        if (filtered && !this.fields.matches(t, filter, obj)) continue;
         items.push(obj);
         if (limit > 0 && items.length >= limit) {
           stoppedAt = i;
@@ -409,7 +278,7 @@ export class ObjectStore implements ObjectStorage {
       if (limit > 0 && items.length >= limit) {
         next = encodeContinue(listRev, lastScanned.key.slice(prefix.length) + '\0');
         // Kubernetes reports remainingItemCount only for unfiltered lists.
-        if (!filtering) remaining = res.count - res.kvs.length;
+        if (!filtered) remaining = res.count - res.kvs.length;
         break;
       }
       startKey = lastScanned.key + '\0';
@@ -510,8 +379,8 @@ export class ObjectStore implements ObjectStorage {
           throw err;
         }
       }
-      const cur = this.fresh(kv);
-      const input = await tryUpdate(this.fresh(kv));
+      const cur = this.cache.fresh(kv);
+      const input = await tryUpdate(this.cache.fresh(kv));
       const inRv = input.metadata?.resourceVersion;
       if (inRv && inRv !== cur.metadata.resourceVersion) throw conflict(t, name);
       const next = this.prepareUpdate(t, cur, input);
@@ -577,7 +446,7 @@ export class ObjectStore implements ObjectStorage {
       if (dryRun) return next;
       const del = await this.backend.delete(key, kv.modRevision);
       if (!del.ok) return undefined;
-      this.cache.delete(key);
+      this.cache.forget(key);
       m.resourceVersion = String(del.revision);
       return next;
     }
@@ -601,7 +470,7 @@ export class ObjectStore implements ObjectStorage {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const { kv } = await this.backend.get(key);
       if (!kv) throw notFound(t, name);
-      const cur = this.fresh(kv);
+      const cur = this.cache.fresh(kv);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== cur.metadata.uid) {
         throw conflict(
@@ -623,7 +492,7 @@ export class ObjectStore implements ObjectStorage {
         if (dryRun) return cur;
         const del = await this.backend.delete(key, kv.modRevision);
         if (!del.ok) continue;
-        this.cache.delete(key);
+        this.cache.forget(key);
         return cur;
       }
       // Mark for deletion: finalizers still pending, or a graceful deletion in progress.
@@ -660,103 +529,15 @@ export class ObjectStore implements ObjectStorage {
     opts: StorageWatchOptions,
     onEvent: (ev: WatchEvent) => void,
   ): Promise<{ stop(): void }> {
-    const filter = this.filter(t, opts.labelSelector, opts.fieldSelector);
-    const filtering = filter.labels.length > 0 || filter.fields.length > 0;
-    const prefix = this.prefix(t, opts.namespace);
-    const rvParam = opts.resourceVersion;
-
-    let initial: KubeObject[] = [];
-    let from: number;
-    let lastRev: number;
-    if (!rvParam || rvParam === '0') {
-      // Start from the current state: synthetic ADDED events, then changes after that list.
-      const res = await this.backend.list(prefix, '', 0, 0);
-      initial = res.kvs.map((kv) => this.shared(kv)).filter((o) => !filtering || this.passes(t, filter, o));
-      from = res.revision + 1;
-      lastRev = res.revision;
-    } else {
-      lastRev = parseResourceVersion(rvParam);
-      from = lastRev + 1;
-    }
-
-    let stopped = false;
-    let ready = false;
-    const buffered: StoreEvent[][] = [];
-    const emit = (ev: WatchEvent) => {
-      if (!stopped) onEvent(ev);
+    const filter = this.fields.predicate(t, opts.labelSelector, opts.fieldSelector);
+    const source = {
+      backend: this.backend,
+      cache: this.cache,
+      clock: this.clock,
+      bookmarkIntervalMs: this.bookmarkIntervalMs,
     };
-    const handle = (ev: StoreEvent) => {
-      const rev = ev.kv.modRevision;
-      if (ev.type === 'DELETE') {
-        const prev = this.shared(ev.prevKv!, false);
-        if (!filtering || this.passes(t, filter, prev)) emit({ type: 'DELETED', object: withRv(prev, rev) });
-      } else {
-        const obj = this.shared(ev.kv);
-        const curPasses = !filtering || this.passes(t, filter, obj);
-        if (!ev.prevKv) {
-          if (curPasses) emit({ type: 'ADDED', object: obj });
-        } else {
-          const prevPasses = !filtering || this.passes(t, filter, this.shared(ev.prevKv));
-          // Kubernetes' etcd3 watcher: an object that starts matching is ADDED, one that stops
-          // matching is DELETED (carrying its old state at the new revision).
-          if (curPasses && prevPasses) emit({ type: 'MODIFIED', object: obj });
-          else if (curPasses) emit({ type: 'ADDED', object: obj });
-          else if (prevPasses) emit({ type: 'DELETED', object: withRv(this.shared(ev.prevKv), rev) });
-        }
-      }
-      lastRev = rev;
-    };
-    const onBatch = (events: StoreEvent[]) => {
-      if (stopped) return;
-      if (!ready) {
-        buffered.push(events);
-        return;
-      }
-      for (const ev of events) handle(ev);
-    };
-
-    let watcher: Watcher;
-    try {
-      watcher = await this.backend.watch(prefix, from, onBatch);
-    } catch (err) {
-      if (err instanceof CompactedError)
-        throw gone(`too old resource version: ${from - 1} (${err.compactRevision})`);
-      throw err;
-    }
-
-    let timer: unknown;
-    const bookmark = () => {
-      if (stopped) return;
-      const progress = Math.max(lastRev, watcher.progressRevision?.() ?? 0);
-      emit({
-        type: 'BOOKMARK',
-        object: {
-          kind: t.kind,
-          apiVersion: apiVersionOf(t),
-          metadata: { resourceVersion: String(progress) },
-        },
-      });
-      timer = this.clock.setTimeout(bookmark, this.bookmarkIntervalMs);
-    };
-    if (opts.allowBookmarks) timer = this.clock.setTimeout(bookmark, this.bookmarkIntervalMs);
-
-    // Deliver after watch() has resolved, so the caller is ready to write events.
-    setImmediate(() => {
-      if (stopped) return;
-      for (const obj of initial) emit({ type: 'ADDED', object: obj });
-      ready = true;
-      for (const batch of buffered.splice(0)) for (const ev of batch) handle(ev);
-    });
-
-    return {
-      stop: () => {
-        if (stopped) return;
-        stopped = true;
-        watcher.cancel();
-        if (timer !== undefined) this.clock.clearTimeout(timer);
-        buffered.length = 0;
-      },
-    };
+    const matches = filtering(filter) ? (o: KubeObject) => this.fields.matches(t, filter, o) : undefined;
+    return watchPrefix(source, t, this.prefix(t, opts.namespace), opts, matches, onEvent);
   }
 }
 
@@ -771,77 +552,7 @@ function gcFinalizers(current: string[], policy: StorageDeleteOptions['propagati
   return rest;
 }
 
-function withRv(obj: KubeObject, rev: number): KubeObject {
-  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rev) } };
-}
-
 function withoutMetaStatus(obj: KubeObject): Record<string, unknown> {
   const { metadata: _m, status: _s, ...rest } = obj;
   return rest;
-}
-
-function parseResourceVersion(rv: string): number {
-  if (!/^\d+$/.test(rv))
-    throw badRequest(`resourceVersion: Invalid value: "${rv}": must be an unsigned integer`);
-  return Number(rv);
-}
-
-/** Continue tokens have kube-apiserver's shape: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"…"}. */
-function encodeContinue(rv: number, start: string): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64');
-}
-
-function decodeContinue(token: string): { rv: number; start: string } {
-  let parsed: { v?: unknown; rv?: unknown; start?: unknown };
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as typeof parsed;
-  } catch {
-    throw badRequest(
-      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
-    );
-  }
-  if (parsed.v !== 'meta.k8s.io/v1')
-    throw badRequest('continue key is not valid: server does not recognize this encoded key');
-  if (typeof parsed.rv !== 'number' || !Number.isInteger(parsed.rv) || parsed.rv <= 0) {
-    throw badRequest(
-      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
-    );
-  }
-  if (
-    typeof parsed.start !== 'string' ||
-    !parsed.start ||
-    parsed.start.includes('/..') ||
-    parsed.start.startsWith('..')
-  ) {
-    throw badRequest('continue key is not valid: encoded start key is invalid');
-  }
-  return { rv: parsed.rv, start: parsed.start };
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o as object)) deepFreeze(v);
-  }
-  return o;
-}
-
-/** Structural equality of JSON values; key order does not matter, undefined members are absent. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    if (a.length !== bb.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false;
-    return true;
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
-  return true;
 }

@@ -3,6 +3,7 @@
  * strategic merge patch (Kubernetes' merge keys and `$` directives) and the merge used for
  * server-side apply. All functions are pure: they return new values.
  */
+import { deepEqual } from '../../common/json';
 import { badRequest } from './status';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -15,21 +16,6 @@ function isObj(v: unknown): v is JsonObject {
 /** A deep copy of a JSON value. */
 export function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
-}
-
-/** Deep equality of JSON values (key order ignored). */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -83,6 +83,6 @@ export interface ObjectStorage {
     opts: StorageWatchOptions,
     onEvent: (ev: WatchEvent) => void,
   ): Promise<{ stop(): void }>;
-  /** Registers field-selector fields for a kind. */
+  /** Registers field-selector fields for a kind (the API server registers each strategy's `fields`). */
   registerFields(t: ResourceType, getter: FieldGetter): void;
 }

@@ -9,6 +9,7 @@ import {
   CONTINUE_EXPIRED_MESSAGE,
   ObjectStore,
 } from '../../../src-main/control-plane/apiserver/object-storage';
+import { strategyFor } from '../../../src-main/control-plane/apiserver/registry';
 import { StatusError } from '../../../src-main/control-plane/apiserver/status';
 import { MemoryBackend, WalBackend } from '../../../src-main/control-plane/store/wal-backend';
 
@@ -91,6 +92,8 @@ beforeEach(async () => {
   clock = new FakeClock();
   uidSeq = 0;
   store = new ObjectStore(backend, { clock, newUid: () => `uid-${++uidSeq}`, random: () => 0 });
+  // As ApiServer.start does: the kinds' strategies give the storage its field-selector attributes.
+  for (const t of [R.pods, R.events]) store.registerFields(t, strategyFor(t).fields!);
 });
 afterEach(async () => {
   await backend.close();

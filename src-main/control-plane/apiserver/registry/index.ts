@@ -4,7 +4,7 @@
  * with a file per resource; CustomResourceDefinitions add and remove theirs at run time. Shared
  * pieces sit at the top: strategy.ts (the interface and Table helpers), validation.ts,
  * quantity.ts, type-check.ts, admission.ts (LimitRanger, ResourceQuota) and ephemeral.ts.
- * Imports only common/ and the API server's status/storage/openapi modules.
+ * Imports only common/ and the API server's status/storage/openapi/patch modules.
  */
 import type { ResourceType } from '../../../common/resources';
 import { APPS_STRATEGIES } from './apps';
@@ -65,7 +65,7 @@ export function unregisterStrategy(t: ResourceType): void {
 }
 
 export type { Strategy } from './strategy';
-export { isGracefulPod } from './core';
+export { SYSTEM_NAMESPACES, isGracefulPod } from './core';
 export { hpaV1ToV2, hpaV2ToV1 } from './autoscaling';
 export { coreEventToV1, v1EventToCore } from './events';
 export { DEFAULT_CLASS_ANNOTATION } from './storage';

@@ -7,7 +7,7 @@ import type { ClusterNetwork } from '../../../common/network';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import type { ResourceType } from '../../../common/resources';
 import type { KubeObject } from '../../../common/types';
-import type { FieldGetter, ObjectStorage } from '../storage';
+import type { FieldGetter, ObjectStorage, StorageDeleteOptions } from '../storage';
 import { Errors, validateMeta } from './validation';
 
 /** A Table column definition (meta.k8s.io/v1 TableColumnDefinition). */
@@ -64,6 +64,33 @@ export interface ScaleView {
   setReplicas(obj: KubeObject, replicas: number): void;
 }
 
+/** What a kind's own deletion (Strategy.delete) works with. */
+export interface DeleteContext {
+  storage: ObjectStorage;
+  namespace?: string;
+  name: string;
+  opts: StorageDeleteOptions;
+}
+
+/** What a subresource action gets; `dryRun()` reads (and validates) the query only when called. */
+export interface ActionContext {
+  storage: ObjectStorage;
+  namespace?: string;
+  name: string;
+  now(): number;
+  dryRun(): boolean;
+}
+
+/**
+ * A subresource whose body is its own kind (pods/binding, pods/eviction, namespaces/finalize):
+ * upstream's per-resource BindingREST, EvictionREST and FinalizeREST.
+ */
+export interface SubresourceAction {
+  method: 'POST' | 'PUT';
+  /** Runs on the decoded body; returns the object to answer with (200), or nothing for a 201 Success. */
+  run(body: unknown, ctx: ActionContext): Promise<KubeObject | undefined>;
+}
+
 /** Per-kind REST behaviour. Only `type` is mandatory; the rest defaults to generic behaviour. */
 export interface Strategy {
   type: ResourceType;
@@ -80,6 +107,8 @@ export interface Strategy {
   openApiSchema?: unknown;
   /** Field-selector fields besides metadata.name/namespace. */
   fields?: FieldGetter;
+  /** Clients may set status on create (the kubelet registering its Node); other kinds with status lose it. */
+  createWithStatus?: boolean;
   /** Resets what clients may not set on create (status) and fills create-only data. */
   prepareForCreate?(obj: KubeObject, ctx: StrategyContext): void;
   /** Applies defaults (run on create, update and after patches). */
@@ -101,6 +130,15 @@ export interface Strategy {
   scaleView?: ScaleView;
   /** The Scale view's selector string and status replicas, for kinds with /scale. */
   scale?: boolean;
+  /**
+   * The kind's own REST Delete (graceful pods, namespaces that finalize first); without it an
+   * object is deleted (or marked, while finalizers are pending) at once, with no grace period.
+   */
+  delete?(ctx: DeleteContext): Promise<KubeObject>;
+  /** Subresources with a body of their own kind, by subresource name. */
+  actions?: Record<string, SubresourceAction>;
+  /** Subresources streamed from the node, by name: `log` (GET) or `upgrade` (exec, attach, portforward). */
+  connect?: Record<string, 'log' | 'upgrade'>;
 }
 
 /** Metadata validation common to all kinds, with the DNS-1123 subdomain rule by default. */

@@ -31,4 +31,5 @@ export const CORE_STRATEGIES: Strategy[] = [
   pvStrategy,
 ];
 
-export { isGracefulPod } from './pods';
+export { isGracefulPod } from './pod-subresources';
+export { SYSTEM_NAMESPACES } from './namespaces';

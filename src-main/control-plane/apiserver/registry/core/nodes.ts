@@ -31,6 +31,7 @@ function address(n: Node, type: string): string {
 export const nodeStrategy: Strategy = {
   type: R.nodes,
   hasStatus: true,
+  createWithStatus: true,
   fields: (obj) => ({ 'spec.unschedulable': String((obj as unknown as Node).spec?.unschedulable ?? false) }),
   validate(obj): StatusCause[] {
     return validateObjectMeta(R.nodes, obj).causes;

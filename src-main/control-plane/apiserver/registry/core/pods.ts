@@ -1,16 +1,17 @@
 /**
  * core/v1 Pods (pkg/registry/core/pod): pod-only defaulting, create-time status and
- * tolerations, update rules, the printed Table (kubectl's printPod), field-selector fields.
+ * tolerations, update rules, the printed Table (kubectl's printPod), field-selector fields;
+ * graceful deletion, binding and eviction come from pod-subresources.ts.
  */
 import type { Pod, PodSpec } from 'kubernetes-types/core/v1';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { R } from '../../../../common/resources';
-import type { KubeObject } from '../../../../common/types';
 import { limitRanger } from '../admission';
 import { parseQuantity } from '../quantity';
 import { AGE_COLUMN, NAME_COLUMN, age, col, isObject, validateObjectMeta, type Strategy } from '../strategy';
 import { Errors, immutable } from '../validation';
 import { defaultPodSpec, validatePodSpec } from './pod-spec';
+import { bindingAction, deletePod, evictionAction } from './pod-subresources';
 
 /** Defaults only pods get (SetDefaults_Pod and the admission plugins), never templates. */
 function defaultPodOnly(spec: PodSpec | undefined): void {
@@ -106,6 +107,9 @@ export const podStrategy: Strategy = {
   hasStatus: true,
   // LimitRanger (ResourceQuota runs for every kind in the serving storage).
   admit: limitRanger,
+  delete: (ctx) => deletePod(ctx.storage, ctx.namespace, ctx.name, ctx.opts),
+  actions: { binding: bindingAction, eviction: evictionAction },
+  connect: { log: 'log', exec: 'upgrade', attach: 'upgrade', portforward: 'upgrade' },
   fields: (obj) => {
     const p = obj as unknown as Pod;
     return {
@@ -232,10 +236,3 @@ export const podStrategy: Strategy = {
     },
   },
 };
-
-/** A bound pod that has not finished: deleting it is graceful. */
-export function isGracefulPod(obj: KubeObject): boolean {
-  const pod = obj as unknown as Pod;
-  const phase = pod.status?.phase;
-  return Boolean(pod.spec?.nodeName) && phase !== 'Succeeded' && phase !== 'Failed';
-}

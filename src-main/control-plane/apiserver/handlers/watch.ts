@@ -1,0 +1,75 @@
+// The WATCH handler (upstream endpoints/handlers/watch.go): streams storage watch events as JSON lines or Table rows until timeout or disconnect; reads storage, writes only the response.
+import type { KubeObject, WatchEvent } from '../../../common/types';
+import { boolParam, intParam, wantsTable } from '../http';
+import type { Strategy } from '../registry';
+import type { ResourceRequest } from '../request';
+import { StatusError } from '../status';
+import { TABLE_CONTENT_TYPE, includeObjectParam, toTable } from '../table';
+import { withType, type RestDeps } from './common';
+
+export async function watch(deps: RestDeps, r: ResourceRequest, s: Strategy): Promise<void> {
+  const { req, res, query: q } = r;
+  const table = wantsTable(req.headers.accept);
+  const include = table ? includeObjectParam(q) : 'None';
+  const timeout = intParam(q, 'timeoutSeconds');
+  let first = true;
+  let ended = false;
+  let stop: (() => void) | undefined;
+  let timer: unknown;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    stop?.();
+    if (timer !== undefined) deps.clock.clearTimeout(timer);
+    if (!res.writableEnded) res.end();
+  };
+  const write = (ev: WatchEvent) => {
+    if (ended) return;
+    let object: unknown = ev.object;
+    if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') object = ev.object;
+    else if (table) {
+      object = toTable(r.type, s.table, [ev.object as KubeObject], {
+        now: deps.clock.now(),
+        include,
+        columns: first,
+      });
+      first = false;
+    } else object = withType(r.type, ev.object as KubeObject);
+    res.write(JSON.stringify({ type: ev.type, object }) + '\n');
+    if (ev.type === 'ERROR') end();
+  };
+  res.writeHead(200, {
+    'Content-Type': table ? TABLE_CONTENT_TYPE : 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
+  res.flushHeaders();
+  req.socket.setNoDelay(true);
+  // Node 20: the request's 'close' fires once its body is read; only the response's 'close'
+  // means the client went away (kubectl-wire G7).
+  res.on('close', end);
+  if (timeout !== undefined && timeout > 0) timer = deps.clock.setTimeout(end, timeout * 1000);
+  try {
+    const w = await deps.storage.watch(
+      r.type,
+      {
+        namespace: r.namespace,
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+        resourceVersion: q.get('resourceVersion') ?? undefined,
+        allowBookmarks: boolParam(q, 'allowWatchBookmarks'),
+      },
+      write,
+    );
+    if (ended) w.stop();
+    else stop = () => w.stop();
+  } catch (err) {
+    // A compacted resourceVersion (or a bad selector) arrives as one ERROR event, like the
+    // real server does once the watch has started.
+    const status =
+      err instanceof StatusError ? err : new StatusError(500, 'InternalError', (err as Error).message);
+    if (!(err instanceof StatusError)) deps.logger.error('watch failed', { error: String(err) });
+    write({ type: 'ERROR', object: status.toStatus() as never });
+    end();
+  }
+}
