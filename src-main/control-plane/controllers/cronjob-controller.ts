@@ -14,6 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
+import { controlledBy } from './controller-ref-manager';
 import { deleteExact, emitEvent, getOrUndefined, ownerRefTo } from './controller-util';
 import {
   CronError,
@@ -108,11 +109,7 @@ export class CronJobController extends Controller {
     if (!cached || cached.metadata.deletionTimestamp) return;
     const cj = clone(cached);
     const status: CronJobStatus = clone(cj.status ?? {});
-    const jobs = this.jobInf
-      .list()
-      .filter(
-        (j) => j.metadata.namespace === cj.metadata.namespace && controllerRefOf(j)?.uid === cj.metadata.uid,
-      );
+    const jobs = controlledBy(this.jobInf.list(), cj);
 
     // ---- active list and history ----------------------------------------------------------
     const byUid = new Map(jobs.map((j) => [j.metadata.uid!, j]));

@@ -9,11 +9,11 @@ import { deepEqual } from '../../common/json';
 import {
   EventRecorder,
   Controller,
-  controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
+import { controlledBy, resolveControllerRef } from './controller-ref-manager';
 import { deleteExact, emitEvent, ownerRefTo, scaledValue } from './controller-util';
 import { Expectations } from './expectations';
 import {
@@ -185,10 +185,7 @@ export class DaemonSetController extends Controller {
   }
 
   private ownerOf(p: PodObj): DS | undefined {
-    const ref = controllerRefOf(p);
-    if (!ref || ref.kind !== 'DaemonSet') return undefined;
-    const ds = this.dsInf.get(`${p.metadata.namespace}/${ref.name}`);
-    return ds && ds.metadata.uid === ref.uid ? ds : undefined;
+    return resolveControllerRef(this.dsInf, p, 'DaemonSet');
   }
 
   private event(ds: DS, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
@@ -243,14 +240,9 @@ export class DaemonSetController extends Controller {
   }
 
   private podsOf(ds: DS): PodObj[] {
-    return this.podInf
-      .list()
-      .filter(
-        (p) =>
-          p.metadata.namespace === ds.metadata.namespace &&
-          controllerRefOf(p)?.uid === ds.metadata.uid &&
-          selectorMatches(ds.spec?.selector, p.metadata.labels),
-      );
+    return controlledBy(this.podInf.list(), ds).filter((p) =>
+      selectorMatches(ds.spec?.selector, p.metadata.labels),
+    );
   }
 
   /** Creates missing daemon pods, deletes surplus/misplaced/failed ones (manage + syncNodes). */

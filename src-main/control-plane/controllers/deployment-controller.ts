@@ -47,7 +47,7 @@ import {
   type Deploy,
   type RS,
 } from './deployment-util';
-import { ControllerRefManager } from './controller-ref-manager';
+import { ControllerRefManager, resolveControllerRef } from './controller-ref-manager';
 import { ownerRefTo } from './controller-util';
 import { clone, selectorIsEmpty, selectorMatches, type Writable } from './pod-util';
 
@@ -109,9 +109,8 @@ export class DeploymentController extends Controller {
   private onRS(rs: RS, labelsChanged = true): void {
     const ref = controllerRefOf(rs);
     if (ref) {
-      if (ref.kind !== 'Deployment') return;
-      const d = this.dInf.get(`${rs.metadata.namespace}/${ref.name}`);
-      if (d && d.metadata.uid === ref.uid) this.enqueue(d);
+      const d = resolveControllerRef(this.dInf, rs, 'Deployment', ref);
+      if (d) this.enqueue(d);
       return;
     }
     if (!labelsChanged) return;

@@ -14,6 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
+import { controlledBy, resolveControllerRef } from './controller-ref-manager';
 import { emitEvent, getOrUndefined, ownerRefTo, setCondition, trueCondition } from './controller-util';
 
 import { Expectations } from './expectations';
@@ -158,10 +159,7 @@ export class JobController extends Controller {
   }
 
   private ownerOf(p: PodObj): JobObj | undefined {
-    const ref = controllerRefOf(p);
-    if (!ref || ref.kind !== 'Job') return undefined;
-    const job = this.jobInf.get(`${p.metadata.namespace}/${ref.name}`);
-    return job && job.metadata.uid === ref.uid ? job : undefined;
+    return resolveControllerRef(this.jobInf, p, 'Job');
   }
 
   /**
@@ -188,12 +186,7 @@ export class JobController extends Controller {
   }
 
   private podsOf(job: JobObj): PodObj[] {
-    return this.podInf
-      .list()
-      .filter(
-        (p) =>
-          p.metadata.namespace === job.metadata.namespace && controllerRefOf(p)?.uid === job.metadata.uid,
-      );
+    return controlledBy(this.podInf.list(), job);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

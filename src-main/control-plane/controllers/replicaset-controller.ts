@@ -13,7 +13,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
-import { ControllerRefManager } from './controller-ref-manager';
+import { ControllerRefManager, resolveControllerRef } from './controller-ref-manager';
 import { ownerRefTo } from './controller-util';
 import { Expectations } from './expectations';
 import {
@@ -109,9 +109,7 @@ export class ReplicaSetController extends Controller {
 
   /** The cached RS a pod's controllerRef points at, if it still is that RS (uid match). */
   private ownerOf(p: PodObj, ref = controllerRefOf(p)): RS | undefined {
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.rsInf.get(`${p.metadata.namespace}/${ref.name}`);
-    return rs && rs.metadata.uid === ref.uid ? rs : undefined;
+    return resolveControllerRef(this.rsInf, p, 'ReplicaSet', ref);
   }
 
   private enqueueMatching(p: PodObj): void {
