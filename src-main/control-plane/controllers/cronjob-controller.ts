@@ -25,7 +25,7 @@ import {
   type CronSchedule,
 } from '../../common/cron';
 import { deepEqual } from '../../common/json';
-import { jobFinished, type JobObj } from './job-controller';
+import { jobFinished, type JobObj } from './job-logic';
 import { clone, ts } from './pod-util';
 
 type CJ = CronJob & KubeObject;
