@@ -6,7 +6,7 @@ import type { KubeObject, Pod } from '../../common/types';
 import { deepEqual } from '../../common/json';
 import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
 import { deleteExact, ownerRefTo } from './controller-util';
-import { serviceBackends, servicePodHandlers, type Svc } from './endpoints-controller';
+import { backendHostname, serviceBackends, servicePodHandlers, type Svc } from './endpoints-util';
 import { clone } from './pod-util';
 
 type PodObj = Pod & KubeObject;
@@ -44,7 +44,7 @@ export function desiredSlices(svc: Svc, pods: PodObj[]): { ports: EndpointPort[]
         JSON.stringify({
           addresses: [b.ip],
           conditions: { ready: b.ready && !b.terminating, serving: b.serving, terminating: b.terminating },
-          hostname: spec?.hostname && spec.subdomain === svc.metadata.name ? spec.hostname : undefined,
+          hostname: backendHostname(b, svc),
           targetRef: {
             kind: 'Pod',
             namespace: b.pod.metadata.namespace,
