@@ -2,6 +2,7 @@
  * Pure helpers over Deployment JSON: kubectl's READY / UP-TO-DATE / AVAILABLE columns and a
  * rollout summary.
  */
+import { deploymentColumns } from '@common/deployment-columns';
 import type { Deployment, Pod, ReplicaSet } from './kube';
 import type { StatusTone } from './pod';
 
@@ -16,11 +17,8 @@ export interface DeploymentSummary {
 }
 
 export function deploymentSummary(d: Deployment): DeploymentSummary {
-  const desired = d.spec?.replicas ?? 1;
+  const { ready, readyReplicas: readyN, desired, upToDate, available } = deploymentColumns(d);
   const s = d.status ?? {};
-  const readyN = s.readyReplicas ?? 0;
-  const available = s.availableReplicas ?? 0;
-  const upToDate = s.updatedReplicas ?? 0;
   const failing = s.conditions?.find(
     (c) => (c.type === 'Progressing' && c.status === 'False') || c.type === 'ReplicaFailure',
   );
@@ -39,7 +37,7 @@ export function deploymentSummary(d: Deployment): DeploymentSummary {
     state = 'Progressing';
     tone = 'warning';
   }
-  return { ready: `${readyN}/${desired}`, upToDate, available, desired, tone, state };
+  return { ready, upToDate, available, desired, tone, state };
 }
 
 /** Label selector of a Deployment as a `k=v,k2=v2` string (matchLabels only). */
