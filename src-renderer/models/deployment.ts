@@ -40,15 +40,8 @@ export function deploymentSummary(d: Deployment): DeploymentSummary {
   return { ready, upToDate, available, desired, tone, state };
 }
 
-/** Label selector of a Deployment as a `k=v,k2=v2` string (matchLabels only). */
-export function selectorString(d: Deployment): string {
-  return Object.entries(d.spec?.selector?.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
 /** True when every matchLabels entry of the Deployment's selector is on the pod. */
-export function deploymentSelects(d: Deployment, pod: Pod): boolean {
+function deploymentSelects(d: Deployment, pod: Pod): boolean {
   if (pod.metadata.namespace !== d.metadata.namespace) return false;
   const ml = d.spec?.selector?.matchLabels;
   if (!ml || Object.keys(ml).length === 0) return false;

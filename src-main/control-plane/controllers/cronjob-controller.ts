@@ -39,7 +39,7 @@ const MAX_MISSED = 100;
 const NEXT_SCHEDULE_DELTA_MS = 100;
 
 /** The name of the Job for a scheduled time: `<cronjob>-<minutes since epoch>`. */
-export function jobNameFor(cj: CJ, scheduled: number): string {
+function jobNameFor(cj: CJ, scheduled: number): string {
   return `${cj.metadata.name}-${Math.floor(scheduled / 60_000)}`;
 }
 

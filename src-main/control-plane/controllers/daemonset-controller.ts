@@ -32,10 +32,10 @@ type PodObj = Pod & KubeObject;
 type NodeObj = Node & KubeObject;
 
 /** Deprecated label still set on daemon pods (the template generation they came from). */
-export const POD_TEMPLATE_GENERATION = 'pod-template-generation';
+const POD_TEMPLATE_GENERATION = 'pod-template-generation';
 
 /** Tolerations every daemon pod gets (util.AddOrUpdateDaemonPodTolerations). */
-export function daemonTolerations(hostNetwork: boolean): Toleration[] {
+function daemonTolerations(hostNetwork: boolean): Toleration[] {
   const t: Toleration[] = [
     { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
     { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
@@ -83,7 +83,7 @@ function requirementMatches(r: NodeSelectorRequirement, value: string | undefine
  * daemon defaults — which include `node.kubernetes.io/unschedulable`, so a cordoned node keeps
  * (and gets) its daemon pods, as in Kubernetes.
  */
-export function nodeShouldRun(ds: DS, node: NodeObj): boolean {
+function nodeShouldRun(ds: DS, node: NodeObj): boolean {
   const spec = ds.spec?.template?.spec;
   const labels = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;

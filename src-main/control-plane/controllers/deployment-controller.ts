@@ -2,6 +2,7 @@ import type { DeploymentStatus } from 'kubernetes-types/apps/v1';
 import type { KubeClient } from '../../common/client/client';
 import { isAlreadyExists, isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
+import { deepEqual } from '../../common/json';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
 import {
@@ -92,7 +93,7 @@ export class DeploymentController extends Controller {
         const a = controllerRefOf(rs);
         const b = controllerRefOf(old);
         if (b && b.uid !== a?.uid) this.onRS(old);
-        this.onRS(rs, JSON.stringify(rs.metadata.labels) !== JSON.stringify(old.metadata.labels));
+        this.onRS(rs, !deepEqual(rs.metadata.labels, old.metadata.labels));
       },
       delete: (rs) => this.onRS(rs),
     });

@@ -39,7 +39,7 @@ function addressOf(b: ServiceBackend, svc: Svc): EndpointAddress {
  * The subsets of a service's Endpoints (endpoints.RepackSubsets): backends grouped by their
  * resolved port set, ready ones in `addresses`, others in `notReadyAddresses`, sorted by IP.
  */
-export function computeSubsets(svc: Svc, pods: PodObj[]): EndpointSubset[] {
+function computeSubsets(svc: Svc, pods: PodObj[]): EndpointSubset[] {
   const groups = new Map<
     string,
     { ports: EndpointPort[]; ready: EndpointAddress[]; notReady: EndpointAddress[] }

@@ -10,7 +10,7 @@ type PodObj = Pod & KubeObject;
 export type Svc = Service & KubeObject;
 
 /** Whether `labels` satisfy a Service's map selector (every key equal). */
-export function serviceSelects(svc: Service, labels: Record<string, string> | undefined): boolean {
+function serviceSelects(svc: Service, labels: Record<string, string> | undefined): boolean {
   const sel = svc.spec?.selector;
   if (!sel) return false;
   return Object.entries(sel).every(([k, v]) => labels?.[k] === v);
@@ -54,7 +54,7 @@ export function servicePodHandlers(
  * The container port a service port points at on one pod (podutil.FindPort): a number as is,
  * a name looked up among the pod's container ports with the same protocol; default = `port`.
  */
-export function resolveTargetPort(sp: ServicePort, pod: Pod): number | undefined {
+function resolveTargetPort(sp: ServicePort, pod: Pod): number | undefined {
   const tp = sp.targetPort ?? sp.port;
   if (typeof tp === 'number') return tp;
   if (/^\d+$/.test(tp)) return Number(tp);

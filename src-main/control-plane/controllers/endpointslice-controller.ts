@@ -13,13 +13,13 @@ type PodObj = Pod & KubeObject;
 export type Slice = EndpointSlice & KubeObject;
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
-export const MANAGED_BY = 'endpointslice-controller.k8s.io';
+const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+const MANAGED_BY = 'endpointslice-controller.k8s.io';
 /** Most endpoints per slice (upstream --max-endpoints-per-slice default). */
-export const MAX_ENDPOINTS_PER_SLICE = 100;
+const MAX_ENDPOINTS_PER_SLICE = 100;
 
 /** The desired slices of a service: one group per port set, chunked by MAX_ENDPOINTS_PER_SLICE. */
-export function desiredSlices(svc: Svc, pods: PodObj[]): { ports: EndpointPort[]; endpoints: Endpoint[] }[] {
+function desiredSlices(svc: Svc, pods: PodObj[]): { ports: EndpointPort[]; endpoints: Endpoint[] }[] {
   const groups = new Map<string, { ports: EndpointPort[]; endpoints: Endpoint[] }>();
   for (const b of serviceBackends(svc, pods)) {
     const ports = [...b.ports]

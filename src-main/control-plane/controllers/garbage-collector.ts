@@ -10,8 +10,8 @@ import { deleteExact } from './controller-util';
 import { clone } from './pod-util';
 
 /** Finalizers the garbage collector acts on. */
-export const FOREGROUND_FINALIZER = 'foregroundDeletion';
-export const ORPHAN_FINALIZER = 'orphan';
+const FOREGROUND_FINALIZER = 'foregroundDeletion';
+const ORPHAN_FINALIZER = 'orphan';
 
 /** Options of the GarbageCollector. */
 export interface GarbageCollectorOptions extends ControllerOptions {

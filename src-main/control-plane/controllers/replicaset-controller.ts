@@ -3,6 +3,7 @@ import type { KubeClient } from '../../common/client/client';
 import { isConflict, isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
+import { deepEqual } from '../../common/json';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod, ReplicaSet } from '../../common/types';
 import {
@@ -148,8 +149,7 @@ export class ReplicaSetController extends Controller {
     }
     const rs = this.ownerOf(p, ref);
     if (rs) this.enqueue(rs);
-    else if (!ref && (JSON.stringify(p.metadata.labels) !== JSON.stringify(old.metadata.labels) || oldRef))
-      this.enqueueMatching(p);
+    else if (!ref && (!deepEqual(p.metadata.labels, old.metadata.labels) || oldRef)) this.enqueueMatching(p);
   }
 
   private onPodDelete(p: PodObj): void {
@@ -296,7 +296,7 @@ export class ReplicaSetController extends Controller {
       (cur.readyReplicas ?? 0) === status.readyReplicas &&
       (cur.availableReplicas ?? 0) === status.availableReplicas &&
       cur.observedGeneration === status.observedGeneration &&
-      JSON.stringify(cur.conditions ?? []) === JSON.stringify(status.conditions ?? []);
+      deepEqual(cur.conditions ?? [], status.conditions ?? []);
     if (same) return;
     const copy = clone(rs);
     copy.status = status;
@@ -321,7 +321,7 @@ export class ReplicaSetController extends Controller {
  * 1, 2, 4, … and stops at the first batch with a failure, so a systematic error (quota,
  * terminating namespace) costs one call instead of hundreds.
  */
-export async function slowStartBatch(
+async function slowStartBatch(
   count: number,
   initial: number,
   fn: () => Promise<void>,

@@ -30,11 +30,11 @@ type STS = StatefulSet & KubeObject;
 type PodObj = Pod & KubeObject;
 type PVC = PersistentVolumeClaim & KubeObject;
 
-export const STS_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
-export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
+const STS_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 
 /** The ordinal of a pod named `<set>-<n>`, or undefined. */
-export function ordinalOf(set: STS, pod: KubeObject): number | undefined {
+function ordinalOf(set: STS, pod: KubeObject): number | undefined {
   const prefix = `${set.metadata.name}-`;
   const n = pod.metadata.name ?? '';
   if (!n.startsWith(prefix)) return undefined;
