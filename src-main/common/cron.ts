@@ -139,7 +139,7 @@ export function toWall(instant: number, tz: string): number {
 }
 
 /** The instant at which `tz` shows wall time `wall` (the later offset wins in a DST overlap). */
-export function fromWall(wall: number, tz: string): number {
+function fromWall(wall: number, tz: string): number {
   if (tz === 'UTC' || tz === 'Etc/UTC') return wall;
   let guess = wall - (toWall(wall, tz) - wall);
   guess = wall - (toWall(guess, tz) - guess);

@@ -10,7 +10,7 @@
  */
 export type ImagePullMode = 'fallback' | 'strict';
 
-export const IMAGE_PULL_MODES: readonly ImagePullMode[] = ['fallback', 'strict'];
+const IMAGE_PULL_MODES: readonly ImagePullMode[] = ['fallback', 'strict'];
 export const DEFAULT_IMAGE_PULL_MODE: ImagePullMode = 'fallback';
 
 /** Node annotation where the kubelet publishes the mode it runs with. */

@@ -76,7 +76,7 @@ export function podResource(pod: Pod, kind: 'requests' | 'limits', res: string):
 }
 
 /** QoS BestEffort: no container sets any request or limit. */
-export function isBestEffort(pod: Pod): boolean {
+function isBestEffort(pod: Pod): boolean {
   return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].every(
     (c) => !Object.keys(c.resources?.requests ?? {}).length && !Object.keys(c.resources?.limits ?? {}).length,
   );

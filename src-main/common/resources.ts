@@ -183,7 +183,7 @@ export function findByKind(apiVersion: string, kind: string): ResourceType | und
 }
 
 /** Finds a type by group, version and plural. */
-export function findByPlural(group: string, version: string, plural: string): ResourceType | undefined {
+function findByPlural(group: string, version: string, plural: string): ResourceType | undefined {
   return RESOURCES.find((t) => t.group === group && t.version === version && t.plural === plural);
 }
 

@@ -3,7 +3,7 @@
  * stores (never fetched here).
  */
 import { computed, type Ref } from 'vue';
-import type { Deployment, Event, Pod } from '../models/kube';
+import type { Event, Pod } from '../models/kube';
 import { useNodesStore } from '../stores/nodes';
 import { usePodsStore } from '../stores/pods';
 import { useEventsStore } from '../stores/events';
@@ -98,27 +98,6 @@ export function useEventList(opts: { warningsOnly?: Ref<boolean>; limit?: number
         .length,
   );
   return { store, events, warningCount };
-}
-
-/** Deployments of the selected namespace with their kubectl columns. */
-export function useDeploymentList() {
-  const store = useDeploymentsStore();
-  useLive(store);
-  const prefs = usePreferencesStore();
-  const rows = computed(() =>
-    (store.items as readonly Deployment[])
-      .filter((d) => inNamespace(prefs.namespace, d))
-      .map((d) => ({
-        key: `${d.metadata.namespace}/${d.metadata.name}`,
-        name: d.metadata.name ?? '',
-        namespace: d.metadata.namespace ?? '',
-        created: d.metadata.creationTimestamp,
-        images: (d.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '').join(', '),
-        ...deploymentSummary(d),
-      }))
-      .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)),
-  );
-  return { store, rows };
 }
 
 /** One Deployment and its pods, live. */

@@ -2,6 +2,7 @@
  * Pure helpers over Deployment JSON: kubectl's READY / UP-TO-DATE / AVAILABLE columns and a
  * rollout summary.
  */
+import { deploymentColumns } from '@common/deployment-columns';
 import type { Deployment, Pod, ReplicaSet } from './kube';
 import type { StatusTone } from './pod';
 
@@ -16,11 +17,8 @@ export interface DeploymentSummary {
 }
 
 export function deploymentSummary(d: Deployment): DeploymentSummary {
-  const desired = d.spec?.replicas ?? 1;
+  const { ready, readyReplicas: readyN, desired, upToDate, available } = deploymentColumns(d);
   const s = d.status ?? {};
-  const readyN = s.readyReplicas ?? 0;
-  const available = s.availableReplicas ?? 0;
-  const upToDate = s.updatedReplicas ?? 0;
   const failing = s.conditions?.find(
     (c) => (c.type === 'Progressing' && c.status === 'False') || c.type === 'ReplicaFailure',
   );
@@ -39,18 +37,11 @@ export function deploymentSummary(d: Deployment): DeploymentSummary {
     state = 'Progressing';
     tone = 'warning';
   }
-  return { ready: `${readyN}/${desired}`, upToDate, available, desired, tone, state };
-}
-
-/** Label selector of a Deployment as a `k=v,k2=v2` string (matchLabels only). */
-export function selectorString(d: Deployment): string {
-  return Object.entries(d.spec?.selector?.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  return { ready, upToDate, available, desired, tone, state };
 }
 
 /** True when every matchLabels entry of the Deployment's selector is on the pod. */
-export function deploymentSelects(d: Deployment, pod: Pod): boolean {
+function deploymentSelects(d: Deployment, pod: Pod): boolean {
   if (pod.metadata.namespace !== d.metadata.namespace) return false;
   const ml = d.spec?.selector?.matchLabels;
   if (!ml || Object.keys(ml).length === 0) return false;

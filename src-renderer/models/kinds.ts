@@ -20,6 +20,7 @@ import type {
 } from './kube';
 import { formatAge, parseQuantity } from './format';
 import { podReady, podRestarts, podStatus, statusTone, type StatusTone } from './pod';
+import { deploymentColumns } from '@common/deployment-columns';
 import { deploymentSummary } from './deployment';
 import { accessText, ingressAccess, serviceRowAccess, type AccessEntry } from './service-access';
 
@@ -210,14 +211,14 @@ export const KINDS: Record<string, KindSpec> = {
         title: 'Up-to-date',
         width: 100,
         numeric: true,
-        value: (o) => n(as<Deployment>(o).status?.updatedReplicas),
+        value: (o) => deploymentColumns(as<Deployment>(o)).upToDate,
       },
       {
         key: 'available',
         title: 'Available',
         width: 90,
         numeric: true,
-        value: (o) => n(as<Deployment>(o).status?.availableReplicas),
+        value: (o) => deploymentColumns(as<Deployment>(o)).available,
       },
       age,
       {

@@ -22,7 +22,6 @@ export const isNotFound = (err: unknown): boolean => hasCode(err, 404);
 export const isConflict = (err: unknown): boolean => hasCode(err, 409, 'Conflict');
 export const isAlreadyExists = (err: unknown): boolean => hasCode(err, 409, 'AlreadyExists');
 export const isGone = (err: unknown): boolean => hasCode(err, 410);
-export const isInvalid = (err: unknown): boolean => hasCode(err, 422);
 export const isForbidden = (err: unknown): boolean => hasCode(err, 403);
 
 /** Turns an HTTP answer into an ApiError, using the Status body when the server sent one. */

@@ -1,3 +1,8 @@
+/**
+ * Owner references between controllers and their children (pkg/controller/controller_ref_manager.go):
+ * resolving a child's controller in a cache, the children an owner controls, and claiming them
+ * (adopt / release). Any controller may use it; it writes only ownerReferences of children.
+ */
 import type { LabelSelector, OwnerReference } from 'kubernetes-types/meta/v1';
 import type { KubeClient } from '../../common/client/client';
 import { isNotFound } from '../../common/client/errors';
@@ -6,6 +11,57 @@ import type { KubeObject } from '../../common/types';
 import { controllerRefOf } from '../client';
 import { ownerRefTo } from './controller-util';
 import { clone, selectorMatches } from './pod-util';
+
+/** A cache of owners by `namespace/name` (an Informer). */
+export interface OwnerCache<T extends KubeObject> {
+  get(key: string): T | undefined;
+}
+
+/**
+ * The cached controller of `obj` (each controller's resolveControllerRef upstream): the owner
+ * its controller reference names, when that is of `kind` and still the same object (uid).
+ */
+export function resolveControllerRef<T extends KubeObject>(
+  cache: OwnerCache<T>,
+  obj: KubeObject,
+  kind: string,
+  ref = controllerRefOf(obj),
+): T | undefined {
+  if (!ref || ref.kind !== kind) return undefined;
+  const owner = cache.get(`${obj.metadata.namespace}/${ref.name}`);
+  return owner && owner.metadata.uid === ref.uid ? owner : undefined;
+}
+
+/**
+ * The children `owner` controls already: in its namespace, with a controller reference to its
+ * uid. Read-only — for controllers that do not adopt (ControllerRefManager.claim does).
+ */
+export function controlledBy<T extends KubeObject>(children: readonly T[], owner: KubeObject): T[] {
+  return children.filter(
+    (c) =>
+      c.metadata.namespace === owner.metadata.namespace && controllerRefOf(c)?.uid === owner.metadata.uid,
+  );
+}
+
+/**
+ * Replaces an object's ownerReferences (none left: the field goes), an update with its
+ * resourceVersion (a conflict throws). Undefined when the object is gone.
+ */
+export async function writeOwnerRefs<T extends KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  obj: T,
+  refs: OwnerReference[],
+): Promise<T | undefined> {
+  const copy = clone(obj) as T;
+  copy.metadata = { ...copy.metadata, ownerReferences: refs.length ? refs : undefined };
+  try {
+    return await client.update(type, copy);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
 
 /** What a ControllerRefManager claims children for. */
 export interface ControllerRefManagerOptions {
@@ -65,13 +121,18 @@ export class ControllerRefManager {
   /** Appends the owner's controller reference to an orphan; undefined when the child is gone. */
   adopt<T extends KubeObject>(child: T): Promise<T | undefined> {
     const ref = ownerRefTo(this.opts.ownerType, this.opts.owner);
-    return this.setOwnerRefs(child, [...(child.metadata.ownerReferences ?? []), ref]);
+    return writeOwnerRefs(this.client, this.opts.childType, child, [
+      ...(child.metadata.ownerReferences ?? []),
+      ref,
+    ]);
   }
 
   /** Removes the owner's reference from a child; undefined when the child is gone. */
   release<T extends KubeObject>(child: T): Promise<T | undefined> {
     const uid = this.opts.owner.metadata.uid;
-    return this.setOwnerRefs(
+    return writeOwnerRefs(
+      this.client,
+      this.opts.childType,
       child,
       (child.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid),
     );
@@ -88,16 +149,5 @@ export class ControllerRefManager {
       },
     );
     return this.canAdopt;
-  }
-
-  private async setOwnerRefs<T extends KubeObject>(child: T, refs: OwnerReference[]): Promise<T | undefined> {
-    const copy = clone(child) as T;
-    copy.metadata = { ...copy.metadata, ownerReferences: refs.length ? refs : undefined };
-    try {
-      return await this.client.update(this.opts.childType, copy);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
   }
 }

@@ -14,6 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
+import { controlledBy } from './controller-ref-manager';
 import { deleteExact, emitEvent, getOrUndefined, ownerRefTo } from './controller-util';
 import {
   CronError,
@@ -24,7 +25,7 @@ import {
   type CronSchedule,
 } from '../../common/cron';
 import { deepEqual } from '../../common/json';
-import { jobFinished, type JobObj } from './job-controller';
+import { jobFinished, type JobObj } from './job-logic';
 import { clone, ts } from './pod-util';
 
 type CJ = CronJob & KubeObject;
@@ -38,7 +39,7 @@ const MAX_MISSED = 100;
 const NEXT_SCHEDULE_DELTA_MS = 100;
 
 /** The name of the Job for a scheduled time: `<cronjob>-<minutes since epoch>`. */
-export function jobNameFor(cj: CJ, scheduled: number): string {
+function jobNameFor(cj: CJ, scheduled: number): string {
   return `${cj.metadata.name}-${Math.floor(scheduled / 60_000)}`;
 }
 
@@ -108,11 +109,7 @@ export class CronJobController extends Controller {
     if (!cached || cached.metadata.deletionTimestamp) return;
     const cj = clone(cached);
     const status: CronJobStatus = clone(cj.status ?? {});
-    const jobs = this.jobInf
-      .list()
-      .filter(
-        (j) => j.metadata.namespace === cj.metadata.namespace && controllerRefOf(j)?.uid === cj.metadata.uid,
-      );
+    const jobs = controlledBy(this.jobInf.list(), cj);
 
     // ---- active list and history ----------------------------------------------------------
     const byUid = new Map(jobs.map((j) => [j.metadata.uid!, j]));

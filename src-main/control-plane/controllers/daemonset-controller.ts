@@ -9,11 +9,11 @@ import { deepEqual } from '../../common/json';
 import {
   EventRecorder,
   Controller,
-  controllerRefOf,
   type ControllerOptions,
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
+import { controlledBy, resolveControllerRef } from './controller-ref-manager';
 import { deleteExact, emitEvent, ownerRefTo, scaledValue } from './controller-util';
 import { Expectations } from './expectations';
 import {
@@ -32,10 +32,10 @@ type PodObj = Pod & KubeObject;
 type NodeObj = Node & KubeObject;
 
 /** Deprecated label still set on daemon pods (the template generation they came from). */
-export const POD_TEMPLATE_GENERATION = 'pod-template-generation';
+const POD_TEMPLATE_GENERATION = 'pod-template-generation';
 
 /** Tolerations every daemon pod gets (util.AddOrUpdateDaemonPodTolerations). */
-export function daemonTolerations(hostNetwork: boolean): Toleration[] {
+function daemonTolerations(hostNetwork: boolean): Toleration[] {
   const t: Toleration[] = [
     { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
     { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
@@ -83,7 +83,7 @@ function requirementMatches(r: NodeSelectorRequirement, value: string | undefine
  * daemon defaults — which include `node.kubernetes.io/unschedulable`, so a cordoned node keeps
  * (and gets) its daemon pods, as in Kubernetes.
  */
-export function nodeShouldRun(ds: DS, node: NodeObj): boolean {
+function nodeShouldRun(ds: DS, node: NodeObj): boolean {
   const spec = ds.spec?.template?.spec;
   const labels = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
@@ -185,10 +185,7 @@ export class DaemonSetController extends Controller {
   }
 
   private ownerOf(p: PodObj): DS | undefined {
-    const ref = controllerRefOf(p);
-    if (!ref || ref.kind !== 'DaemonSet') return undefined;
-    const ds = this.dsInf.get(`${p.metadata.namespace}/${ref.name}`);
-    return ds && ds.metadata.uid === ref.uid ? ds : undefined;
+    return resolveControllerRef(this.dsInf, p, 'DaemonSet');
   }
 
   private event(ds: DS, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
@@ -243,14 +240,9 @@ export class DaemonSetController extends Controller {
   }
 
   private podsOf(ds: DS): PodObj[] {
-    return this.podInf
-      .list()
-      .filter(
-        (p) =>
-          p.metadata.namespace === ds.metadata.namespace &&
-          controllerRefOf(p)?.uid === ds.metadata.uid &&
-          selectorMatches(ds.spec?.selector, p.metadata.labels),
-      );
+    return controlledBy(this.podInf.list(), ds).filter((p) =>
+      selectorMatches(ds.spec?.selector, p.metadata.labels),
+    );
   }
 
   /** Creates missing daemon pods, deletes surplus/misplaced/failed ones (manage + syncNodes). */

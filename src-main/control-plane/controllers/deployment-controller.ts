@@ -1,11 +1,10 @@
-import type { DeploymentCondition, DeploymentStatus } from 'kubernetes-types/apps/v1';
+import type { DeploymentStatus } from 'kubernetes-types/apps/v1';
 import type { KubeClient } from '../../common/client/client';
 import { isAlreadyExists, isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
-import { rfc3339 } from '../../common/clock';
+import { deepEqual } from '../../common/json';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { canonicalJson } from '../../common/json';
 import {
   EventRecorder,
   Controller,
@@ -14,41 +13,44 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
+import { ControllerRefManager, resolveControllerRef } from './controller-ref-manager';
 import {
-  DESIRED_REPLICAS,
-  MAX_REPLICAS,
-  POD_TEMPLATE_HASH,
+  availableScaleDowns,
+  calculateStatus,
+  deploymentCondition,
+  deploymentStatusEqual,
+  historyToDelete,
+  isScalingEvent,
+  newReplicaSetFor,
+  newRSTarget,
+  oldPodsRunning,
+  pausedStatus,
+  progressRequeue,
+  rolloutStatus,
+  scaleDownBudget,
+  scalePlan,
+  splitByTemplate,
+  syncedAnnotations,
+  unhealthyScaleDowns,
+} from './deployment-rollout';
+import {
   REVISION,
-  REVISION_HISTORY,
   byCreation,
-  computeHash,
-  copyDeploymentAnnotations,
   deploymentComplete,
-  deploymentProgressing,
-  deploymentTimedOut,
   getCondition,
   hasProgressDeadline,
   isRollingUpdate,
   maxSurge,
-  maxUnavailable,
-  newRSNewReplicas,
-  progressDeadlineSeconds,
-  removeCondition,
   replicasOf,
   revisionOf,
   setCondition,
   setReplicasAnnotations,
   specReplicas,
-  sumAvailable,
-  sumReady,
   sumSpec,
-  sumStatus,
   templatesEqual,
   type Deploy,
   type RS,
 } from './deployment-util';
-import { ControllerRefManager } from './controller-ref-manager';
-import { ownerRefTo } from './controller-util';
 import { clone, selectorIsEmpty, selectorMatches, type Writable } from './pod-util';
 
 /** The mutable state of one sync: the deployment as last written, and its ReplicaSets. */
@@ -91,7 +93,7 @@ export class DeploymentController extends Controller {
         const a = controllerRefOf(rs);
         const b = controllerRefOf(old);
         if (b && b.uid !== a?.uid) this.onRS(old);
-        this.onRS(rs, JSON.stringify(rs.metadata.labels) !== JSON.stringify(old.metadata.labels));
+        this.onRS(rs, !deepEqual(rs.metadata.labels, old.metadata.labels));
       },
       delete: (rs) => this.onRS(rs),
     });
@@ -109,9 +111,8 @@ export class DeploymentController extends Controller {
   private onRS(rs: RS, labelsChanged = true): void {
     const ref = controllerRefOf(rs);
     if (ref) {
-      if (ref.kind !== 'Deployment') return;
-      const d = this.dInf.get(`${rs.metadata.namespace}/${ref.name}`);
-      if (d && d.metadata.uid === ref.uid) this.enqueue(d);
+      const d = resolveControllerRef(this.dInf, rs, 'Deployment', ref);
+      if (d) this.enqueue(d);
       return;
     }
     if (!labelsChanged) return;
@@ -176,29 +177,18 @@ export class DeploymentController extends Controller {
     create: boolean,
   ): Promise<{ newRS?: RS; oldRSs: RS[] }> {
     const d = s.d;
-    const sorted = [...s.rsList].sort(byCreation);
-    let newRS = sorted.find((rs) => templatesEqual(rs.spec?.template, d.spec?.template));
-    const oldRSs = sorted.filter((rs) => rs !== newRS);
-    const newRevision = Math.max(0, ...oldRSs.map(revisionOf)) + 1;
+    const split = splitByTemplate(d, s.rsList);
+    const { oldRSs, newRevision } = split;
+    let newRS = split.newRS;
     const now = this.clock.now();
     let statusChanged = false;
 
     if (newRS) {
-      const copy = clone(newRS);
-      const ann: Record<string, string> = { ...(copy.metadata.annotations ?? {}) };
-      let changed = copyDeploymentAnnotations(d, ann);
-      const oldRev = ann[REVISION];
-      if (!oldRev || Number(oldRev) < newRevision) {
-        if (oldRev)
-          ann[REVISION_HISTORY] = ann[REVISION_HISTORY] ? `${ann[REVISION_HISTORY]},${oldRev}` : oldRev;
-        ann[REVISION] = String(newRevision);
-        changed = true;
-      }
-      if (!ann[DESIRED_REPLICAS])
-        changed = setReplicasAnnotations(ann, replicasOf(d), replicasOf(d) + maxSurge(d)) || changed;
-      const minReadyChanged = (copy.spec?.minReadySeconds ?? 0) !== (d.spec?.minReadySeconds ?? 0);
+      const { annotations, changed } = syncedAnnotations(d, newRS, newRevision);
+      const minReadyChanged = (newRS.spec?.minReadySeconds ?? 0) !== (d.spec?.minReadySeconds ?? 0);
       if (changed || minReadyChanged) {
-        copy.metadata = { ...copy.metadata, annotations: ann };
+        const copy = clone(newRS);
+        copy.metadata = { ...copy.metadata, annotations };
         copy.spec = { ...copy.spec!, minReadySeconds: d.spec?.minReadySeconds };
         newRS = this.replace(s, await this.client.update(R.replicasets, copy));
       }
@@ -218,34 +208,9 @@ export class DeploymentController extends Controller {
     }
     if (!create) return { newRS: undefined, oldRSs };
 
-    const hash = computeHash(d.spec?.template, d.status?.collisionCount);
-    const template = structuredClone(d.spec!.template) as Writable<
-      NonNullable<NonNullable<Deploy['spec']>['template']>
-    >;
-    template.metadata = {
-      ...(template.metadata ?? {}),
-      labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash },
-    };
-    const selector = structuredClone(d.spec!.selector);
-    selector.matchLabels = { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash };
-    const name = `${d.metadata.name}-${hash}`;
-    const replicas = newRSNewReplicas(d, oldRSs, { metadata: {}, spec: { replicas: 0, selector } });
-    const annotations: Record<string, string> = {};
-    copyDeploymentAnnotations(d, annotations);
-    annotations[REVISION] = String(newRevision);
-    setReplicasAnnotations(annotations, replicasOf(d), replicasOf(d) + maxSurge(d));
-    const body: RS = {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: {
-        name,
-        namespace: d.metadata.namespace,
-        labels: template.metadata.labels,
-        annotations,
-        ownerReferences: [ownerRefTo(R.deployments, d)],
-      },
-      spec: { replicas, minReadySeconds: d.spec?.minReadySeconds, selector, template },
-    };
+    const body = newReplicaSetFor(d, oldRSs, newRevision);
+    const name = body.metadata.name!;
+    const replicas = specReplicas(body);
     let created: RS;
     let alreadyExists = false;
     try {
@@ -319,50 +284,30 @@ export class DeploymentController extends Controller {
     const want = replicasOf(s.d);
     const have = specReplicas(cur.newRS);
     if (have === want) return false;
-    const target = have > want ? want : newRSNewReplicas(s.d, [...cur.oldRSs, cur.newRS], cur.newRS);
+    const target = newRSTarget(s.d, cur.newRS, cur.oldRSs);
     const r = await this.scaleReplicaSet(s, cur.newRS, target, have > want ? 'down' : 'up');
     cur.newRS = r.rs;
     return r.scaled;
   }
 
+  /** Scales old RSes down as far as maxUnavailable allows: unavailable replicas first, then available ones. */
   private async reconcileOldReplicaSets(s: SyncState, cur: { newRS: RS; oldRSs: RS[] }): Promise<boolean> {
-    const d = s.d;
     if (sumSpec(cur.oldRSs) === 0) return false;
-    const all = [...cur.oldRSs, cur.newRS];
-    const minAvailable = replicasOf(d) - maxUnavailable(d);
-    const newUnavailable = specReplicas(cur.newRS) - (cur.newRS.status?.availableReplicas ?? 0);
-    const maxScaledDown = sumSpec(all) - minAvailable - newUnavailable;
+    const { minAvailable, maxScaledDown } = scaleDownBudget(s.d, cur.newRS, cur.oldRSs);
     if (maxScaledDown <= 0) return false;
-
-    // First remove old pods that are not available anyway (they cost no availability)…
-    let cleaned = 0;
     const olds = [...cur.oldRSs].sort(byCreation);
-    for (let i = 0; i < olds.length && cleaned < maxScaledDown; i++) {
-      const rs = olds[i];
-      const spec = specReplicas(rs);
-      const avail = rs.status?.availableReplicas ?? 0;
-      if (spec === 0 || spec === avail) continue;
-      const n = Math.min(maxScaledDown - cleaned, spec - avail);
-      const r = await this.scaleReplicaSet(s, rs, spec - n, 'down');
-      olds[i] = r.rs;
-      cleaned += n;
+    let removed = 0;
+    for (const step of unhealthyScaleDowns(olds, maxScaledDown)) {
+      olds[step.index] = (await this.scaleReplicaSet(s, olds[step.index], step.size, 'down')).rs;
+      removed += step.removed;
     }
-    // …then scale down available ones while keeping minAvailable.
-    const available = sumAvailable([...olds, cur.newRS]);
-    let scaled = 0;
-    if (available > minAvailable) {
-      const total = available - minAvailable;
-      for (let i = 0; i < olds.length && scaled < total; i++) {
-        const spec = specReplicas(olds[i]);
-        if (spec === 0) continue;
-        const n = Math.min(spec, total - scaled);
-        const r = await this.scaleReplicaSet(s, olds[i], spec - n, 'down');
-        olds[i] = r.rs;
-        scaled += n;
-      }
+    // Planned on what the scale-downs above answered (their status is the server's latest).
+    for (const step of availableScaleDowns(olds, cur.newRS, minAvailable)) {
+      olds[step.index] = (await this.scaleReplicaSet(s, olds[step.index], step.size, 'down')).rs;
+      removed += step.removed;
     }
     cur.oldRSs = olds;
-    return cleaned + scaled > 0;
+    return removed > 0;
   }
 
   private async rolloutRecreate(s: SyncState): Promise<ReconcileResult | void> {
@@ -377,20 +322,12 @@ export class DeploymentController extends Controller {
     }
     if (scaledDown) return this.syncRolloutStatus(s, [...oldRSs, newRS], newRS);
     // Recreate: not a single old pod may still run when new ones start.
-    if (this.oldPodsRunning(oldRSs)) return this.syncRolloutStatus(s, [...oldRSs, newRS], newRS);
+    if (oldPodsRunning(oldRSs, this.podInf.list()))
+      return this.syncRolloutStatus(s, [...oldRSs, newRS], newRS);
     if (!newRS) ({ newRS, oldRSs } = await this.getAllReplicaSetsAndSyncRevision(s, true));
     newRS = (await this.scaleReplicaSet(s, newRS!, replicasOf(s.d), 'up')).rs;
     if (deploymentComplete(s.d, s.d.status ?? {})) oldRSs = await this.cleanupDeployment(s, oldRSs);
     return this.syncRolloutStatus(s, [...oldRSs, newRS], newRS);
-  }
-
-  private oldPodsRunning(oldRSs: RS[]): boolean {
-    if (sumStatus(oldRSs) > 0) return true;
-    const uids = new Set(oldRSs.map((rs) => rs.metadata.uid));
-    return this.podInf.list().some((p) => {
-      const ref = controllerRefOf(p);
-      return !!ref && uids.has(ref.uid) && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded';
-    });
   }
 
   // ---- scaling ---------------------------------------------------------------------------------
@@ -398,12 +335,7 @@ export class DeploymentController extends Controller {
   /** A deployment's replicas changed while no rollout is in progress (desired-replicas annotation differs). */
   private async isScalingEvent(s: SyncState): Promise<boolean> {
     const { newRS, oldRSs } = await this.getAllReplicaSetsAndSyncRevision(s, false);
-    for (const rs of [...oldRSs, newRS]) {
-      if (!rs || specReplicas(rs) === 0) continue;
-      const desired = rs.metadata.annotations?.[DESIRED_REPLICAS];
-      if (desired !== undefined && Number(desired) !== replicasOf(s.d)) return true;
-    }
-    return false;
+    return isScalingEvent(s.d, [...oldRSs, newRS]);
   }
 
   /** Scaling and paused deployments: resize without rolling (dc.sync). */
@@ -419,51 +351,7 @@ export class DeploymentController extends Controller {
 
   /** Behaves like dc.scale: proportional scaling of all active RSes on a resize mid-rollout. */
   private async scale(s: SyncState, newRS: RS | undefined, oldRSs: RS[]): Promise<void> {
-    const d = s.d;
-    const want = replicasOf(d);
-    const activeOrLatest = findActiveOrLatest(newRS, oldRSs);
-    if (activeOrLatest) {
-      if (specReplicas(activeOrLatest) !== want)
-        await this.scaleReplicaSet(
-          s,
-          activeOrLatest,
-          want,
-          want > specReplicas(activeOrLatest) ? 'up' : 'down',
-        );
-      return;
-    }
-    if (newRS && isSaturated(d, newRS)) {
-      for (const rs of oldRSs) if (specReplicas(rs) > 0) await this.scaleReplicaSet(s, rs, 0, 'down');
-      return;
-    }
-    if (!isRollingUpdate(d)) return;
-    const all = [...oldRSs, newRS].filter((rs): rs is RS => !!rs && specReplicas(rs) > 0);
-    const allowed = want > 0 ? want + maxSurge(d) : 0;
-    const toAdd = allowed - sumSpec(all);
-    let op: 'up' | 'down' = 'up';
-    if (toAdd > 0) all.sort((a, b) => specReplicas(b) - specReplicas(a) || -byCreation(a, b));
-    else if (toAdd < 0) {
-      all.sort((a, b) => specReplicas(b) - specReplicas(a) || byCreation(a, b));
-      op = 'down';
-    }
-    let added = 0;
-    const sizes = new Map<RS, number>();
-    for (const rs of all) {
-      if (toAdd === 0) {
-        sizes.set(rs, specReplicas(rs));
-        continue;
-      }
-      const p = proportion(rs, d, toAdd, added);
-      sizes.set(rs, specReplicas(rs) + p);
-      added += p;
-    }
-    for (let i = 0; i < all.length; i++) {
-      const rs = all[i];
-      let size = sizes.get(rs)!;
-      // Leftovers go to the largest replica set.
-      if (i === 0 && toAdd !== 0) size = Math.max(0, size + toAdd - added);
-      await this.scaleReplicaSet(s, rs, size, op);
-    }
+    for (const { rs, size, op } of scalePlan(s.d, newRS, oldRSs)) await this.scaleReplicaSet(s, rs, size, op);
   }
 
   /** Sets an RS's replicas and replica annotations; records a ScalingReplicaSet event on resize. */
@@ -495,20 +383,10 @@ export class DeploymentController extends Controller {
 
   /** Deletes the oldest fully scaled-down RSes beyond revisionHistoryLimit. */
   private async cleanupDeployment(s: SyncState, oldRSs: RS[]): Promise<RS[]> {
-    const limit = s.d.spec?.revisionHistoryLimit ?? 10;
-    const cleanable = oldRSs.filter((rs) => !rs.metadata.deletionTimestamp);
-    const diff = cleanable.length - limit;
-    if (diff <= 0) return oldRSs;
-    cleanable.sort((a, b) => revisionOf(a) - revisionOf(b) || byCreation(a, b));
+    const doomed = historyToDelete(s.d, oldRSs);
+    if (!doomed.length) return oldRSs;
     const deleted = new Set<string>();
-    for (let i = 0; i < diff; i++) {
-      const rs = cleanable[i];
-      if (
-        (rs.status?.replicas ?? 0) !== 0 ||
-        specReplicas(rs) !== 0 ||
-        (rs.metadata.generation ?? 0) > (rs.status?.observedGeneration ?? 0)
-      )
-        continue;
+    for (const rs of doomed) {
       try {
         await this.client.delete(R.replicasets, rs.metadata.name!, rs.metadata.namespace, {
           preconditions: { uid: rs.metadata.uid },
@@ -524,96 +402,16 @@ export class DeploymentController extends Controller {
 
   // ---- status ----------------------------------------------------------------------------------
 
-  private calculateStatus(
-    d: Deploy,
-    all: (RS | undefined)[],
-    newRS: RS | undefined,
-  ): DeploymentStatus & { conditions?: DeploymentCondition[] } {
-    const available = sumAvailable(all);
-    const status: Writable<DeploymentStatus> & { conditions?: DeploymentCondition[] } = {
-      observedGeneration: d.metadata.generation,
-      replicas: sumStatus(all),
-      updatedReplicas: sumStatus([newRS]),
-      readyReplicas: sumReady(all),
-      availableReplicas: available,
-      unavailableReplicas: Math.max(0, sumSpec(all) - available),
-      conditions: [...(d.status?.conditions ?? [])],
-    };
-    if (d.status?.collisionCount !== undefined) status.collisionCount = d.status.collisionCount;
-    const now = this.clock.now();
-    if (available >= replicasOf(d) - maxUnavailable(d)) {
-      setCondition(
-        status,
-        cond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now),
-      );
-    } else {
-      setCondition(
-        status,
-        cond(
-          'Available',
-          'False',
-          'MinimumReplicasUnavailable',
-          'Deployment does not have minimum availability.',
-          now,
-        ),
-      );
-    }
-    return status;
-  }
-
   /** Behaves like dc.syncRolloutStatus: status plus the Progressing condition and its deadline. */
   private async syncRolloutStatus(
     s: SyncState,
     all: (RS | undefined)[],
     newRS: RS | undefined,
   ): Promise<ReconcileResult | void> {
-    const d = s.d;
     const now = this.clock.now();
-    const status = this.calculateStatus(d, all, newRS);
-    if (!hasProgressDeadline(d)) removeCondition(status, 'Progressing');
-    const current = getCondition(d.status, 'Progressing');
-    const complete =
-      status.replicas === status.updatedReplicas && current?.reason === 'NewReplicaSetAvailable';
-    if (hasProgressDeadline(d) && !complete && newRS) {
-      const rsName = newRS.metadata.name;
-      if (deploymentComplete(d, status)) {
-        setCondition(
-          status,
-          cond(
-            'Progressing',
-            'True',
-            'NewReplicaSetAvailable',
-            `ReplicaSet "${rsName}" has successfully progressed.`,
-            now,
-          ),
-        );
-      } else if (deploymentProgressing(d, status)) {
-        // Progress refreshes lastUpdateTime even with the same reason (that is what the deadline measures).
-        const c = cond(
-          'Progressing',
-          'True',
-          'ReplicaSetUpdated',
-          `ReplicaSet "${rsName}" is progressing.`,
-          now,
-        );
-        if (current?.status === 'True') c.lastTransitionTime = current.lastTransitionTime;
-        removeCondition(status, 'Progressing');
-        setCondition(status, c);
-      } else if (deploymentTimedOut(d, status, now)) {
-        setCondition(
-          status,
-          cond(
-            'Progressing',
-            'False',
-            'ProgressDeadlineExceeded',
-            `ReplicaSet "${rsName}" has timed out progressing.`,
-            now,
-          ),
-        );
-      }
-    }
-    if (!statusEqual(d.status ?? {}, status)) await this.writeStatus(s, status);
-    return this.requeueStuck(s.d, status, now);
+    const status = rolloutStatus(s.d, all, newRS, now);
+    if (!deploymentStatusEqual(s.d.status ?? {}, status)) await this.writeStatus(s, status);
+    return progressRequeue(s.d, status, now);
   }
 
   private async syncDeploymentStatus(
@@ -621,41 +419,13 @@ export class DeploymentController extends Controller {
     all: (RS | undefined)[],
     newRS: RS | undefined,
   ): Promise<void> {
-    const status = this.calculateStatus(s.d, all, newRS);
-    if (!statusEqual(s.d.status ?? {}, status)) await this.writeStatus(s, status);
-  }
-
-  /** A rollout still in progress is looked at again when its progress deadline would pass. */
-  private requeueStuck(d: Deploy, status: DeploymentStatus, now: number): ReconcileResult | void {
-    const c = getCondition(status, 'Progressing');
-    if (!hasProgressDeadline(d) || !c) return;
-    if (
-      deploymentComplete(d, status) ||
-      c.reason === 'ProgressDeadlineExceeded' ||
-      c.reason === 'DeploymentPaused'
-    )
-      return;
-    const from = Date.parse(c.lastUpdateTime ?? c.lastTransitionTime ?? '');
-    if (!Number.isFinite(from)) return;
-    const after = from + progressDeadlineSeconds(d) * 1000 - now;
-    return { requeueAfter: Math.max(1, after + 1000) };
+    const status = calculateStatus(s.d, all, newRS, this.clock.now());
+    if (!deploymentStatusEqual(s.d.status ?? {}, status)) await this.writeStatus(s, status);
   }
 
   private async checkPausedConditions(s: SyncState): Promise<void> {
-    const d = s.d;
-    if (!hasProgressDeadline(d)) return;
-    const c = getCondition(d.status, 'Progressing');
-    // Lack of progress, once reported, is not overwritten by a pause.
-    if (c?.reason === 'ProgressDeadlineExceeded') return;
-    const pausedCond = c?.reason === 'DeploymentPaused';
-    const now = this.clock.now();
-    const status = { ...(d.status ?? {}), conditions: [...(d.status?.conditions ?? [])] };
-    if (d.spec?.paused && !pausedCond)
-      setCondition(status, cond('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', now));
-    else if (!d.spec?.paused && pausedCond)
-      setCondition(status, cond('Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed', now));
-    else return;
-    await this.writeStatus(s, status);
+    const status = pausedStatus(s.d, this.clock.now());
+    if (status) await this.writeStatus(s, status);
   }
 
   private setStatusCondition(
@@ -667,7 +437,7 @@ export class DeploymentController extends Controller {
     now: number,
   ): void {
     const status = { ...(d.status ?? {}), conditions: [...(d.status?.conditions ?? [])] };
-    setCondition(status, cond(type, st, reason, message, now));
+    setCondition(status, deploymentCondition(type, st, reason, message, now));
     d.status = status;
   }
 
@@ -702,60 +472,4 @@ export class DeploymentController extends Controller {
       this.log.warn(`event ${reason} for ${keyOf(d)}: ${(err as Error).message}`);
     }
   }
-}
-
-function cond(
-  type: string,
-  status: string,
-  reason: string,
-  message: string,
-  now: number,
-): DeploymentCondition {
-  const t = rfc3339(now);
-  return { type, status, reason, message, lastUpdateTime: t, lastTransitionTime: t };
-}
-
-/** Statuses equal up to omitted zeros (the API drops zero values the way Go's omitempty does). */
-function statusEqual(a: DeploymentStatus, b: DeploymentStatus): boolean {
-  const norm = (x: DeploymentStatus) => {
-    const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) {
-      if (v === undefined || v === 0 || (Array.isArray(v) && !v.length)) continue;
-      o[k] = v;
-    }
-    return canonicalJson(o);
-  };
-  return norm(a) === norm(b);
-}
-
-/** FindActiveOrLatest: the only RS with replicas, or the newest when none has any. */
-function findActiveOrLatest(newRS: RS | undefined, oldRSs: RS[]): RS | undefined {
-  if (!newRS && !oldRSs.length) return undefined;
-  const olds = [...oldRSs].sort((a, b) => -byCreation(a, b));
-  const active = [...olds, newRS].filter((rs): rs is RS => !!rs && specReplicas(rs) > 0);
-  if (active.length === 0) return newRS ?? olds[0];
-  if (active.length === 1) return active[0];
-  return undefined;
-}
-
-function isSaturated(d: Deploy, rs: RS): boolean {
-  const desired = Number(rs.metadata.annotations?.[DESIRED_REPLICAS]);
-  const want = replicasOf(d);
-  return desired === want && specReplicas(rs) === want && (rs.status?.availableReplicas ?? 0) === want;
-}
-
-/** GetProportion: this RS's share of a resize, from its max-replicas annotation. */
-function proportion(rs: RS, d: Deploy, toAdd: number, added: number): number {
-  if (specReplicas(rs) === 0 || toAdd === 0 || toAdd === added) return 0;
-  let fraction: number;
-  if (replicasOf(d) === 0) fraction = -specReplicas(rs);
-  else {
-    const total = replicasOf(d) + maxSurge(d);
-    const annotated = Number(rs.metadata.annotations?.[MAX_REPLICAS]) || d.status?.replicas || total;
-    // integer.RoundToInt32 rounds halves away from zero.
-    const x = (specReplicas(rs) * total) / annotated;
-    fraction = Math.sign(x) * Math.round(Math.abs(x)) - specReplicas(rs);
-  }
-  const allowed = toAdd - added;
-  return toAdd > 0 ? Math.min(fraction, allowed) : Math.max(fraction, allowed);
 }

@@ -102,7 +102,7 @@ function prune(v: unknown): unknown {
  * `pod-template-hash` label and `creationTimestamp`, with the pod-spec defaults filled in, and
  * with empty values (`resources: {}`, `creationTimestamp: null`) removed.
  */
-export function normalizeTemplate(t: PodTemplateSpec | undefined): unknown {
+function normalizeTemplate(t: PodTemplateSpec | undefined): unknown {
   const c = structuredClone((t ?? {}) as Record<string, any>);
   c.metadata = { ...(c.metadata ?? {}) };
   delete c.metadata.creationTimestamp;
@@ -163,7 +163,7 @@ export function isRollingUpdate(d: Deploy): boolean {
 }
 
 /** ResolveFenceposts: surge rounds up, unavailable rounds down; never both zero. */
-export function resolveFenceposts(d: Deploy): { surge: number; unavailable: number } {
+function resolveFenceposts(d: Deploy): { surge: number; unavailable: number } {
   const ru = d.spec?.strategy?.rollingUpdate;
   const desired = replicasOf(d);
   const surge = scaledValue(ru?.maxSurge, desired, true, '25%');

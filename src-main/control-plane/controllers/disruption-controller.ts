@@ -19,7 +19,7 @@ type PDB = PodDisruptionBudget & KubeObject;
 type PodObj = Pod & KubeObject;
 
 /** How long an eviction's entry in status.disruptedPods is trusted (upstream DeletionTimeout). */
-export const DISRUPTED_POD_TIMEOUT_MS = 2 * 60_000;
+const DISRUPTED_POD_TIMEOUT_MS = 2 * 60_000;
 
 /** The numbers of a PDB's status, from its spec and the counts (pure). */
 export function pdbNumbers(

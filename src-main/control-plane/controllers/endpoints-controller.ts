@@ -1,135 +1,29 @@
-import type {
-  EndpointAddress,
-  EndpointPort,
-  EndpointSubset,
-  Endpoints,
-  Service,
-  ServicePort,
-} from 'kubernetes-types/core/v1';
+import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../common/client/client';
 import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/errors';
-import type { Informer, InformerHandlers } from '../../common/client/informer';
+import type { Informer } from '../../common/client/informer';
+import { deepEqual } from '../../common/json';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { deepEqual } from '../../common/json';
 import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
+import {
+  backendHostname,
+  serviceBackends,
+  servicePodHandlers,
+  type ServiceBackend,
+  type Svc,
+} from './endpoints-util';
+import { clone } from './pod-util';
 
-import { clone, isPodReady } from './pod-util';
-
-export type Svc = Service & KubeObject;
 type PodObj = Pod & KubeObject;
 type Ep = Endpoints & KubeObject;
-
-/** Whether `labels` satisfy a Service's map selector (every key equal). */
-export function serviceSelects(svc: Service, labels: Record<string, string> | undefined): boolean {
-  const sel = svc.spec?.selector;
-  if (!sel) return false;
-  return Object.entries(sel).every(([k, v]) => labels?.[k] === v);
-}
-
-/**
- * The pod handlers of the Endpoints and EndpointSlice controllers (upstream's shared
- * endpointutil: GetServicesToUpdateOnPodChange and podEndpointsChanged): a pod event enqueues
- * every Service of its namespace that selects the pod before or after the change; an update
- * that changes nothing endpoints show (IP, readiness, phase, labels, deletion, node) is skipped.
- */
-export function servicePodHandlers(
-  services: Informer<Svc>,
-  enqueue: (svc: Svc) => void,
-): InformerHandlers<PodObj> {
-  const onPod = (p: PodObj, old?: PodObj) => {
-    for (const s of services.list()) {
-      if (s.metadata.namespace !== p.metadata.namespace) continue;
-      if (serviceSelects(s, p.metadata.labels) || (old && serviceSelects(s, old.metadata.labels))) enqueue(s);
-    }
-  };
-  return {
-    add: (p) => onPod(p),
-    update: (p, old) => {
-      if (
-        p.status?.podIP === old.status?.podIP &&
-        isPodReady(p) === isPodReady(old) &&
-        p.status?.phase === old.status?.phase &&
-        !!p.metadata.deletionTimestamp === !!old.metadata.deletionTimestamp &&
-        deepEqual(p.metadata.labels, old.metadata.labels) &&
-        p.spec?.nodeName === old.spec?.nodeName
-      )
-        return;
-      onPod(p, old);
-    },
-    delete: (p) => onPod(p),
-  };
-}
-
-/**
- * The container port a service port points at on one pod (podutil.FindPort): a number as is,
- * a name looked up among the pod's container ports with the same protocol; default = `port`.
- */
-export function resolveTargetPort(sp: ServicePort, pod: Pod): number | undefined {
-  const tp = sp.targetPort ?? sp.port;
-  if (typeof tp === 'number') return tp;
-  if (/^\d+$/.test(tp)) return Number(tp);
-  const proto = sp.protocol ?? 'TCP';
-  for (const c of pod.spec?.containers ?? [])
-    for (const p of c.ports ?? [])
-      if (p.name === tp && (p.protocol ?? 'TCP') === proto) return p.containerPort;
-  return undefined;
-}
-
-/** One backend of a service: a pod, its address, readiness and resolved ports. */
-export interface ServiceBackend {
-  pod: PodObj;
-  ip: string;
-  ready: boolean;
-  serving: boolean;
-  terminating: boolean;
-  ports: EndpointPort[];
-}
-
-/**
- * The backends of a service (shared by the Endpoints and EndpointSlice controllers): pods that
- * match the selector, have an IP and are not terminal; terminating pods only when the
- * service publishes not-ready addresses (Endpoints) or as terminating (slices).
- */
-export function serviceBackends(svc: Svc, pods: PodObj[]): ServiceBackend[] {
-  const out: ServiceBackend[] = [];
-  const publishNotReady = !!svc.spec?.publishNotReadyAddresses;
-  for (const pod of pods) {
-    if (pod.metadata.namespace !== svc.metadata.namespace || !serviceSelects(svc, pod.metadata.labels))
-      continue;
-    const ip = pod.status?.podIP;
-    if (!ip) continue;
-    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-    const ready = isPodReady(pod);
-    const ports: EndpointPort[] = [];
-    for (const sp of svc.spec?.ports ?? []) {
-      const port = resolveTargetPort(sp, pod);
-      if (port === undefined) continue;
-      ports.push({
-        name: sp.name || undefined,
-        port,
-        protocol: sp.protocol ?? 'TCP',
-        appProtocol: sp.appProtocol,
-      });
-    }
-    out.push({
-      pod,
-      ip,
-      ready: publishNotReady || (ready && !pod.metadata.deletionTimestamp),
-      serving: ready,
-      terminating: !!pod.metadata.deletionTimestamp,
-      ports: JSON.parse(JSON.stringify(ports)) as EndpointPort[],
-    });
-  }
-  return out;
-}
 
 function addressOf(b: ServiceBackend, svc: Svc): EndpointAddress {
   const spec = b.pod.spec;
   return JSON.parse(
     JSON.stringify({
       ip: b.ip,
-      hostname: spec?.hostname && spec.subdomain === svc.metadata.name ? spec.hostname : undefined,
+      hostname: backendHostname(b, svc),
       nodeName: spec?.nodeName,
       targetRef: {
         kind: 'Pod',
@@ -145,7 +39,7 @@ function addressOf(b: ServiceBackend, svc: Svc): EndpointAddress {
  * The subsets of a service's Endpoints (endpoints.RepackSubsets): backends grouped by their
  * resolved port set, ready ones in `addresses`, others in `notReadyAddresses`, sorted by IP.
  */
-export function computeSubsets(svc: Svc, pods: PodObj[]): EndpointSubset[] {
+function computeSubsets(svc: Svc, pods: PodObj[]): EndpointSubset[] {
   const groups = new Map<
     string,
     { ports: EndpointPort[]; ready: EndpointAddress[]; notReady: EndpointAddress[] }

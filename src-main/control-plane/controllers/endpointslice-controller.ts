@@ -6,20 +6,20 @@ import type { KubeObject, Pod } from '../../common/types';
 import { deepEqual } from '../../common/json';
 import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
 import { deleteExact, ownerRefTo } from './controller-util';
-import { serviceBackends, servicePodHandlers, type Svc } from './endpoints-controller';
+import { backendHostname, serviceBackends, servicePodHandlers, type Svc } from './endpoints-util';
 import { clone } from './pod-util';
 
 type PodObj = Pod & KubeObject;
 export type Slice = EndpointSlice & KubeObject;
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
-export const MANAGED_BY = 'endpointslice-controller.k8s.io';
+const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+const MANAGED_BY = 'endpointslice-controller.k8s.io';
 /** Most endpoints per slice (upstream --max-endpoints-per-slice default). */
-export const MAX_ENDPOINTS_PER_SLICE = 100;
+const MAX_ENDPOINTS_PER_SLICE = 100;
 
 /** The desired slices of a service: one group per port set, chunked by MAX_ENDPOINTS_PER_SLICE. */
-export function desiredSlices(svc: Svc, pods: PodObj[]): { ports: EndpointPort[]; endpoints: Endpoint[] }[] {
+function desiredSlices(svc: Svc, pods: PodObj[]): { ports: EndpointPort[]; endpoints: Endpoint[] }[] {
   const groups = new Map<string, { ports: EndpointPort[]; endpoints: Endpoint[] }>();
   for (const b of serviceBackends(svc, pods)) {
     const ports = [...b.ports]
@@ -44,7 +44,7 @@ export function desiredSlices(svc: Svc, pods: PodObj[]): { ports: EndpointPort[]
         JSON.stringify({
           addresses: [b.ip],
           conditions: { ready: b.ready && !b.terminating, serving: b.serving, terminating: b.terminating },
-          hostname: spec?.hostname && spec.subdomain === svc.metadata.name ? spec.hostname : undefined,
+          hostname: backendHostname(b, svc),
           targetRef: {
             kind: 'Pod',
             namespace: b.pod.metadata.namespace,

@@ -1,7 +1,7 @@
 import type { Clock } from '../../common/clock';
 
 /** How long unfulfilled expectations are trusted before a controller syncs anyway (upstream: 5 min). */
-export const EXPECTATIONS_TIMEOUT_MS = 5 * 60 * 1000;
+const EXPECTATIONS_TIMEOUT_MS = 5 * 60 * 1000;
 
 interface Expectation {
   add: number;

@@ -5,12 +5,13 @@ import type { Informer } from '../../common/client/informer';
 import { R, findByKind, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
+import { writeOwnerRefs } from './controller-ref-manager';
 import { deleteExact } from './controller-util';
 import { clone } from './pod-util';
 
 /** Finalizers the garbage collector acts on. */
-export const FOREGROUND_FINALIZER = 'foregroundDeletion';
-export const ORPHAN_FINALIZER = 'orphan';
+const FOREGROUND_FINALIZER = 'foregroundDeletion';
+const ORPHAN_FINALIZER = 'orphan';
 
 /** Options of the GarbageCollector. */
 export interface GarbageCollectorOptions extends ControllerOptions {
@@ -161,7 +162,8 @@ export class GarbageCollector extends Controller {
       if (gone.length || waiting.length) {
         // Live owners keep the object; just drop the references to the dead or dying ones.
         const drop = new Set([...gone, ...waiting].map((r) => r.uid));
-        await this.writeOwnerRefs(
+        await writeOwnerRefs(
+          this.client,
           type,
           obj,
           refs.filter((r) => !drop.has(r.uid)),
@@ -231,23 +233,14 @@ export class GarbageCollector extends Controller {
   private async orphanDependents(type: ResourceType, owner: KubeObject): Promise<void> {
     const uid = owner.metadata.uid!;
     for (const d of this.dependentsOf(uid)) {
-      await this.writeOwnerRefs(
+      await writeOwnerRefs(
+        this.client,
         d.type,
         d.obj,
         (d.obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid),
       );
     }
     await this.removeFinalizer(type, owner, ORPHAN_FINALIZER);
-  }
-
-  private async writeOwnerRefs(type: ResourceType, obj: KubeObject, refs: OwnerReference[]): Promise<void> {
-    const copy = clone(obj);
-    copy.metadata = { ...copy.metadata, ownerReferences: refs.length ? refs : undefined };
-    try {
-      await this.client.update(type, copy);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
   }
 
   private async removeFinalizer(type: ResourceType, obj: KubeObject, finalizer: string): Promise<void> {

@@ -24,7 +24,7 @@ export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
 export const REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';
 
 /** The revision data of a template (getPatch of the StatefulSet/DaemonSet controllers). */
-export function revisionData(template: PodTemplateSpec | undefined): Record<string, unknown> {
+function revisionData(template: PodTemplateSpec | undefined): Record<string, unknown> {
   return { spec: { template: { ...(structuredClone(template ?? {}) as object), $patch: 'replace' } } };
 }
 

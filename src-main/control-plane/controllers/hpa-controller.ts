@@ -42,7 +42,7 @@ export interface HpaControllerOptions extends ControllerOptions {
 }
 
 /** Ratio band within which no scaling happens (upstream tolerance 0.1). */
-export const TOLERANCE = 0.1;
+const TOLERANCE = 0.1;
 
 interface ScaleView {
   replicas: number;
@@ -51,7 +51,7 @@ interface ScaleView {
 }
 
 /** Parses a label selector string (`a=b,c in (x,y),!d`) into a matcher (the Scale's status.selector). */
-export function labelSelectorMatcher(sel: string): (labels: Record<string, string> | undefined) => boolean {
+function labelSelectorMatcher(sel: string): (labels: Record<string, string> | undefined) => boolean {
   const terms = (sel.match(/([^,(]+(\([^)]*\))?)/g) ?? []).map((t) => t.trim()).filter(Boolean);
   return (labels = {}) =>
     terms.every((t) => {
@@ -73,7 +73,7 @@ export function labelSelectorMatcher(sel: string): (labels: Record<string, strin
  * utilization = Σusage / Σrequests over ready pods with metrics; no change within the
  * tolerance band; else ceil(ratio × pods with metrics).
  */
-export function resourceReplicas(
+function resourceReplicas(
   current: number,
   pods: PodObj[],
   metrics: Map<string, number>,

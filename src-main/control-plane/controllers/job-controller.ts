@@ -5,7 +5,6 @@ import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
-import { canonicalJson } from '../../common/json';
 import {
   EventRecorder,
   Controller,
@@ -14,85 +13,27 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
-import { emitEvent, getOrUndefined, ownerRefTo, setCondition, trueCondition } from './controller-util';
-
+import { controlledBy, resolveControllerRef } from './controller-ref-manager';
+import { emitEvent, getOrUndefined, setCondition, trueCondition } from './controller-util';
 import { Expectations } from './expectations';
-import { clone, isPodReady, ts } from './pod-util';
+import {
+  JOB_TRACKING_FINALIZER,
+  backoffRemaining,
+  countFinished,
+  formatIndexes,
+  isTerminal,
+  jobFinished,
+  jobPod,
+  jobStatusKey,
+  judgeJob,
+  planJobPods,
+  trackFinishedPods,
+  type JobObj,
+  type PodToCreate,
+} from './job-logic';
+import { clone, isPodReady } from './pod-util';
 
-export type JobObj = Job & KubeObject;
 type PodObj = Pod & KubeObject;
-
-/** Pod finalizer that keeps a finished pod until the Job controller has counted it. */
-export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
-export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
-export const JOB_CONTROLLER_UID = 'batch.kubernetes.io/controller-uid';
-export const JOB_NAME = 'batch.kubernetes.io/job-name';
-/** How often an index failed before this pod (backoffLimitPerIndex). */
-export const JOB_INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
-
-/** Backoff between pod re-creations after failures (upstream DefaultJobPodFailureBackOff / Max). */
-const BACKOFF_BASE_MS = 10_000;
-const BACKOFF_MAX_MS = 360_000;
-
-/** Whether a Job has a terminal condition (Complete or Failed) set to True. */
-export function jobFinished(job: Job): 'Complete' | 'Failed' | undefined {
-  if (trueCondition(job.status?.conditions, 'Complete')) return 'Complete';
-  if (trueCondition(job.status?.conditions, 'Failed')) return 'Failed';
-  return undefined;
-}
-
-/** When a finished Job finished (its terminal condition's transition time), in ms. */
-export function jobFinishTime(job: Job): number | undefined {
-  const c =
-    trueCondition(job.status?.conditions, 'Complete') ?? trueCondition(job.status?.conditions, 'Failed');
-  return c ? ts(c.lastTransitionTime) || undefined : undefined;
-}
-
-/** Parses "1,3-5" (status.completedIndexes) into a set. */
-export function parseIndexes(s: string | undefined): Set<number> {
-  const out = new Set<number>();
-  for (const part of (s ?? '').split(',')) {
-    if (!part) continue;
-    const [a, b] = part.split('-').map(Number);
-    for (let i = a; i <= (b ?? a); i++) out.add(i);
-  }
-  return out;
-}
-
-/** Formats indexes as "1,3-5" like upstream's orderedIntervals. */
-export function formatIndexes(set: Iterable<number>): string {
-  const xs = [...set].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < xs.length;) {
-    let j = i;
-    while (j + 1 < xs.length && xs[j + 1] === xs[j] + 1) j++;
-    parts.push(i === j ? `${xs[i]}` : `${xs[i]}-${xs[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
-
-function podIndex(p: PodObj): number | undefined {
-  const v = p.metadata.annotations?.[JOB_COMPLETION_INDEX] ?? p.metadata.labels?.[JOB_COMPLETION_INDEX];
-  if (v === undefined || !/^\d+$/.test(v)) return undefined;
-  return Number(v);
-}
-
-function isTerminal(p: PodObj): boolean {
-  return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
-}
-
-/** A pod counts as failed when it failed, or is gone/going without having succeeded. */
-function countsAsFailed(p: PodObj): boolean {
-  return p.status?.phase === 'Failed' || (!!p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded');
-}
-
-function restarts(p: PodObj): number {
-  return [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])].reduce(
-    (n, c) => n + (c.restartCount ?? 0),
-    0,
-  );
-}
 
 /**
  * kube-controller-manager's Job controller (batch/v1, tracking with finalizers):
@@ -158,10 +99,7 @@ export class JobController extends Controller {
   }
 
   private ownerOf(p: PodObj): JobObj | undefined {
-    const ref = controllerRefOf(p);
-    if (!ref || ref.kind !== 'Job') return undefined;
-    const job = this.jobInf.get(`${p.metadata.namespace}/${ref.name}`);
-    return job && job.metadata.uid === ref.uid ? job : undefined;
+    return resolveControllerRef(this.jobInf, p, 'Job');
   }
 
   /**
@@ -188,12 +126,7 @@ export class JobController extends Controller {
   }
 
   private podsOf(job: JobObj): PodObj[] {
-    return this.podInf
-      .list()
-      .filter(
-        (p) =>
-          p.metadata.namespace === job.metadata.namespace && controllerRefOf(p)?.uid === job.metadata.uid,
-      );
+    return controlledBy(this.podInf.list(), job);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -226,40 +159,11 @@ export class JobController extends Controller {
     const now = this.clock.now();
     const spec = job.spec ?? ({} as NonNullable<Job['spec']>);
     const indexed = spec.completionMode === 'Indexed';
-    const completions = spec.completions ?? undefined;
-    const parallelism = spec.parallelism ?? 1;
-    const backoffLimit = spec.backoffLimit ?? 6;
-    const restartOnFailure = spec.template?.spec?.restartPolicy === 'OnFailure';
     const status: JobStatus = clone(job.status ?? {});
     let conditions = [...(status.conditions ?? [])] as JobCondition[];
 
     // ---- 1. account for finished pods (uncountedTerminatedPods → finalizer → counters) -------
-    const uncounted = {
-      succeeded: new Set(status.uncountedTerminatedPods?.succeeded ?? []),
-      failed: new Set(status.uncountedTerminatedPods?.failed ?? []),
-    };
-    const completedIdx = parseIndexes(status.completedIndexes);
-    // Pods we delete ourselves on suspend or after success are not failures.
-    const deletedByUs = !!spec.suspend || !!trueCondition(conditions, 'SuccessCriteriaMet');
-    const release: PodObj[] = [];
-    let newlyFinished = false;
-    for (const p of pods) {
-      const uid = p.metadata.uid!;
-      if (!p.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER)) continue;
-      if (uncounted.succeeded.has(uid) || uncounted.failed.has(uid)) continue;
-      if (p.status?.phase === 'Succeeded') {
-        uncounted.succeeded.add(uid);
-        newlyFinished = true;
-      } else if (p.status?.phase !== 'Failed' && p.metadata.deletionTimestamp && deletedByUs) {
-        release.push(p);
-      } else if (p.status?.phase === 'Failed' && matchPodFailurePolicy(job, p)?.action === 'Ignore') {
-        // podFailurePolicy Ignore: the failure does not count towards backoffLimit.
-        release.push(p);
-      } else if (countsAsFailed(p)) {
-        uncounted.failed.add(uid);
-        newlyFinished = true;
-      }
-    }
+    const { uncounted, release, newlyFinished } = trackFinishedPods(job, pods);
     await this.removeFinalizers(release);
     if (newlyFinished) {
       // Record first, so the counts survive a crash between here and the finalizer removal.
@@ -277,33 +181,11 @@ export class JobController extends Controller {
         (uncounted.succeeded.has(p.metadata.uid!) || uncounted.failed.has(p.metadata.uid!)),
     );
     await this.removeFinalizers(toFree);
-    const byUid = new Map(pods.map((p) => [p.metadata.uid!, p]));
-    let succeeded = status.succeeded ?? 0;
-    let failed = status.failed ?? 0;
-    for (const uid of uncounted.succeeded) {
-      const p = byUid.get(uid);
-      if (p) {
-        const i = podIndex(p);
-        if (indexed) {
-          if (i !== undefined && !completedIdx.has(i) && i < (completions ?? 0)) completedIdx.add(i);
-        }
-      }
-      succeeded++;
-    }
-    // backoffLimitPerIndex: an index whose failures exceed the limit is failed for good.
-    const perIndex = indexed && spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null;
-    const failedIdx = parseIndexes(status.failedIndexes);
-    for (const uid of uncounted.failed) {
-      const p = byUid.get(uid);
-      const i = p && podIndex(p);
-      if (perIndex && i !== undefined && indexFailures(p!) + 1 > spec.backoffLimitPerIndex!) failedIdx.add(i);
-      failed++;
-    }
-    if (perIndex) status.failedIndexes = formatIndexes(failedIdx);
-    if (indexed) succeeded = completedIdx.size;
-    status.succeeded = succeeded;
-    status.failed = failed;
-    if (indexed) status.completedIndexes = formatIndexes(completedIdx);
+    const counts = countFinished(job, status, pods, uncounted);
+    if (counts.perIndex) status.failedIndexes = formatIndexes(counts.failedIdx);
+    status.succeeded = counts.succeeded;
+    status.failed = counts.failed;
+    if (indexed) status.completedIndexes = formatIndexes(counts.completedIdx);
     if (uncounted.succeeded.size || uncounted.failed.size)
       status.uncountedTerminatedPods = { succeeded: [], failed: [] };
 
@@ -313,75 +195,25 @@ export class JobController extends Controller {
 
     // ---- 2. failure / success criteria ----------------------------------------------------
     if (status.startTime === undefined && !spec.suspend) status.startTime = rfc3339(now);
-    const start = ts(status.startTime);
     let failureTarget = trueCondition(conditions, 'FailureTarget');
     let successTarget = trueCondition(conditions, 'SuccessCriteriaMet');
     let requeueAfter: number | undefined;
     const afterWrite: ['Normal' | 'Warning', string, string][] = [];
+    const setCond = (type: string, st: string, because: { reason?: string; message?: string }) => {
+      conditions = setCondition(conditions, { type, status: st, ...because }, now, {
+        lastProbeTime: rfc3339(now),
+      });
+    };
     if (!failureTarget && !successTarget) {
-      const failuresSoFar = failed + (restartOnFailure ? active.reduce((n, p) => n + restarts(p), 0) : 0);
-      let reason: string | undefined;
-      let message = '';
-      const failJob = pods
-        .filter((p) => p.status?.phase === 'Failed')
-        .map((p) => matchPodFailurePolicy(job, p))
-        .find((m) => m?.action === 'FailJob');
-      if (failJob) {
-        reason = 'PodFailurePolicy';
-        message = failJob.message;
-      } else if (perIndex && spec.maxFailedIndexes != null && failedIdx.size > spec.maxFailedIndexes) {
-        reason = 'MaxFailedIndexesExceeded';
-        message = 'Job has exceeded the specified maximal number of failed indexes';
-      } else if (perIndex && failedIdx.size && completedIdx.size + failedIdx.size >= (completions ?? 0)) {
-        reason = 'FailedIndexes';
-        message = 'Job has failed indexes';
-      } else if (!perIndex && failuresSoFar > backoffLimit) {
-        reason = 'BackoffLimitExceeded';
-        message = 'Job has reached the specified backoff limit';
-      } else if (spec.activeDeadlineSeconds !== undefined && status.startTime && !spec.suspend) {
-        const left = start + spec.activeDeadlineSeconds * 1000 - now;
-        if (left <= 0) {
-          reason = 'DeadlineExceeded';
-          message = 'Job was active longer than specified deadline';
-        } else requeueAfter = left;
-      }
-      if (reason) {
-        conditions = setCondition(
-          conditions,
-          { type: 'FailureTarget', status: 'True', reason, message },
-          now,
-          {
-            lastProbeTime: rfc3339(now),
-          },
-        );
+      const verdict = judgeJob(job, pods, active, counts, status.startTime, now);
+      requeueAfter = verdict.requeueAfter;
+      if (verdict.failure) {
+        setCond('FailureTarget', 'True', verdict.failure);
         failureTarget = trueCondition(conditions, 'FailureTarget');
-        afterWrite.push(['Warning', reason, message]);
-      } else {
-        const policy = indexed ? matchSuccessPolicy(spec.successPolicy?.rules, completedIdx) : undefined;
-        const done =
-          policy !== undefined ||
-          (indexed
-            ? completedIdx.size >= (completions ?? 0)
-            : completions !== undefined
-              ? succeeded >= completions
-              : succeeded > 0 && active.length === 0);
-        if (done) {
-          conditions = setCondition(
-            conditions,
-            {
-              type: 'SuccessCriteriaMet',
-              status: 'True',
-              reason: policy !== undefined ? 'SuccessPolicy' : 'CompletionsReached',
-              message:
-                policy !== undefined
-                  ? `Matched rules at index ${policy}`
-                  : 'Reached expected number of succeeded pods',
-            },
-            now,
-            { lastProbeTime: rfc3339(now) },
-          );
-          successTarget = trueCondition(conditions, 'SuccessCriteriaMet');
-        }
+        afterWrite.push(['Warning', verdict.failure.reason, verdict.failure.message]);
+      } else if (verdict.success) {
+        setCond('SuccessCriteriaMet', 'True', verdict.success);
+        successTarget = trueCondition(conditions, 'SuccessCriteriaMet');
       }
     }
 
@@ -398,47 +230,24 @@ export class JobController extends Controller {
       }
       if (spec.suspend && !failureTarget && !successTarget) {
         if (!trueCondition(conditions, 'Suspended')) {
-          conditions = setCondition(
-            conditions,
-            { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' },
-            now,
-            { lastProbeTime: rfc3339(now) },
-          );
+          setCond('Suspended', 'True', { reason: 'JobSuspended', message: 'Job suspended' });
           await this.event(job, 'Normal', 'Suspended', 'Job suspended');
         }
       }
     } else {
       if (trueCondition(conditions, 'Suspended')) {
-        conditions = setCondition(
-          conditions,
-          { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed' },
-          now,
-          { lastProbeTime: rfc3339(now) },
-        );
+        setCond('Suspended', 'False', { reason: 'JobResumed', message: 'Job resumed' });
         // The deadline counts from the resume, as upstream resets startTime.
         status.startTime = rfc3339(now);
         await this.event(job, 'Normal', 'Resumed', 'Job resumed');
       }
       if (satisfied) {
-        const backoffLeft = this.backoffLeft(job, pods, failed, now);
+        const backoffLeft = backoffRemaining(job, pods, counts.failed, now);
         if (backoffLeft > 0) {
           requeueAfter = Math.min(requeueAfter ?? Infinity, backoffLeft);
         } else {
           try {
-            await this.createPods(
-              key,
-              job,
-              active,
-              completedIdx,
-              succeeded,
-              indexed,
-              completions,
-              parallelism,
-              {
-                failed: perIndex ? failedIdx : new Set(),
-                failureCounts: perIndex ? indexFailureCounts(pods) : new Map(),
-              },
-            );
+            await this.managePods(key, job, planJobPods(job, pods, active, counts));
           } catch (err) {
             manageErr = err;
           }
@@ -449,20 +258,10 @@ export class JobController extends Controller {
     // ---- 4. terminal conditions once nothing runs any more --------------------------------
     const stillRunning = active.length + terminating.length;
     if (failureTarget && stillRunning === 0 && !trueCondition(conditions, 'Failed')) {
-      conditions = setCondition(
-        conditions,
-        { type: 'Failed', status: 'True', reason: failureTarget.reason, message: failureTarget.message },
-        now,
-        { lastProbeTime: rfc3339(now) },
-      );
+      setCond('Failed', 'True', { reason: failureTarget.reason, message: failureTarget.message });
     }
     if (successTarget && stillRunning === 0 && !trueCondition(conditions, 'Complete')) {
-      conditions = setCondition(
-        conditions,
-        { type: 'Complete', status: 'True', reason: successTarget.reason, message: successTarget.message },
-        now,
-        { lastProbeTime: rfc3339(now) },
-      );
+      setCond('Complete', 'True', { reason: successTarget.reason, message: successTarget.message });
       status.completionTime = rfc3339(now);
       afterWrite.push(['Normal', 'Completed', 'Job completed']);
     }
@@ -484,81 +283,26 @@ export class JobController extends Controller {
       return { requeueAfter: requeueAfter + 1 };
   }
 
-  /** Time left before failed pods may be replaced (upstream backoffRecord), 0 if none. */
-  private backoffLeft(job: JobObj, pods: PodObj[], failed: number, now: number): number {
-    if (!failed) return 0;
-    const failedPods = pods.filter(
-      (p) => countsAsFailed(p) && matchPodFailurePolicy(job, p)?.action !== 'Ignore',
-    );
-    // Failures since the last success.
-    const lastSuccess = Math.max(
-      0,
-      ...pods.filter((p) => p.status?.phase === 'Succeeded').map((p) => finishedAt(p)),
-    );
-    const recent = failedPods.filter((p) => finishedAt(p) > lastSuccess);
-    if (!recent.length) return 0;
-    const lastFailure = Math.max(...recent.map((p) => finishedAt(p)));
-    const delay = Math.min(BACKOFF_BASE_MS * 2 ** (recent.length - 1), BACKOFF_MAX_MS);
-    return Math.max(0, lastFailure + delay - now);
-  }
-
-  private async createPods(
+  /** Deletes the surplus of a plan, or creates its pods (stopping at the first error). */
+  private async managePods(
     key: string,
     job: JobObj,
-    active: PodObj[],
-    completedIdx: Set<number>,
-    succeeded: number,
-    indexed: boolean,
-    completions: number | undefined,
-    parallelism: number,
-    perIndex: { failed: Set<number>; failureCounts: Map<number, number> },
+    plan: { surplus: PodObj[]; create: PodToCreate[] },
   ): Promise<void> {
-    let want: number;
-    let indexes: (number | undefined)[] = [];
-    if (indexed) {
-      const running = new Set(active.map(podIndex).filter((i): i is number => i !== undefined));
-      const pending: number[] = [];
-      for (let i = 0; i < (completions ?? 0); i++)
-        if (!completedIdx.has(i) && !running.has(i) && !perIndex.failed.has(i)) pending.push(i);
-      want = Math.max(0, Math.min(parallelism - active.length, pending.length));
-      indexes = pending.slice(0, want);
-    } else {
-      let target = parallelism;
-      if (completions !== undefined) target = Math.min(parallelism, completions - succeeded);
-      else if (succeeded > 0) target = 0; // a work queue: once one succeeded, start no more
-      want = Math.max(0, target - active.length);
-      indexes = Array.from({ length: want }, () => undefined);
-    }
-    // Too many (parallelism lowered): delete the newest surplus, like upstream.
-    if (!indexed) {
-      const target = completions !== undefined ? Math.min(parallelism, completions - succeeded) : parallelism;
-      if (active.length > Math.max(target, 0) && !(completions === undefined && succeeded > 0)) {
-        const surplus = [...active]
-          .sort((a, b) => ts(b.metadata.creationTimestamp) - ts(a.metadata.creationTimestamp))
-          .slice(0, active.length - target);
-        await this.deletePods(key, job, surplus);
-        return;
-      }
-    }
-    if (!indexes.length) return;
-    this.expectations.expectCreations(key, indexes.length);
+    if (plan.surplus.length) return this.deletePods(key, job, plan.surplus);
+    const todo = plan.create;
+    if (!todo.length) return;
+    this.expectations.expectCreations(key, todo.length);
     let attempted = 0;
-    for (const i of indexes) {
+    for (const { index, failures } of todo) {
       attempted++;
       try {
-        const pod = this.podFor(job, i);
-        const failures = i !== undefined ? perIndex.failureCounts.get(i) : undefined;
-        if (failures)
-          pod.metadata.annotations = {
-            ...pod.metadata.annotations,
-            [JOB_INDEX_FAILURE_COUNT]: String(failures),
-          };
-        const created = await this.client.create(R.pods, pod);
+        const created = await this.client.create(R.pods, jobPod(job, index, failures));
         await this.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
       } catch (err) {
         // This pod and the ones never attempted will not be observed: stop expecting them. A
         // systematic error (quota, terminating namespace) costs one call, not parallelism calls.
-        for (let n = attempted - 1; n < indexes.length; n++) this.expectations.creationObserved(key);
+        for (let n = attempted - 1; n < todo.length; n++) this.expectations.creationObserved(key);
         await this.event(job, 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`);
         throw err;
       }
@@ -567,52 +311,6 @@ export class JobController extends Controller {
 
   private event(job: JobObj, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     return emitEvent(this.recorder, this.log, R.jobs, job, type, reason, message);
-  }
-
-  /** The pod for one completion (index undefined for NonIndexed jobs). */
-  podFor(job: JobObj, index: number | undefined): PodObj {
-    const t = structuredClone(job.spec?.template ?? {});
-    const labels: Record<string, string> = {
-      ...(t.metadata?.labels ?? {}),
-      [JOB_CONTROLLER_UID]: job.metadata.uid!,
-      [JOB_NAME]: job.metadata.name!,
-      'controller-uid': job.metadata.uid!,
-      'job-name': job.metadata.name!,
-    };
-    const annotations: Record<string, string> = { ...(t.metadata?.annotations ?? {}) };
-    const spec = (t.spec ?? { containers: [] }) as NonNullable<Pod['spec']>;
-    let generateName = `${job.metadata.name}-`;
-    if (index !== undefined) {
-      labels[JOB_COMPLETION_INDEX] = String(index);
-      annotations[JOB_COMPLETION_INDEX] = String(index);
-      generateName = `${job.metadata.name}-${index}-`;
-      // Stable host names for Indexed jobs (`<job>-<index>`), reachable through a headless
-      // Service named in spec.subdomain.
-      spec.hostname = `${job.metadata.name}-${index}`;
-      const env = {
-        name: 'JOB_COMPLETION_INDEX',
-        valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } },
-      };
-      for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
-        (c as { env?: unknown[] }).env = [
-          ...(c.env ?? []).filter((e) => e.name !== 'JOB_COMPLETION_INDEX'),
-          env,
-        ];
-      }
-    }
-    return {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName,
-        namespace: job.metadata.namespace,
-        labels,
-        annotations: Object.keys(annotations).length ? annotations : undefined,
-        finalizers: [...(t.metadata?.finalizers ?? []), JOB_TRACKING_FINALIZER],
-        ownerReferences: [ownerRefTo(R.jobs, job)],
-      },
-      spec,
-    };
   }
 
   private async deletePods(key: string, job: JobObj, pods: PodObj[]): Promise<void> {
@@ -650,7 +348,7 @@ export class JobController extends Controller {
 
   /** Writes status when it changed; answers the written Job (undefined if the Job is gone). */
   private async writeStatus(job: JobObj, status: JobStatus): Promise<JobObj | undefined> {
-    if (normalize(status) === normalize(job.status ?? {})) return job;
+    if (jobStatusKey(status) === jobStatusKey(job.status ?? {})) return job;
     const copy = clone(job);
     copy.status = status;
     try {
@@ -660,90 +358,4 @@ export class JobController extends Controller {
       throw err;
     }
   }
-}
-
-/**
- * The first podFailurePolicy rule a failed pod matches (onExitCodes against its terminated
- * containers, onPodConditions against its conditions), with upstream's message for FailJob.
- */
-export function matchPodFailurePolicy(
-  job: Job,
-  p: Pod,
-): { action: string; index: number; message: string } | undefined {
-  const rules = job.spec?.podFailurePolicy?.rules ?? [];
-  for (const [index, r] of rules.entries()) {
-    if (r.onExitCodes) {
-      const { containerName, operator, values } = r.onExitCodes;
-      for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
-        if (containerName && c.name !== containerName) continue;
-        const code = c.state?.terminated?.exitCode;
-        if (code === undefined || code === 0) continue;
-        const hit = operator === 'In' ? values.includes(code) : !values.includes(code);
-        if (hit)
-          return {
-            action: r.action,
-            index,
-            message: `Container ${c.name} for pod ${p.metadata?.namespace}/${p.metadata?.name} failed with exit code ${code} matching ${r.action} rule at index ${index}`,
-          };
-      }
-    }
-    for (const pc of r.onPodConditions ?? []) {
-      const c = p.status?.conditions?.find((x) => x.type === pc.type && x.status === (pc.status ?? 'True'));
-      if (c)
-        return {
-          action: r.action,
-          index,
-          message: `Pod ${p.metadata?.namespace}/${p.metadata?.name} has condition ${pc.type} matching ${r.action} rule at index ${index}`,
-        };
-    }
-  }
-  return undefined;
-}
-
-function indexFailures(p: Pod): number {
-  return Number(p.metadata?.annotations?.[JOB_INDEX_FAILURE_COUNT] ?? 0) || 0;
-}
-
-/** Failures so far per index: the highest count a failed pod of the index carries, plus one. */
-function indexFailureCounts(pods: PodObj[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const p of pods) {
-    const i = podIndex(p);
-    if (i === undefined || !countsAsFailed(p)) continue;
-    out.set(i, Math.max(out.get(i) ?? 0, indexFailures(p) + 1));
-  }
-  return out;
-}
-
-/**
- * The index of the first successPolicy rule the completed indexes satisfy (Indexed jobs):
- * succeededIndexes (all of them, or succeededCount of them) and/or succeededCount overall.
- */
-export function matchSuccessPolicy(
-  rules: { succeededIndexes?: string; succeededCount?: number }[] | undefined,
-  completed: Set<number>,
-): number | undefined {
-  for (const [i, r] of (rules ?? []).entries()) {
-    if (r.succeededIndexes !== undefined) {
-      const want = parseIndexes(r.succeededIndexes);
-      const have = [...want].filter((x) => completed.has(x)).length;
-      if (have >= (r.succeededCount ?? want.size)) return i;
-    } else if (r.succeededCount !== undefined && completed.size >= r.succeededCount) return i;
-  }
-  return undefined;
-}
-
-/** When a pod finished: its last container's finishedAt, else its last transition. */
-function finishedAt(p: PodObj): number {
-  const times = (p.status?.containerStatuses ?? []).map((c) => ts(c.state?.terminated?.finishedAt));
-  const best = Math.max(0, ...times);
-  if (best) return best;
-  const cond = (p.status?.conditions ?? []).map((c) => ts(c.lastTransitionTime));
-  return Math.max(ts(p.metadata.deletionTimestamp), ts(p.metadata.creationTimestamp), ...cond);
-}
-
-function normalize(s: JobStatus): string {
-  const u = s.uncountedTerminatedPods;
-  const empty = !u || (!(u.succeeded ?? []).length && !(u.failed ?? []).length);
-  return canonicalJson({ ...s, uncountedTerminatedPods: empty ? undefined : u });
 }

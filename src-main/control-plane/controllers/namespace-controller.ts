@@ -12,7 +12,7 @@ import { clone } from './pod-util';
 type Ns = Namespace & KubeObject;
 
 /** The finalizer token the namespace controller owns in `spec.finalizers`. */
-export const NAMESPACE_FINALIZER = 'kubernetes';
+const NAMESPACE_FINALIZER = 'kubernetes';
 
 /** Options of the NamespaceController. */
 export interface NamespaceControllerOptions extends ControllerOptions {

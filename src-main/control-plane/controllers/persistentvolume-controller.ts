@@ -3,6 +3,7 @@ import type { StorageClass } from 'kubernetes-types/storage/v1';
 import type { KubeClient } from '../../common/client/client';
 import { isAlreadyExists, isConflict, isNotFound } from '../../common/client/errors';
 import type { Informer } from '../../common/client/informer';
+import { deepEqual } from '../../common/json';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod } from '../../common/types';
 import {
@@ -30,8 +31,8 @@ export const LOCAL_VOLUME_PROVISIONER = 'skiff.dev/local-volume';
  */
 export const DOCKER_VOLUME_ANNOTATION = 'skiff.dev/docker-volume';
 export const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
-export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
-export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
+const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
 const BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
@@ -39,12 +40,12 @@ const STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';
 const BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner';
 
 /** The Docker volume name of a claim's provisioned volume. */
-export function dockerVolumeName(claimUid: string): string {
+function dockerVolumeName(claimUid: string): string {
   return `skiff-pvc-${claimUid}`;
 }
 
 /** Whether a PV can satisfy a claim (capacity, access modes, class, mode, selector). */
-export function pvMatchesClaim(pv: PV, pvc: PVC): boolean {
+function pvMatchesClaim(pv: PV, pvc: PVC): boolean {
   if (pv.spec?.claimRef || pv.metadata.deletionTimestamp) return false;
   if ((pv.status?.phase ?? 'Available') !== 'Available') return false;
   if ((pv.spec?.storageClassName ?? '') !== (pvc.spec?.storageClassName ?? '')) return false;
@@ -59,7 +60,7 @@ export function pvMatchesClaim(pv: PV, pvc: PVC): boolean {
 }
 
 /** The PV Skiff provisions for a claim of class `sc`. */
-export function provisionedVolume(pvc: PVC, sc: SC): PV {
+function provisionedVolume(pvc: PVC, sc: SC): PV {
   const volume = dockerVolumeName(pvc.metadata.uid!);
   return {
     apiVersion: 'v1',
@@ -391,7 +392,7 @@ export class PersistentVolumeController extends Controller {
       accessModes: pv.spec?.accessModes,
       capacity: pv.spec?.capacity,
     };
-    if (JSON.stringify({ ...cur.status, ...status }) === JSON.stringify(cur.status)) return;
+    if (deepEqual({ ...cur.status, ...status }, cur.status)) return;
     const copy = clone(cur);
     copy.status = { ...copy.status, ...status };
     try {

@@ -3,6 +3,7 @@ import type { KubeClient } from '../../common/client/client';
 import { isConflict, isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
+import { deepEqual } from '../../common/json';
 import { R } from '../../common/resources';
 import type { KubeObject, Pod, ReplicaSet } from '../../common/types';
 import {
@@ -13,7 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
-import { ControllerRefManager } from './controller-ref-manager';
+import { ControllerRefManager, resolveControllerRef } from './controller-ref-manager';
 import { ownerRefTo } from './controller-util';
 import { Expectations } from './expectations';
 import {
@@ -109,9 +110,7 @@ export class ReplicaSetController extends Controller {
 
   /** The cached RS a pod's controllerRef points at, if it still is that RS (uid match). */
   private ownerOf(p: PodObj, ref = controllerRefOf(p)): RS | undefined {
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.rsInf.get(`${p.metadata.namespace}/${ref.name}`);
-    return rs && rs.metadata.uid === ref.uid ? rs : undefined;
+    return resolveControllerRef(this.rsInf, p, 'ReplicaSet', ref);
   }
 
   private enqueueMatching(p: PodObj): void {
@@ -150,8 +149,7 @@ export class ReplicaSetController extends Controller {
     }
     const rs = this.ownerOf(p, ref);
     if (rs) this.enqueue(rs);
-    else if (!ref && (JSON.stringify(p.metadata.labels) !== JSON.stringify(old.metadata.labels) || oldRef))
-      this.enqueueMatching(p);
+    else if (!ref && (!deepEqual(p.metadata.labels, old.metadata.labels) || oldRef)) this.enqueueMatching(p);
   }
 
   private onPodDelete(p: PodObj): void {
@@ -298,7 +296,7 @@ export class ReplicaSetController extends Controller {
       (cur.readyReplicas ?? 0) === status.readyReplicas &&
       (cur.availableReplicas ?? 0) === status.availableReplicas &&
       cur.observedGeneration === status.observedGeneration &&
-      JSON.stringify(cur.conditions ?? []) === JSON.stringify(status.conditions ?? []);
+      deepEqual(cur.conditions ?? [], status.conditions ?? []);
     if (same) return;
     const copy = clone(rs);
     copy.status = status;
@@ -323,7 +321,7 @@ export class ReplicaSetController extends Controller {
  * 1, 2, 4, … and stops at the first batch with a failure, so a systematic error (quota,
  * terminating namespace) costs one call instead of hundreds.
  */
-export async function slowStartBatch(
+async function slowStartBatch(
   count: number,
   initial: number,
   fn: () => Promise<void>,

@@ -13,7 +13,7 @@ import { deepEqual } from '../../common/json';
 type RQ = ResourceQuota & KubeObject;
 
 /** Full recalculation period (upstream --resource-quota-sync-period: 5 min). */
-export const QUOTA_RESYNC_MS = 5 * 60_000;
+const QUOTA_RESYNC_MS = 5 * 60_000;
 
 /** The resource type of a `count/` id (`deployments.apps` → apps/deployments). */
 function typeOfCountId(id: string): ResourceType | undefined {

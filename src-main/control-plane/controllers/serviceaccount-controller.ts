@@ -10,7 +10,7 @@ type Ns = Namespace & KubeObject;
 type SA = ServiceAccount & KubeObject;
 
 /** The service accounts every namespace gets. */
-export const DEFAULT_SERVICE_ACCOUNTS = ['default'];
+const DEFAULT_SERVICE_ACCOUNTS = ['default'];
 
 /**
  * kube-controller-manager's ServiceAccountsController: every active namespace has a `default`

@@ -14,6 +14,7 @@ import {
   type ReconcileResult,
   type SharedInformers,
 } from '../client';
+import { controlledBy } from './controller-ref-manager';
 import { deleteExact, emitEvent, ownerRefTo } from './controller-util';
 import {
   CONTROLLER_REVISION_HASH,
@@ -29,11 +30,11 @@ type STS = StatefulSet & KubeObject;
 type PodObj = Pod & KubeObject;
 type PVC = PersistentVolumeClaim & KubeObject;
 
-export const STS_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
-export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
+const STS_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 
 /** The ordinal of a pod named `<set>-<n>`, or undefined. */
-export function ordinalOf(set: STS, pod: KubeObject): number | undefined {
+function ordinalOf(set: STS, pod: KubeObject): number | undefined {
   const prefix = `${set.metadata.name}-`;
   const n = pod.metadata.name ?? '';
   if (!n.startsWith(prefix)) return undefined;
@@ -109,16 +110,9 @@ export class StatefulSetController extends Controller {
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const set = this.setInf.get(key);
     if (!set || set.metadata.deletionTimestamp) return;
-    const ns = set.metadata.namespace;
-    const pods = this.podInf
-      .list()
-      .filter(
-        (p) =>
-          p.metadata.namespace === ns &&
-          controllerRefOf(p)?.uid === set.metadata.uid &&
-          selectorMatches(set.spec?.selector, p.metadata.labels) &&
-          ordinalOf(set, p) !== undefined,
-      );
+    const pods = controlledBy(this.podInf.list(), set).filter(
+      (p) => selectorMatches(set.spec?.selector, p.metadata.labels) && ordinalOf(set, p) !== undefined,
+    );
     const revs = ownedRevisions(this.revInf.list(), set);
     const { update, current, collisionCount, revisions } = await syncRevisions(
       this.client,
@@ -135,14 +129,7 @@ export class StatefulSetController extends Controller {
     } catch (e) {
       err = e;
     }
-    const fresh = this.podInf
-      .list()
-      .filter(
-        (p) =>
-          p.metadata.namespace === ns &&
-          controllerRefOf(p)?.uid === set.metadata.uid &&
-          ordinalOf(set, p) !== undefined,
-      );
+    const fresh = controlledBy(this.podInf.list(), set).filter((p) => ordinalOf(set, p) !== undefined);
     const status = this.computeStatus(set, fresh, current, update, collisionCount);
     await this.writeStatus(set, status);
     await truncateHistory(

@@ -4,10 +4,10 @@ import type { Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import { Controller, type ControllerOptions, type ReconcileResult, type SharedInformers } from '../client';
 import { getOrUndefined } from './controller-util';
-import { jobFinishTime, jobFinished, type JobObj } from './job-controller';
+import { jobFinishTime, jobFinished, type JobObj } from './job-logic';
 
 /** Milliseconds until a finished Job with a TTL expires (≤ 0: due), or undefined if it has none. */
-export function ttlRemaining(job: JobObj, now: number): number | undefined {
+function ttlRemaining(job: JobObj, now: number): number | undefined {
   const ttl = job.spec?.ttlSecondsAfterFinished;
   if (ttl === undefined || ttl === null || !jobFinished(job)) return undefined;
   const finished = jobFinishTime(job) ?? now;

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { KubeClient, parseJsonLines, resourcePath } from '../../../src-main/common/client/client';
 import {
   ApiError,
+  errorFromResponse,
   isAlreadyExists,
   isConflict,
+  isForbidden,
   isGone,
   isNotFound,
 } from '../../../src-main/common/client/errors';
@@ -201,5 +203,83 @@ describe('watch', () => {
     ))
       out.push(v);
     expect(out).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+});
+
+describe('error Status mapping', () => {
+  const status = (code: number, reason: string, extra: object = {}) => ({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    code,
+    reason,
+    message: `${reason} happened`,
+    ...extra,
+  });
+  const predicates = { isNotFound, isAlreadyExists, isConflict, isGone, isForbidden };
+  type Pred = keyof typeof predicates;
+  const answer = (status: number, body: string) =>
+    new KubeClient(new RecordingTransport({ status, headers: {}, body }));
+
+  it.each<[number, string, Pred | undefined]>([
+    [404, 'NotFound', 'isNotFound'],
+    [409, 'AlreadyExists', 'isAlreadyExists'],
+    [409, 'Conflict', 'isConflict'],
+    [410, 'Gone', 'isGone'],
+    [410, 'Expired', 'isGone'],
+    [403, 'Forbidden', 'isForbidden'],
+    [422, 'Invalid', undefined],
+    [429, 'TooManyRequests', undefined],
+    [500, 'InternalError', undefined],
+  ])(
+    'HTTP %i %s: one ApiError with the server Status, and only its predicate holds',
+    async (code, reason, pred) => {
+      const body = status(code, reason);
+      const err = await answer(code, JSON.stringify(body))
+        .get(R.pods, 'p', 'default')
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect(err).toMatchObject({ name: 'ApiError', code, reason, message: `${reason} happened` });
+      expect((err as ApiError).status).toEqual(body);
+      for (const [name, p] of Object.entries(predicates))
+        expect([name, p(err)]).toEqual([name, name === pred]);
+    },
+  );
+
+  it('keeps the details of the Status (the causes of an Invalid) for writes too', async () => {
+    const causes = [{ type: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }];
+    const body = status(422, 'Invalid', { details: { name: 'p', kind: 'pods', causes } });
+    const err = (await answer(422, JSON.stringify(body))
+      .create(R.pods, pod('p'))
+      .catch((e: unknown) => e)) as ApiError;
+    expect(err.code).toBe(422);
+    expect(err.status.details?.causes).toEqual(causes);
+  });
+
+  it('the HTTP code wins over a code in the body', () => {
+    const err = errorFromResponse(404, JSON.stringify(status(500, 'NotFound')));
+    expect(err.code).toBe(404);
+    expect(isNotFound(err)).toBe(true);
+  });
+
+  it.each<[string, number, string, string]>([
+    ['an empty body', 503, '', 'HTTP 503'],
+    ['JSON that is not a Status', 500, '{"error":"boom"}', '{"error":"boom"}'],
+    ['a long text body, cut at 500 characters', 502, 'x'.repeat(800), 'x'.repeat(500)],
+  ])('%s becomes a synthetic Failure Status', (_what, code, body, message) => {
+    const err = errorFromResponse(code, body);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.message).toBe(message);
+    expect(err.reason).toBeUndefined();
+    expect(err.status).toEqual({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, message });
+  });
+
+  it('predicates are false for anything but an ApiError', () => {
+    const lookalike = Object.assign(new Error('not found'), { code: 404, reason: 'NotFound' });
+    for (const p of Object.values(predicates)) {
+      expect(p(lookalike)).toBe(false);
+      expect(p(undefined)).toBe(false);
+    }
   });
 });

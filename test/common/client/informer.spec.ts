@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { KubeClient } from '../../../src-main/common/client/client';
 import { Informer, keyOf } from '../../../src-main/common/client/informer';
-import type { StreamResponse, Transport, TransportRequest } from '../../../src-main/common/client/transport';
+import type {
+  StreamResponse,
+  Transport,
+  TransportRequest,
+  TransportResponse,
+} from '../../../src-main/common/client/transport';
 import { R } from '../../../src-main/common/resources';
 import type { KubeObject } from '../../../src-main/common/types';
 import { FakeApi, FakeClock, settle } from '../../control-plane/helpers/fake-api';
@@ -16,13 +21,59 @@ class Wire implements Transport {
   readonly watches: string[] = [];
   private held?: () => void;
   holdNextWatch = false;
+  /** The next watch request fails as a broken connection would (the transport throws). */
+  breakNextWatch = false;
+  /** The next watch request is answered with this HTTP status and Status body instead. */
+  refuseNextWatch?: { status: number; body: string };
+  /** The next watch delivers these events (JSON lines) and then ends, instead of the API's. */
+  scriptNextWatch?: object[];
+  /** Lists are served in pages of this many items (limit/continue), like a real API server. */
+  pageSize?: number;
   constructor(readonly api: FakeApi) {}
-  request(req: TransportRequest) {
+  async request(req: TransportRequest): Promise<TransportResponse> {
     this.lists.push(req.path);
-    return this.api.request(req);
+    const res = await this.api.request(req);
+    if (!this.pageSize || req.method !== 'GET' || res.status !== 200) return res;
+    const list = JSON.parse(res.body) as { items: unknown[]; metadata: Record<string, unknown> };
+    const from = Number(new URL(req.path, 'http://x').searchParams.get('continue') ?? 0);
+    const next = from + this.pageSize;
+    const page = {
+      ...list,
+      items: list.items.slice(from, next),
+      metadata: { ...list.metadata, continue: next < list.items.length ? String(next) : undefined },
+    };
+    return { ...res, body: JSON.stringify(page) };
   }
   async stream(req: TransportRequest): Promise<StreamResponse> {
     this.watches.push(req.path);
+    if (this.breakNextWatch) {
+      this.breakNextWatch = false;
+      throw new Error('socket hang up');
+    }
+    const refused = this.refuseNextWatch;
+    if (refused) {
+      this.refuseNextWatch = undefined;
+      return {
+        status: refused.status,
+        headers: {},
+        chunks: (async function* () {
+          yield refused.body;
+        })(),
+      };
+    }
+    const script = this.scriptNextWatch;
+    if (script) {
+      this.scriptNextWatch = undefined;
+      const held = new Promise<void>((r) => (this.held = r));
+      return {
+        status: 200,
+        headers: {},
+        chunks: (async function* () {
+          for (const ev of script) yield JSON.stringify(ev) + '\n';
+          await held; // then stays open until released, like a quiet healthy watch
+        })(),
+      };
+    }
     if (!this.holdNextWatch) return this.api.stream(req);
     this.holdNextWatch = false;
     const released = new Promise<void>((r) => (this.held = r));
@@ -50,9 +101,11 @@ function setup() {
   const api = new FakeApi(clock);
   const wire = new Wire(api);
   const errors: unknown[] = [];
+  const syncs: number[] = [];
   const inf = new Informer<KubeObject>(new KubeClient(wire), R.configmaps, {
     clock,
     onError: (e) => errors.push(e),
+    onSync: () => syncs.push(wire.lists.length),
   });
   const seen: string[] = [];
   inf.addHandler({
@@ -61,7 +114,7 @@ function setup() {
       seen.push(`update ${o.metadata.name} ${JSON.stringify(old.data)}->${JSON.stringify(o.data)}`),
     delete: (o) => seen.push(`delete ${o.metadata.name}`),
   });
-  return { clock, api, wire, inf, seen, errors };
+  return { clock, api, wire, inf, seen, errors, syncs };
 }
 
 const names = (inf: Informer<KubeObject>) => inf.list().map(keyOf).sort();
@@ -164,6 +217,123 @@ describe('Informer', () => {
     await settle();
     expect(names(inf)).toEqual(['default/a']);
     expect(errors).toEqual([expect.objectContaining({ message: 'handler bug' })]);
+    inf.stop();
+  });
+  it('follows list pages (limit and continue) before it is synced, and watches from the last page', async () => {
+    const { api, wire, inf, seen, syncs } = setup();
+    for (const n of ['a', 'b', 'c', 'd', 'e']) api.seed(R.configmaps, cm(n));
+    wire.pageSize = 2;
+    inf.start();
+    await inf.waitForSync();
+    expect(syncs).toEqual([3]); // synced once, after the third page
+    const params = wire.lists.map((p) => new URL(p, 'http://x').searchParams);
+    expect(params.map((q) => [q.get('limit'), q.get('continue')])).toEqual([
+      ['500', null],
+      ['500', '2'],
+      ['500', '4'],
+    ]);
+    expect(names(inf)).toHaveLength(5);
+    expect(seen).toHaveLength(5);
+    await settle();
+    expect(rvOf(wire.watches[0])).toBe(inf.lastResourceVersion);
+    inf.stop();
+  });
+
+  it('replays its cache as adds to a handler added after the first list', async () => {
+    const { api, inf } = setup();
+    api.seed(R.configmaps, cm('a'));
+    api.seed(R.configmaps, cm('b'));
+    inf.start();
+    await inf.waitForSync();
+    const late: string[] = [];
+    inf.addHandler({ add: (o) => late.push(o.metadata.name!) });
+    expect(late.sort()).toEqual(['a', 'b']);
+    await api.client.create(R.configmaps, cm('c'));
+    await settle();
+    expect(late.sort()).toEqual(['a', 'b', 'c']);
+    inf.stop();
+  });
+
+  it('a broken watch re-lists after its backoff (a resync): only real differences are replayed', async () => {
+    const { clock, api, wire, inf, seen, errors, syncs } = setup();
+    api.seed(R.configmaps, cm('same'));
+    api.seed(R.configmaps, cm('change'));
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    expect(syncs).toEqual([1]);
+    seen.length = 0;
+
+    wire.breakNextWatch = true;
+    wire.holdNextWatch = true;
+    api.closeWatches(); // the open watch ends; the next one cannot connect
+    await settle();
+    expect(errors.at(-1)).toMatchObject({ message: 'socket hang up' });
+    api.mutate(R.configmaps, 'default', 'change', (o) => ((o as { data?: object }).data = { v: '2' }));
+    await api.client.create(R.configmaps, cm('new'));
+    expect(wire.lists).toHaveLength(1);
+
+    await clock.advance(199); // the backoff is 200 ms, on the injected clock
+    expect(wire.lists).toHaveLength(1);
+    await clock.advance(1);
+    expect(wire.lists).toHaveLength(2);
+    expect(syncs).toEqual([1, 2]);
+    // 'same' did not change: a re-list does not report it again.
+    expect(seen.sort()).toEqual(['add new', 'update change {}->{"v":"2"}']);
+    expect(names(inf)).toEqual(['default/change', 'default/new', 'default/same']);
+    inf.stop();
+  });
+
+  it('a watch refused with 410 Expired (resourceVersion too old) re-lists', async () => {
+    const { clock, api, wire, inf, seen, errors } = setup();
+    api.seed(R.configmaps, cm('a'));
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    seen.length = 0;
+    wire.refuseNextWatch = {
+      status: 410,
+      body: JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code: 410,
+        reason: 'Expired',
+        message: 'too old resource version: 1 (5)',
+      }),
+    };
+    api.closeWatches();
+    await settle();
+    expect(errors.at(-1)).toMatchObject({ code: 410, reason: 'Expired' });
+    await api.client.delete(R.configmaps, 'a', 'default');
+    await clock.advance(200);
+    expect(wire.lists).toHaveLength(2);
+    expect(seen).toEqual(['delete a']);
+    expect(names(inf)).toEqual([]);
+    inf.stop();
+  });
+
+  it('a BOOKMARK moves the resume resourceVersion and reports nothing', async () => {
+    const { api, wire, inf, seen } = setup();
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    const start = Number(inf.lastResourceVersion);
+    wire.scriptNextWatch = [
+      {
+        type: 'BOOKMARK',
+        object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: String(start + 7) } },
+      },
+    ];
+    api.closeWatches();
+    await settle();
+    expect(inf.lastResourceVersion).toBe(String(start + 7));
+    expect(seen).toEqual([]);
+    expect(names(inf)).toEqual([]);
+    wire.release(); // that watch ends; the next one resumes from the bookmark
+    await settle();
+    expect(rvOf(wire.watches.at(-1)!)).toBe(String(start + 7));
+    expect(wire.lists).toHaveLength(1);
     inf.stop();
   });
 });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { R } from '../../../src-main/common/resources';
 import type { KubeObject } from '../../../src-main/common/types';
-import { ControllerRefManager } from '../../../src-main/control-plane/controllers/controller-ref-manager';
+import {
+  ControllerRefManager,
+  controlledBy,
+  resolveControllerRef,
+  writeOwnerRefs,
+} from '../../../src-main/control-plane/controllers/controller-ref-manager';
 import { FakeApi } from '../helpers/fake-api';
 
 // Table of ControllerRefManager.claim cases (upstream's controller_ref_manager_test.go): seed an
@@ -135,5 +140,79 @@ describe('ControllerRefManager.claim', () => {
     const stale = pod('stale', { app: 'web' });
     api.mutate(R.pods, 'default', 'stale', (o) => (o.metadata.labels = { app: 'web', v: '2' }));
     await expect(manager().claim([stale])).rejects.toMatchObject({ code: 409 });
+  });
+});
+
+describe('resolveControllerRef', () => {
+  const owner = { metadata: { name: 'web', namespace: 'default', uid: 'u1' } } as KubeObject;
+  const cache = { get: (key: string) => (key === 'default/web' ? owner : undefined) };
+  const child = (refs?: OwnerReference[], namespace = 'default') =>
+    ({ metadata: { name: 'p', namespace, ownerReferences: refs } }) as KubeObject;
+  const ref = (over: Partial<OwnerReference> = {}): OwnerReference => ({
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    name: 'web',
+    uid: 'u1',
+    controller: true,
+    ...over,
+  });
+  it.each([
+    ['the controller it names, same uid', [ref()], 'default', true],
+    ['no owner references', undefined, 'default', false],
+    ['a reference that is not the controller', [ref({ controller: false })], 'default', false],
+    ['a controller of another kind', [ref({ kind: 'Job' })], 'default', false],
+    ['a stale uid (the owner was recreated)', [ref({ uid: 'old' })], 'default', false],
+    ['an owner not in the cache', [ref({ name: 'gone' })], 'default', false],
+    ['a child in another namespace', [ref()], 'other', false],
+  ])('%s', (_what, refs, ns, found) => {
+    expect(resolveControllerRef(cache, child(refs, ns), 'ReplicaSet')).toBe(found ? owner : undefined);
+  });
+  it('uses the reference it is given instead of the current one (an update moved the pod)', () => {
+    expect(resolveControllerRef(cache, child([ref({ uid: 'new' })]), 'ReplicaSet', ref())).toBe(owner);
+  });
+});
+
+describe('controlledBy', () => {
+  it('keeps children in the owner namespace whose controller reference has its uid, in order', () => {
+    const owner = { metadata: { name: 'web', namespace: 'default', uid: 'u1' } } as KubeObject;
+    const c = (name: string, namespace: string, uid: string | undefined, controller = true) =>
+      ({
+        metadata: {
+          name,
+          namespace,
+          ownerReferences: uid ? [{ apiVersion: 'v1', kind: 'X', name: 'web', uid, controller }] : undefined,
+        },
+      }) as KubeObject;
+    const children = [
+      c('b', 'default', 'u1'),
+      c('elsewhere', 'other', 'u1'),
+      c('theirs', 'default', 'u2'),
+      c('orphan', 'default', undefined),
+      c('not-controller', 'default', 'u1', false),
+      c('a', 'default', 'u1'),
+    ];
+    expect(names(controlledBy(children, owner))).toEqual(['b', 'a']);
+  });
+});
+
+describe('writeOwnerRefs', () => {
+  it('replaces the references, drops the field when none is left, and answers undefined when gone', async () => {
+    const { api, ref, pod } = setup();
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'cm' };
+    const p = pod('p', { app: 'web' }, [cm]);
+    const written = await writeOwnerRefs(api.client, R.pods, p, [cm, ref]);
+    expect(written?.metadata.ownerReferences).toEqual([cm, ref]);
+    expect(api.getObject(R.pods, 'default', 'p')!.metadata.ownerReferences).toEqual([cm, ref]);
+    await writeOwnerRefs(api.client, R.pods, written!, []);
+    expect(api.getObject(R.pods, 'default', 'p')!.metadata).not.toHaveProperty('ownerReferences');
+    api.remove(R.pods, 'default', 'p');
+    expect(await writeOwnerRefs(api.client, R.pods, written!, [cm])).toBeUndefined();
+  });
+
+  it('writes with the resourceVersion it was given: a stale copy conflicts', async () => {
+    const { api, ref, pod } = setup();
+    const p = pod('p', { app: 'web' });
+    api.mutate(R.pods, 'default', 'p', (o) => (o.metadata.labels = { app: 'web', v: '2' }));
+    await expect(writeOwnerRefs(api.client, R.pods, p, [ref])).rejects.toMatchObject({ code: 409 });
   });
 });

@@ -2,13 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Job } from 'kubernetes-types/batch/v1';
 import { R } from '../../../src-main/common/resources';
 import type { KubeObject } from '../../../src-main/common/types';
+import { JobController } from '../../../src-main/control-plane/controllers/job-controller';
 import {
   JOB_COMPLETION_INDEX,
   JOB_TRACKING_FINALIZER,
-  JobController,
   formatIndexes,
   parseIndexes,
-} from '../../../src-main/control-plane/controllers/job-controller';
+} from '../../../src-main/control-plane/controllers/job-logic';
 import { podsIn, setPodState, settle, setupController } from './helpers';
 
 type J = Job & KubeObject;

@@ -159,11 +159,6 @@ export function isObject(v: unknown): v is Record<string, any> {
 }
 
 /** Returns `obj[key]` as an object, creating it when missing. */
-export function ensureObject(obj: Record<string, unknown>, key: string): Record<string, unknown> {
-  if (!isObject(obj[key])) obj[key] = {};
-  return obj[key] as Record<string, unknown>;
-}
-
 /** kubectl's HumanDuration (apimachinery/pkg/util/duration), used for Age cells. */
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);

@@ -3,6 +3,7 @@
  * strategy, the pod template), validation (selector, template, strategy), the Table and /scale.
  */
 import type { Deployment } from 'kubernetes-types/apps/v1';
+import { deploymentColumns } from '../../../../common/deployment-columns';
 import { R } from '../../../../common/resources';
 import { AGE_COLUMN, NAME_COLUMN, age, col, isObject, selectorString, type Strategy } from '../strategy';
 import type { Errors } from '../validation';
@@ -116,11 +117,12 @@ export const deploymentStrategy: Strategy = {
     cells(obj, now) {
       const d = obj as unknown as Deployment;
       const [containers, images] = containersAndImages(d.spec?.template);
+      const replicas = deploymentColumns(d);
       return [
         d.metadata?.name,
-        `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`,
-        d.status?.updatedReplicas ?? 0,
-        d.status?.availableReplicas ?? 0,
+        replicas.ready,
+        replicas.upToDate,
+        replicas.available,
         age(d.metadata?.creationTimestamp, now),
         containers,
         images,
