@@ -4,6 +4,7 @@
  * the access-mode and storage-quantity helpers PersistentVolumes share.
  */
 import type { PersistentVolumeClaim } from 'kubernetes-types/core/v1';
+import { deepEqual } from '../../../../common/json';
 import { R } from '../../../../common/resources';
 import { parseQuantity } from '../quantity';
 import { AGE_COLUMN, NAME_COLUMN, age, col, isObject, validateObjectMeta, type Strategy } from '../strategy';
@@ -103,7 +104,7 @@ export const pvcStrategy: Strategy = {
     }
     delete a.volumeAttributesClassName;
     delete b.volumeAttributesClassName;
-    if (JSON.stringify(sortKeys(a)) !== JSON.stringify(sortKeys(b)))
+    if (!deepEqual(a, b))
       errs.forbidden(
         'spec',
         'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
@@ -173,13 +174,3 @@ export const pvcStrategy: Strategy = {
     },
   },
 };
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (!isObject(v)) return v;
-  return Object.fromEntries(
-    Object.keys(v)
-      .sort()
-      .map((k) => [k, sortKeys(v[k])]),
-  );
-}
