@@ -4,6 +4,7 @@
  */
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
+import { deepEqual } from '../../../../common/json';
 import { R } from '../../../../common/resources';
 import { AGE_COLUMN, NAME_COLUMN, age, col, isObject, validateObjectMeta, type Strategy } from '../strategy';
 import { Errors, dns1123Label } from '../validation';
@@ -96,7 +97,7 @@ export const statefulSetStrategy: Strategy = {
       delete a[k];
       delete b[k];
     }
-    if (JSON.stringify(canon(a)) !== JSON.stringify(canon(b)))
+    if (!deepEqual(a, b))
       errs.forbidden(
         'spec',
         "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
@@ -124,13 +125,3 @@ export const statefulSetStrategy: Strategy = {
     },
   },
 };
-
-function canon(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canon);
-  if (!isObject(v)) return v;
-  return Object.fromEntries(
-    Object.keys(v)
-      .sort()
-      .map((k) => [k, canon(v[k])]),
-  );
-}
