@@ -1,11 +1,12 @@
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
-import type { NodeSelectorRequirement, Taint, Toleration } from 'kubernetes-types/core/v1';
+import type { Toleration } from 'kubernetes-types/core/v1';
 import type { KubeClient } from '../../common/client/client';
 import { isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { R } from '../../common/resources';
 import type { KubeObject, Node, Pod } from '../../common/types';
 import { deepEqual } from '../../common/json';
+import { matchesNodeSelectorAndAffinity, untoleratedTaint } from '../../common/scheduling';
 import {
   EventRecorder,
   Controller,
@@ -49,34 +50,6 @@ function daemonTolerations(hostNetwork: boolean): Toleration[] {
   return t;
 }
 
-function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  if (!t.key && t.operator !== 'Exists') return false;
-  if (t.operator === 'Exists') return true;
-  return (t.value ?? '') === (taint.value ?? '');
-}
-
-function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
-  const vals = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && vals.includes(value);
-    case 'NotIn':
-      return value === undefined || !vals.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-      return value !== undefined && Number(value) > Number(vals[0]);
-    case 'Lt':
-      return value !== undefined && Number(value) < Number(vals[0]);
-    default:
-      return false;
-  }
-}
-
 /**
  * Whether a daemon pod should run on a node (NodeShouldRunDaemonPod): nodeSelector, required
  * node affinity, and NoSchedule/NoExecute taints against the pod's tolerations plus the
@@ -85,26 +58,9 @@ function requirementMatches(r: NodeSelectorRequirement, value: string | undefine
  */
 function nodeShouldRun(ds: DS, node: NodeObj): boolean {
   const spec = ds.spec?.template?.spec;
-  const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const terms =
-    spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (terms?.length) {
-    const ok = terms.some(
-      (t) =>
-        (t.matchExpressions ?? []).every((r) => requirementMatches(r, labels[r.key])) &&
-        (t.matchFields ?? []).every((r) =>
-          requirementMatches(r, r.key === 'metadata.name' ? node.metadata.name : undefined),
-        ),
-    );
-    if (!ok) return false;
-  }
+  if (!matchesNodeSelectorAndAffinity(spec, node)) return false;
   const tolerations = [...(spec?.tolerations ?? []), ...daemonTolerations(!!spec?.hostNetwork)];
-  for (const taint of node.spec?.taints ?? []) {
-    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-    if (!tolerations.some((t) => tolerates(t, taint))) return false;
-  }
-  return true;
+  return !untoleratedTaint(tolerations, node);
 }
 
 /** Whether a DaemonSet rolls with maxSurge (new pod before the old one goes). */

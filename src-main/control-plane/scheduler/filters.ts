@@ -1,5 +1,6 @@
-import type { Toleration, Taint, Container } from 'kubernetes-types/core/v1';
+import type { Taint, Container } from 'kubernetes-types/core/v1';
 import type { Node, Pod } from '../../common/types';
+import { matchesNodeSelectorAndAffinity, tolerates, untoleratedTaint } from '../../common/scheduling';
 import { milliCpu, quantityValue } from './quantity';
 
 /** CPU (millicores), memory (bytes) and pod count. */
@@ -109,15 +110,6 @@ function nodeReady(node: Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-/** Whether a toleration tolerates a taint (v1helper.TolerationsTolerateTaint semantics). */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  if (!t.key && t.operator !== 'Exists') return false;
-  if (t.operator === 'Exists') return true;
-  return (t.value ?? '') === (taint.value ?? '');
-}
-
 /**
  * Runs the filter plugins against one node, in kube-scheduler's order (NodeUnschedulable,
  * TaintToleration, NodeAffinity/nodeSelector, NodeResourcesFit). Returns undefined when the
@@ -133,20 +125,14 @@ export function filterNode(pod: Pod, info: NodeInfo): FilterFailure | undefined 
     if (!tolerations.some((t) => tolerates(t, taint)))
       return { reasons: ['node(s) were unschedulable'], unresolvable: true };
   }
-  for (const taint of node.spec?.taints ?? []) {
-    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-    if (!tolerations.some((t) => tolerates(t, taint))) {
-      return {
-        reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`],
-        unresolvable: true,
-      };
-    }
-  }
-  const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) {
-    if (labels[k] !== v)
-      return { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
-  }
+  const taint = untoleratedTaint(tolerations, node);
+  if (taint)
+    return {
+      reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`],
+      unresolvable: true,
+    };
+  if (!matchesNodeSelectorAndAffinity(pod.spec, node))
+    return { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
   if (pod.spec?.nodeName && pod.spec.nodeName !== node.metadata?.name) {
     return { reasons: ["node(s) didn't match the requested node name"], unresolvable: true };
   }

@@ -129,6 +129,35 @@ describe('scheduler filters and scoring', () => {
     expect(filterNode(pod('p'), full)!.reasons).toEqual(['Too many pods']);
   });
 
+  it('filters on required node affinity (matchExpressions and matchFields metadata.name)', () => {
+    const affinity = (terms: unknown[]) =>
+      pod(
+        'p',
+        {},
+        {
+          affinity: {
+            nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } },
+          },
+        },
+      );
+    const ssd = buildNodeInfos([node('n1', { labels: { disk: 'ssd' } })], []).get('n1')!;
+    const hdd = buildNodeInfos([node('n2', { labels: { disk: 'hdd' } })], []).get('n2')!;
+    const wantSsd = affinity([{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }]);
+    expect(filterNode(wantSsd, ssd)).toBeUndefined();
+    expect(filterNode(wantSsd, hdd)!.reasons).toEqual(["node(s) didn't match Pod's node affinity/selector"]);
+    // A daemon pod pinned by matchFields fits only its own node.
+    const pinned = affinity([{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n2'] }] }]);
+    expect(filterNode(pinned, hdd)).toBeUndefined();
+    expect(filterNode(pinned, ssd)!.unresolvable).toBe(true);
+    // Terms are ORed.
+    const either = affinity([
+      { matchExpressions: [{ key: 'disk', operator: 'In', values: ['nvme'] }] },
+      { matchExpressions: [{ key: 'disk', operator: 'NotIn', values: ['ssd'] }] },
+    ]);
+    expect(filterNode(either, hdd)).toBeUndefined();
+    expect(filterNode(either, ssd)).toBeDefined();
+  });
+
   it('scores least-allocated nodes higher', () => {
     const infos = buildNodeInfos(
       [node('busy'), node('idle')],
