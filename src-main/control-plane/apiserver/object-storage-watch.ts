@@ -5,7 +5,7 @@ import type { KubeObject, WatchEvent } from '../../common/types';
 import { CompactedError, type Backend, type StoreEvent, type Watcher } from '../store/backend';
 import type { ObjectCache } from './object-storage-cache';
 import { parseResourceVersion } from './object-storage-continue';
-import { gone } from './status';
+import { StatusError, gone } from './status';
 import type { StorageWatchOptions } from './storage';
 
 /** What a watch reads from: the backend, the shared object cache and the clock for bookmarks. */
@@ -81,9 +81,22 @@ export async function watchPrefix(
     for (const ev of events) handle(ev);
   };
 
+  // The backend ended the watch (too slow, or lost and not resumable): one ERROR event, after
+  // whatever was delivered before it, like the API server's etcd3 watcher.
+  const onEnded = (err: Error) => {
+    if (stopped) return;
+    const status =
+      err instanceof CompactedError
+        ? gone(`too old resource version: ${lastRev} (${err.compactRevision})`)
+        : new StatusError(500, 'InternalError', `watch of ${t.plural} ended: ${err.message}`);
+    const send = () => emit({ type: 'ERROR', object: status.toStatus() as never });
+    if (ready) send();
+    else setImmediate(send);
+  };
+
   let watcher: Watcher;
   try {
-    watcher = await src.backend.watch(prefix, from, onBatch);
+    watcher = await src.backend.watch(prefix, from, onBatch, onEnded);
   } catch (err) {
     if (err instanceof CompactedError)
       throw gone(`too old resource version: ${from - 1} (${err.compactRevision})`);

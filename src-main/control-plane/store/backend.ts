@@ -96,9 +96,17 @@ export interface Backend {
   /**
    * Delivers, in revision order, every change under `prefix` with modRevision >= `fromRevision`
    * (0 = only future changes), in batches. Rejects with CompactedError if `fromRevision` is at or
-   * below the compaction point.
+   * below the compaction point. `onError` is called at most once if the watch ends on its own —
+   * a watcher too slow to keep up is cut off, or the backend lost the watch and cannot resume it
+   * (CompactedError when its history is gone) — and nothing follows it; the client relists or
+   * re-watches from the last revision it saw.
    */
-  watch(prefix: string, fromRevision: number, onEvents: (events: StoreEvent[]) => void): Promise<Watcher>;
+  watch(
+    prefix: string,
+    fromRevision: number,
+    onEvents: (events: StoreEvent[]) => void,
+    onError?: (err: Error) => void,
+  ): Promise<Watcher>;
   /** Drops history older than `revision` (watchers/lists at older revisions get CompactedError). */
   compact(revision: number): Promise<void>;
   /** Lowest revision still available for watch; events at or after compactRevision()+1. */
