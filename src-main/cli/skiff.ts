@@ -28,7 +28,39 @@ serve options:
   --image-pull MODE     fallback: when a pull fails and Docker has the image, run the local
                         image (default) | strict: fail with ErrImagePull like upstream Kubernetes
   --log-level LEVEL     debug | info | warn | error (default info)
+  --store SPEC          where cluster state lives: a directory (default DIR/store), memory://
+                        (gone on exit) or etcd://HOST:PORT[,HOST:PORT] (an etcd cluster; the
+                        port defaults to 2379; etcd+https://… for TLS)
+  --etcd-cafile FILE    CA bundle that signed etcd's serving certificate (implies https)
+  --etcd-certfile FILE  client certificate for etcd (needs --etcd-keyfile)
+  --etcd-keyfile FILE   the client certificate's key
+  --etcd-prefix PREFIX  key prefix in etcd (default /registry/)
 `;
+
+const ETCD_FLAGS = {
+  caFile: 'etcd-cafile',
+  certFile: 'etcd-certfile',
+  keyFile: 'etcd-keyfile',
+  prefix: 'etcd-prefix',
+};
+
+/** --store and the --etcd-* flags, checked here so errors name the flags. */
+function storeFlags(flags: Record<string, string | true>) {
+  for (const f of ['store', ...Object.values(ETCD_FLAGS)])
+    if (flags[f] === true) throw new Error(`--${f} needs a value`);
+  const store = flags.store as string | undefined;
+  const etcd: Record<string, string> = {};
+  for (const [k, f] of Object.entries(ETCD_FLAGS))
+    if (typeof flags[f] === 'string') etcd[k] = flags[f] as string;
+  if (!Object.keys(etcd).length) return { store };
+  if (!store || !/^(etcd(\+https?)?|https?):\/\//i.test(store)) {
+    const given = Object.values(ETCD_FLAGS).filter((f) => f in flags);
+    throw new Error(
+      `--${given.join(', --')} ${given.length > 1 ? 'need' : 'needs'} --store etcd://HOST:PORT`,
+    );
+  }
+  return { store, etcd };
+}
 
 function logger(level: string) {
   const lvl = (['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info') as 'info';
@@ -62,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
     nodeName: str('node-name'),
     sandboxImage: str('sandbox-image'),
     dockerSocket: str('docker-socket'),
+    ...storeFlags(flags),
     imagePull:
       flags['image-pull'] === undefined ? undefined : parseImagePullMode(flags['image-pull'], '--image-pull'),
     staticDir: path.resolve(here, '../renderer'),

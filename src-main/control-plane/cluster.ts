@@ -13,7 +13,7 @@ import path from 'node:path';
 import { KubeClient } from '../common/client/client';
 import { silentLogger, type Logger } from '../common/logger';
 import { HttpsTransport } from './client/https-transport';
-import { openBackend } from './store/index';
+import { openBackend, type EtcdClientOptions } from './store/index';
 import type { Backend } from './store/backend';
 import { ObjectStore } from './apiserver/object-storage';
 import { ApiServer, ensureSystemNamespaces } from './apiserver/api-server';
@@ -41,6 +41,8 @@ export interface ClusterOptions {
   mergeKubeconfig?: boolean;
   /** Store backend spec (see store/index.ts); default the embedded WAL store in `<dataDir>/store`. */
   store?: string;
+  /** For an etcd store: TLS files and key prefix (kube-apiserver's --etcd-cafile, --etcd-prefix, ...). */
+  etcd?: EtcdClientOptions;
   /** Node name; default the host name. */
   nodeName?: string;
   /** Docker socket path; default dockerode's (DOCKER_HOST or /var/run/docker.sock). */
@@ -121,7 +123,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 
   try {
-    const backend: Backend = openBackend(opts.store ?? path.join(dataDir, 'store'));
+    const backend: Backend = openBackend(opts.store ?? path.join(dataDir, 'store'), {
+      etcd: { ...opts.etcd, logger: log },
+    });
     await backend.start();
     stops.push(() => backend.close());
     const storage = new ObjectStore(backend);

@@ -69,6 +69,35 @@ describe('control-plane boundary lint rules', () => {
     ).toEqual([]);
   });
 
+  it('the store imports only common/ and npm packages; only the store imports etcd3', async () => {
+    const client = await ruleErrors(
+      'src-main/control-plane/store/violation.ts',
+      "import { Controller } from '../client/controller';\nexport const x = Controller;\n",
+    );
+    expect(client).toEqual([
+      expect.objectContaining({
+        rule: 'import-x/no-restricted-paths',
+        message: expect.stringMatching(/store imports only common/),
+      }),
+    ]);
+    expect(
+      await ruleErrors(
+        'src-main/control-plane/store/allowed.ts',
+        "import { Etcd3 } from 'etcd3';\nimport { realClock } from '../../common/clock';\nexport const x = [Etcd3, realClock];\n",
+      ),
+    ).toEqual([]);
+    const etcdElsewhere = await ruleErrors(
+      'src-main/control-plane/apiserver/violation.ts',
+      "import { Etcd3 } from 'etcd3';\nexport const x = Etcd3;\n",
+    );
+    expect(etcdElsewhere).toEqual([
+      expect.objectContaining({
+        rule: 'no-restricted-imports',
+        message: expect.stringMatching(/Only src-main\/control-plane\/store talks to etcd/),
+      }),
+    ]);
+  });
+
   it('an import cycle is an error (filters.ts importing scheduler.ts, which imports filters.ts)', async () => {
     const errs = await ruleErrors(
       'src-main/control-plane/scheduler/filters.ts',
