@@ -300,6 +300,13 @@ export class EtcdBackend implements Backend {
     return Buffer.from(this.ns + key, 'utf8');
   }
 
+  /** The etcd range [start, end) of a Backend prefix ('' = every key of this backend). */
+  private span(prefix: string): { start: Buffer; end: Buffer } {
+    if (prefix === '' && !this.ns) return { start: Buffer.from([0]), end: Buffer.from([0]) }; // all keys
+    const start = prefix === '' ? Buffer.from(this.ns, 'utf8') : this.k(prefix);
+    return { start, end: prefixEnd(start) };
+  }
+
   /** A range over no data: its header says the current revision. */
   private probe(revision = 0): IRangeRequest {
     return { key: Buffer.from(`${this.ns}/`, 'utf8'), count_only: true, revision };
@@ -362,12 +369,13 @@ export class EtcdBackend implements Backend {
   }
 
   async list(prefix: string, startKey: string, limit: number, revision: number): Promise<ListResult> {
-    const from = this.k(startKey > prefix ? startKey : prefix);
-    const end = prefixEnd(this.k(prefix));
+    const { start, end } = this.span(prefix);
+    const from = startKey > prefix ? this.k(startKey) : start;
     if (revision > 0 && revision < this.compacted) throw new CompactedError(revision, this.compacted);
     let res: IRangeResponse;
     try {
-      if (Buffer.compare(from, end) >= 0) {
+      const toTheEnd = end.length === 1 && end[0] === 0; // etcd's "every key from here"
+      if (!toTheEnd && Buffer.compare(from, end) >= 0) {
         // startKey is past the prefix: nothing to list (etcd would read key..end backwards).
         res = await this.read({ ...this.probe(revision) });
         return { revision: revision || Number(res.header.revision), kvs: [], more: false, count: 0 };
@@ -573,7 +581,7 @@ export class EtcdBackend implements Backend {
     let from = fromRevision;
     if (from <= 0) from = (await this.currentRevision()) + 1;
     else await this.checkWatchable(from);
-    const w = new EtcdWatch(this.watchContext, client, prefix, this.k(prefix), from, onEvents, onError);
+    const w = new EtcdWatch(this.watchContext, client, prefix, this.span(prefix), from, onEvents, onError);
     this.watches.add(w);
     try {
       await w.open(this.opts.connectTimeoutMs);
@@ -651,7 +659,7 @@ class EtcdWatch {
     private readonly ctx: WatchContext,
     private readonly client: Etcd3,
     private readonly prefix: string,
-    private readonly key: Buffer,
+    private readonly range: { start: Buffer; end: Buffer },
     from: number,
     private readonly onEvents: (events: StoreEvent[]) => void,
     private readonly onError: ((err: Error) => void) | undefined,
@@ -677,7 +685,7 @@ class EtcdWatch {
       // watcher() (rather than create()) lets every listener be attached before etcd can answer.
       const w = this.client
         .watch()
-        .inRange({ start: this.key, end: prefixEnd(this.key) })
+        .inRange(this.range)
         .startRevision(String(this.last + 1))
         .withPreviousKV()
         .watcher();

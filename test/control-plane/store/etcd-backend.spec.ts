@@ -34,6 +34,17 @@ async function started(opts: Partial<EtcdBackendOptions> = {}): Promise<EtcdBack
   return b;
 }
 
+/** A raw etcd3 client, closed after the test file. */
+const raws: Etcd3[] = [];
+function raw2(url: string): Etcd3 {
+  const c = new Etcd3({ hosts: url });
+  raws.push(c);
+  return c;
+}
+afterAll(() => {
+  for (const c of raws) c.close();
+});
+
 /** Retries `fn` while etcd comes back (a write after a restart may meet a reconnecting channel). */
 async function retrying<T>(fn: () => Promise<T>, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -97,6 +108,15 @@ describe.skipIf(!hasEtcd)('EtcdBackend on a real etcd', () => {
       } finally {
         raw.close();
       }
+      // '' lists every key of the backend, and nothing of its neighbour.
+      expect((await b.list('', '', 0, 0)).kvs.map((kv) => kv.key)).toEqual(['/registry/pods/ns/one']);
+      // prefix '/' keeps the keys as they are (kube-apiserver's own layout).
+      const flat = track(await started({ prefix: '/' }));
+      const kv = await flat.create(`/flat-${process.pid}/x`, 'f');
+      expect(await raw2(etcd.url).get(`/flat-${process.pid}/x`).string()).toBe('f');
+      const all = await flat.list('', '', 0, 0);
+      expect(all.kvs.map((x) => x.key)).toContain(kv.key);
+      expect(all.kvs.map((x) => x.key)).toContain('/iso-a/registry/pods/ns/one');
       expect(() => new EtcdBackend({ endpoints: [etcd.url], prefix: 'registry' })).toThrow(/must start with/);
       await expect(b.create('no-slash', 'x')).rejects.toThrow(/keys start with/);
     });
