@@ -601,7 +601,9 @@ export class EtcdBackend implements Backend {
       await this.read(this.probe(from - 1));
     } catch (err) {
       if (messageOf(err).includes(FUTURE)) return; // watching the future is fine
-      throw await this.mapRevisionError(err, from, 'watch');
+      if (!isCompacted(err)) throw this.fail('watch', err);
+      await this.refreshCompactRevision();
+      throw new CompactedError(from, Math.max(this.compacted, from));
     }
   }
 
