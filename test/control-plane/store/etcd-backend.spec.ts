@@ -307,14 +307,15 @@ describe.skipIf(!hasEtcd)('EtcdBackend on a real etcd', () => {
   describe('TLS', () => {
     let tlsEtcd: EtcdProcess;
     let certs: EtcdCerts;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-etcd-certs-'));
+    let dir: string;
     beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-etcd-certs-'));
       certs = makeEtcdCerts(dir);
       tlsEtcd = await startEtcd({ certs });
     }, 60_000);
     afterAll(async () => {
       await tlsEtcd?.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it('passes the CA, certificate and key files to the client', () => {
