@@ -25,5 +25,10 @@ await esbuild.build({
   packages: 'external',
   sourcemap: 'inline',
   logLevel: 'warning',
+  // Shared test helpers use __dirname (vitest gives it); out/bench/../.. is the repo root as
+  // test/helpers/../.. is, so the bundle defines it from its own location.
+  banner: {
+    js: "import { fileURLToPath as __skiffUrlToPath } from 'node:url'; const __dirname = __skiffUrlToPath(new URL('.', import.meta.url));",
+  },
 });
 await import(pathToFileURL(outfile).href);

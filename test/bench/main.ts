@@ -7,11 +7,13 @@ import { runApiBench } from './api-bench';
 import { runStartupBench } from './startup-bench';
 import { BenchError } from './bench-error';
 import { runProxyBench } from './proxy-bench';
+import { runStoreBench } from './store-bench';
 
 const SUITES: Record<string, () => Promise<Record<string, number>>> = {
   api: () => runApiBench(),
   startup: () => runStartupBench(),
   proxy: () => runProxyBench(),
+  store: () => runStoreBench(),
 };
 
 const name = process.argv[2] ?? 'api';
