@@ -151,6 +151,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       kubeletToken: token,
       logger: log.child('apiserver'),
       network,
+      backend,
     });
     const { url, port, caPem } = await api.start();
     stops.push(() => api.stop());
