@@ -135,6 +135,29 @@ export async function saveSnapshot(
   return { ...header, file, bytes };
 }
 
+/**
+ * Verifies snapshot bytes received from elsewhere (a download from the running API server) and
+ * writes them to `file` the same atomic way; nothing is written when they do not verify.
+ */
+export async function writeSnapshotFile(file: string, buf: Buffer): Promise<SnapshotInfo> {
+  const snap = decodeSnapshotFile(file, buf);
+  const tmp = `${file}.tmp`;
+  await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const fh = await fs.promises.open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(buf);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  await fs.promises.rename(tmp, file);
+  await syncDir(path.dirname(path.resolve(file)));
+  return { ...snap.header, file, bytes: buf.length };
+}
+
 function kvLine(kv: KeyValue): KeyValue {
   return { key: kv.key, value: kv.value, createRevision: kv.createRevision, modRevision: kv.modRevision };
 }
@@ -272,9 +295,14 @@ export interface RestoreResult {
 /**
  * Restores `file` into `backend` (started, empty). Refuses a store that holds any key, and a
  * snapshot whose revisions cannot be reproduced in the target (see the module comment).
+ * `snap` is the file as readSnapshot already read it, if the caller did.
  */
-export async function restoreSnapshot(file: string, backend: Backend): Promise<RestoreResult> {
-  const snap = await readSnapshot(file);
+export async function restoreSnapshot(
+  file: string,
+  backend: Backend,
+  snap?: Snapshot,
+): Promise<RestoreResult> {
+  snap ??= await readSnapshot(file);
   const existing = await backend.list('', '', 1, 0);
   if (existing.count > 0)
     throw new Error(
