@@ -1,7 +1,8 @@
-// The CLI (serve mode): starts the control plane and the dashboard server without Electron; never imports electron.
+// The CLI (serve mode, snapshots): starts the control plane and the dashboard server without Electron, or saves/restores a store snapshot; never imports electron.
 /**
  * The `skiff` command. `skiff serve` runs Skiff headless: control plane, kubelet and the
- * dashboard on 127.0.0.1. (Later issues add `agent` and `snapshot`.)
+ * dashboard on 127.0.0.1. `skiff snapshot save|restore` backs the store up and brings it back
+ * (etcdctl snapshot's role). (A later issue adds `agent`.)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,12 +10,15 @@ import { createLogger } from '../common/logger';
 import { parseArgs, portFlag } from './args';
 import { parseImagePullMode } from '../common/image-pull';
 import { defaultDataDir, serve } from './serve';
+import { storeFlags } from './store-flags';
+import { SNAPSHOT_USAGE, UsageError, snapshotCommand } from './snapshot';
 
 const USAGE = `Usage: skiff <command> [options]
 
 Commands:
   serve     Run Skiff headless: the control plane, the kubelet on the local Docker engine,
             and the dashboard on 127.0.0.1.
+  snapshot  Save the store to a file, or restore it from one (skiff snapshot --help).
 
 serve options:
   --data-dir DIR        where state lives (default ~/.skiff, or $SKIFF_DATA_DIR)
@@ -35,32 +39,8 @@ serve options:
   --etcd-certfile FILE  client certificate for etcd (needs --etcd-keyfile)
   --etcd-keyfile FILE   the client certificate's key
   --etcd-prefix PREFIX  key prefix in etcd (default /registry/)
-`;
 
-const ETCD_FLAGS = {
-  caFile: 'etcd-cafile',
-  certFile: 'etcd-certfile',
-  keyFile: 'etcd-keyfile',
-  prefix: 'etcd-prefix',
-};
-
-/** --store and the --etcd-* flags, checked here so errors name the flags. */
-function storeFlags(flags: Record<string, string | true>) {
-  for (const f of ['store', ...Object.values(ETCD_FLAGS)])
-    if (flags[f] === true) throw new Error(`--${f} needs a value`);
-  const store = flags.store as string | undefined;
-  const etcd: Record<string, string> = {};
-  for (const [k, f] of Object.entries(ETCD_FLAGS))
-    if (typeof flags[f] === 'string') etcd[k] = flags[f] as string;
-  if (!Object.keys(etcd).length) return { store };
-  if (!store || !/^(etcd(\+https?)?|https?):\/\//i.test(store)) {
-    const given = Object.values(ETCD_FLAGS).filter((f) => f in flags);
-    throw new Error(
-      `--${given.join(', --')} ${given.length > 1 ? 'need' : 'needs'} --store etcd://HOST:PORT`,
-    );
-  }
-  return { store, etcd };
-}
+${SNAPSHOT_USAGE}`;
 
 function logger(level: string) {
   const lvl = (['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info') as 'info';
@@ -73,6 +53,19 @@ function logger(level: string) {
 async function main(argv: string[]): Promise<number> {
   const { positional, flags } = parseArgs(argv);
   const cmd = positional[0];
+  if (cmd === 'snapshot' || (cmd === 'help' && positional[1] === 'snapshot')) {
+    try {
+      return await snapshotCommand(
+        cmd === 'help' ? [] : positional.slice(1),
+        cmd === 'help' ? { help: true } : flags,
+        (s) => process.stdout.write(s),
+      );
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      process.stderr.write(`skiff: ${err.message}\n\n${SNAPSHOT_USAGE}`);
+      return 2;
+    }
+  }
   if (!cmd || flags.help || cmd === 'help') {
     process.stdout.write(USAGE);
     return cmd ? 0 : 2;

@@ -89,18 +89,25 @@ export function defaultNodeName(): string {
   return n || 'skiff';
 }
 
-interface Persisted {
+/** What `<dataDir>/skiff.json` remembers between starts. */
+export interface Persisted {
   apiPort?: number;
   /** The cluster network's slot, kept so ClusterIPs stay valid across restarts. */
   network?: { slot: number };
 }
 
-function readState(dataDir: string): Persisted {
+/** Reads `<dataDir>/skiff.json` ({} when missing or unreadable). */
+export function readState(dataDir: string): Persisted {
   try {
     return JSON.parse(fs.readFileSync(path.join(dataDir, 'skiff.json'), 'utf8')) as Persisted;
   } catch {
     return {};
   }
+}
+
+/** The store a cluster on `dataDir` uses: `store`, else the embedded WAL store in `<dataDir>/store`. */
+export function clusterStoreSpec(opts: Pick<ClusterOptions, 'dataDir' | 'store'>): string {
+  return opts.store ?? path.join(path.resolve(opts.dataDir), 'store');
 }
 
 /** Starts every component and resolves once the API answers and the kubeconfig is written. */
@@ -123,7 +130,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 
   try {
-    const backend: Backend = openBackend(opts.store ?? path.join(dataDir, 'store'), {
+    const backend: Backend = openBackend(clusterStoreSpec(opts), {
       etcd: { ...opts.etcd, logger: log },
     });
     await backend.start();
@@ -155,6 +162,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       kubeletToken: token,
       logger: log.child('apiserver'),
       network,
+      backend,
     });
     const { url, port, caPem } = await api.start();
     stops.push(() => api.stop());

@@ -40,6 +40,8 @@ import { RestHandler } from './rest';
 import { ServingStorage } from './serving-storage';
 import { StatusError, internalError, unauthorized } from './status';
 import type { ObjectStorage } from './storage';
+import type { Backend } from '../store/backend';
+import { SnapshotApi } from './snapshots';
 
 /** Options of the API server. */
 export interface ApiServerOptions {
@@ -63,6 +65,11 @@ export interface ApiServerOptions {
    * Default: slot 0 (what a cluster without a Docker network uses).
    */
   network?: ClusterNetwork;
+  /**
+   * The store under `storage`, for Skiff's snapshot endpoint (/apis/skiff.dev/v1/snapshots,
+   * saving into `<dataDir>/backups`). Without it that endpoint is not served.
+   */
+  backend?: Backend;
 }
 
 /** Version reported on /version; kubectl's dispatcher picks its binary by the minor (G3). */
@@ -121,6 +128,7 @@ export class ApiServer {
   private readonly crds: CrdManager;
   private readonly inFlight: InFlightLimiter;
   private readonly metrics: MetricsApi;
+  private readonly snapshots?: SnapshotApi;
   private readonly watchSockets = new WatchWebSocketServer((req, res) => this.dispatch(req, res));
   private address = '';
 
@@ -154,6 +162,7 @@ export class ApiServer {
       clock: this.clock,
     });
     this.registry.setCustom(METRICS_API_SERVICE, METRICS_TYPES);
+    if (opts.backend) this.snapshots = new SnapshotApi(opts.backend, opts.dataDir, this.clock);
   }
 
   /** Registers field selectors, creates the built-in namespaces and starts listening. */
@@ -355,6 +364,11 @@ export class ApiServer {
         return sendJson(res, 200, list);
       }
       return this.resourceRoute(req, res, url, '', seg[1], seg.slice(2));
+    }
+    // Skiff's snapshot endpoint (common/snapshot-api.ts): under /apis, outside discovery.
+    if (seg[0] === 'apis' && seg[1] === 'skiff.dev' && seg[2] === 'v1' && seg[3] === 'snapshots') {
+      if (!this.snapshots) throw pageNotFound();
+      return this.snapshots.handle(req, res, seg.slice(3));
     }
     if (seg[0] === 'apis') {
       if (seg.length === 1) return this.discovery(req, res, false);

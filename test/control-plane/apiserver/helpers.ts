@@ -49,6 +49,7 @@ export async function startApi(
     token,
     kubeletToken: opts.kubeletToken,
     inFlight: opts.inFlight,
+    backend,
   });
   const { url, caPem } = await api.start();
   const transport = new HttpsTransport(url, { ca: caPem, token });
