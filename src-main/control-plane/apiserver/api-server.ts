@@ -38,7 +38,7 @@ import { ResourceRegistry } from './resource-registry';
 import type { ResourceRequest } from './request';
 import { RestHandler } from './rest';
 import { ServingStorage } from './serving-storage';
-import { StatusError, internalError, unauthorized } from './status';
+import { StatusError, internalError, pathNotFound, unauthorized } from './status';
 import type { ObjectStorage } from './storage';
 
 /** Options of the API server. */
@@ -351,7 +351,7 @@ export class ApiServer {
       if (seg.length === 1) return this.discovery(req, res, true);
       if (seg.length === 2 && method === 'GET') {
         const list = apiResourceList('', seg[1], this.registry.all());
-        if (!list) throw pageNotFound();
+        if (!list) throw pathNotFound();
         return sendJson(res, 200, list);
       }
       return this.resourceRoute(req, res, url, '', seg[1], seg.slice(2));
@@ -359,12 +359,12 @@ export class ApiServer {
     if (seg[0] === 'apis') {
       if (seg.length === 1) return this.discovery(req, res, false);
       if (seg.length === 2) {
-        if (!groups(this.registry.all()).includes(seg[1]) || seg[1] === '') throw pageNotFound();
+        if (!groups(this.registry.all()).includes(seg[1]) || seg[1] === '') throw pathNotFound();
         return sendJson(res, 200, apiGroup(seg[1], this.registry.all()));
       }
       if (seg.length === 3) {
         const list = apiResourceList(seg[1], seg[2], this.registry.all());
-        if (!list) throw pageNotFound();
+        if (!list) throw pathNotFound();
         return sendJson(res, 200, list);
       }
       return this.resourceRoute(req, res, url, seg[1], seg[2], seg.slice(3));
@@ -388,7 +388,7 @@ export class ApiServer {
         ],
       });
     }
-    throw pageNotFound();
+    throw pathNotFound();
   }
 
   private discovery(req: IncomingMessage, res: ServerResponse, core: boolean): void {
@@ -409,11 +409,11 @@ export class ApiServer {
   }
 
   private openApiRoute(seg: string[], url: URL, res: ServerResponse): void {
-    if (seg[1] !== 'v3') throw pageNotFound();
+    if (seg[1] !== 'v3') throw pathNotFound();
     const docs = this.crds.openApiDocs(this.openapi);
     if (seg.length === 2) return sendJson(res, 200, openApiIndex(docs));
     const doc = docs.get(seg.slice(2).join('/'));
-    if (!doc) throw pageNotFound();
+    if (!doc) throw pathNotFound();
     const hash = url.searchParams.get('hash');
     if (hash && hash !== doc.hash) {
       // Like kube-openapi's handler3: a stale hash redirects to the current one.
@@ -443,13 +443,17 @@ export class ApiServer {
     version: string,
     rest: string[],
   ): Promise<void> {
-    if (!this.registry.servesGroupVersion(group, version)) throw pageNotFound();
+    if (!this.registry.servesGroupVersion(group, version)) throw pathNotFound();
     let namespace: string | undefined;
     let parts = rest;
     // /namespaces/{ns}/{resource}... unless it is the namespace object itself (or its subresource).
     if (parts[0] === 'namespaces' && parts.length >= 3) {
-      // In the core group /namespaces/{name}/status|finalize is the Namespace's own subresource.
-      const ownSubresource = group === '' && !this.registry.find(group, version, parts[2])?.namespaced;
+      // In the core group /namespaces/{name}/status|finalize is the Namespace's own subresource;
+      // anything else there names a resource in that namespace (or no route at all).
+      const ownSubresource =
+        group === '' &&
+        (R.namespaces.subresources ?? []).includes(parts[2]) &&
+        !this.registry.find(group, version, parts[2])?.namespaced;
       if (!ownSubresource) {
         namespace = parts[1];
         parts = parts.slice(2);
@@ -457,16 +461,12 @@ export class ApiServer {
     }
     const [plural, name, subresource, ...extra] = parts;
     const type: ResourceType | undefined = plural ? this.registry.find(group, version, plural) : undefined;
-    if (!type || extra.length) throw pageNotFound();
-    if (namespace !== undefined && !type.namespaced) throw pageNotFound();
-    if (name === '') throw pageNotFound();
+    if (!type || extra.length) throw pathNotFound();
+    if (namespace !== undefined && !type.namespaced) throw pathNotFound();
+    if (name === '') throw pathNotFound();
     if (isReview(type)) return handleReview(req, res, type, url.searchParams, name, namespace);
     const r: ResourceRequest = { req, res, query: url.searchParams, type, namespace, name, subresource };
     if (type.group === METRICS_GROUP) return this.metrics.handle(r);
     await this.rest.handle(r);
   }
-}
-
-function pageNotFound(): StatusError {
-  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 }

@@ -134,7 +134,10 @@ export function sendJson(
   body: unknown,
   contentType = 'application/json',
 ): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, code, JSON.stringify(body), contentType);
+}
+
+function sendJsonText(res: ServerResponse, code: number, text: string, contentType: string): void {
   res.writeHead(code, {
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),
@@ -149,7 +152,8 @@ export function sendStatus(res: ServerResponse, err: StatusError): void {
     res.destroy();
     return;
   }
-  sendJson(res, err.code, err.toStatus());
+  // Go's json.Encoder, which kube-apiserver's serializer uses, ends the body with a newline.
+  sendJsonText(res, err.code, `${JSON.stringify(err.toStatus())}\n`, 'application/json');
 }
 
 /** Writes a plain-text answer (health checks). */
