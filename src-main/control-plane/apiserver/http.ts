@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
+import { InvalidBoolError, queryBool } from '../../common/parse-bool';
 import { PROTOBUF_MEDIA_TYPE, decodeProtobuf } from './protobuf/decode';
 import { StatusError, badRequest, tooLarge, unsupportedMediaType } from './status';
 
@@ -210,8 +211,15 @@ export function intParam(q: URLSearchParams, name: string): number | undefined {
   return Number(v);
 }
 
-/** Reads a boolean query parameter (`true`/`1`). */
+/**
+ * Reads a boolean query parameter as Go's strconv.ParseBool does (1, t, T, TRUE, true, True and
+ * their false counterparts); false when absent, a 400 naming the parameter for anything else.
+ */
 export function boolParam(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  return v === 'true' || v === '1';
+  try {
+    return queryBool(q, name);
+  } catch (err) {
+    if (err instanceof InvalidBoolError) throw badRequest(err.message);
+    throw err;
+  }
 }

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { Logger } from '../../common/logger';
+import { InvalidBoolError, queryBool } from '../../common/parse-bool';
 import type { ContainerRuntime } from './runtime/runtime';
 import { servePortForward } from './streaming/port-forward';
 import {
@@ -104,6 +105,8 @@ export class KubeletServer {
   async start(): Promise<number> {
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
+        if (err instanceof InvalidBoolError && !res.headersSent)
+          return sendStatus(res, 400, 'BadRequest', err.message);
         this.opts.logger.warn('kubelet request failed', { url: req.url, err: String(err) });
         if (!res.headersSent) sendStatus(res, 500, 'InternalError', String((err as Error)?.message ?? err));
         else res.destroy();
@@ -115,6 +118,7 @@ export class KubeletServer {
     });
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.upgrade(req, socket, head).catch((err: unknown) => {
+        if (err instanceof InvalidBoolError) return rawStatus(socket, 400, 'BadRequest', err.message);
         this.opts.logger.warn('kubelet stream request failed', { url: req.url, err: String(err) });
         rawStatus(socket, 500, 'InternalError', String((err as Error)?.message ?? err));
       });
@@ -282,7 +286,8 @@ export class KubeletServer {
     container: string | undefined,
     q: URLSearchParams,
   ): Promise<void> {
-    const bool = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+    // strconv.ParseBool spellings; a malformed one is a 400 (InvalidBoolError, see start()).
+    const [follow, previous, timestamps] = ['follow', 'previous', 'timestamps'].map((k) => queryBool(q, k));
     const int = (k: string): number | undefined => {
       const v = q.get(k);
       if (v === null || v === '') return undefined;
@@ -312,16 +317,16 @@ export class KubeletServer {
         return;
       }
     }
-    const target = await this.resolver.resolveLogTarget(ns, pod, container, bool('previous'));
+    const target = await this.resolver.resolveLogTarget(ns, pod, container, previous);
     if (!('id' in target)) {
       sendStatus(res, target.code, target.reason, target.message);
       return;
     }
     const stream = await this.runtime.containerLogs(target.id, {
-      follow: bool('follow'),
+      follow,
       tailLines,
       sinceMs,
-      timestamps: bool('timestamps'),
+      timestamps,
     });
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
     res.flushHeaders();

@@ -7,6 +7,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../../common/logger';
+import { queryBool } from '../../../common/parse-bool';
 import type { StreamOptions, StreamSession } from '../runtime/runtime';
 import { SpdyConnection, type SpdyStream } from './spdy';
 
@@ -40,9 +41,13 @@ interface Outcome {
   error?: string;
 }
 
-/** The query of an exec/attach request → which streams the client asked for. */
+/**
+ * The query of an exec/attach request → which streams the client asked for. Booleans are read
+ * as Go's strconv.ParseBool does; a malformed one throws InvalidBoolError (a 400). The old
+ * parameter names (`input`, `output`, `error`) are what kube-apiserver itself sends kubelets.
+ */
 export function streamOptions(q: URLSearchParams): StreamOptions {
-  const flag = (...names: string[]) => names.some((n) => q.get(n) === 'true' || q.get(n) === '1');
+  const flag = (...names: string[]) => names.some((n) => queryBool(q, n));
   const tty = flag('tty');
   return {
     stdin: flag('stdin', 'input'),
