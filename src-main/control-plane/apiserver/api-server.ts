@@ -1,6 +1,6 @@
 /**
  * The Kubernetes-compatible API server: HTTPS on 127.0.0.1 with a bearer token, health and
- * version endpoints, discovery, OpenAPI v3 and the REST routes of every resource in
+ * version endpoints, discovery, OpenAPI v3 and v2 and the REST routes of every resource in
  * common/resources.ts. The only component that touches the store.
  */
 import https from 'node:https';
@@ -33,6 +33,7 @@ import { markUpgrade } from './pod-stream-proxy';
 import { WatchWebSocketServer, isWatchUpgrade, processStats } from './watch-websocket';
 import { METRICS_API_SERVICE, METRICS_GROUP, METRICS_TYPES, MetricsApi } from './metrics';
 import { buildOpenApi, openApiIndex, type OpenApiDoc } from './openapi';
+import { OpenApiV2Handler } from './openapi-v2';
 import { SYSTEM_NAMESPACES, strategyFor } from './registry';
 import { ResourceRegistry } from './resource-registry';
 import type { ResourceRequest } from './request';
@@ -116,6 +117,7 @@ export class ApiServer {
   private readonly clock: Clock;
   private readonly rest: RestHandler;
   private readonly openapi: Map<string, OpenApiDoc> = buildOpenApi(METRICS_TYPES);
+  private readonly openapiV2: OpenApiV2Handler;
   /** The live set of served types: built-ins plus what CRDs add. */
   private readonly registry = new ResourceRegistry();
   private readonly crds: CrdManager;
@@ -130,6 +132,7 @@ export class ApiServer {
     this.network = opts.network ?? clusterNetworkForSlot(0, 'none');
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? realClock;
+    this.openapiV2 = new OpenApiV2Handler(() => this.clock.now());
     this.inFlight = new InFlightLimiter(opts.inFlight);
     this.crds = new CrdManager({
       storage: opts.storage,
@@ -345,7 +348,7 @@ export class ApiServer {
           'MethodNotAllowed',
           'the server does not allow this method on the requested resource',
         );
-      return this.openApiRoute(seg, url, res);
+      return this.openApiRoute(req, seg, url, res);
     }
     if (seg[0] === 'api') {
       if (seg.length === 1) return this.discovery(req, res, true);
@@ -382,6 +385,7 @@ export class ApiServer {
             .map((g) => `/apis/${g}`),
           '/healthz',
           '/livez',
+          '/openapi/v2',
           '/openapi/v3',
           '/readyz',
           '/version',
@@ -408,9 +412,11 @@ export class ApiServer {
     sendJson(res, 200, core ? apiVersions(this.address) : apiGroupList(this.registry.all()));
   }
 
-  private openApiRoute(seg: string[], url: URL, res: ServerResponse): void {
-    if (seg[1] !== 'v3') throw pathNotFound();
+  private openApiRoute(req: IncomingMessage, seg: string[], url: URL, res: ServerResponse): void {
     const docs = this.crds.openApiDocs(this.openapi);
+    // v2 is one document merged from the v3 ones (CRDs included), for kubectl ≤ 1.26.
+    if (seg[1] === 'v2' && seg.length === 2) return this.openapiV2.serve(req, res, docs);
+    if (seg[1] !== 'v3') throw pathNotFound();
     if (seg.length === 2) return sendJson(res, 200, openApiIndex(docs));
     const doc = docs.get(seg.slice(2).join('/'));
     if (!doc) throw pathNotFound();
