@@ -61,7 +61,12 @@ export async function proxyPodStream(
     throw badRequest(`cannot ${sub} into a container in a completed pod; current phase is ${phase}`);
   if (!pod.spec?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
   let path = `/${KUBELET_PATHS[sub]}/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
-  if (sub !== 'portforward') {
+  if (sub === 'portforward') {
+    // PodPortForwardOptions.ports (repeated or comma-separated) is the kubelet's `port`, which
+    // the WebSocket channel protocols need; SPDY clients send none.
+    const ports = r.query.getAll('ports');
+    if (ports.length) path += `?${new URLSearchParams({ port: ports.join(',') })}`;
+  } else {
     const container = logContainer(pod, r.query.get('container'));
     path += `/${encodeURIComponent(container)}?${q}`;
   }
