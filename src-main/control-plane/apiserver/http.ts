@@ -153,8 +153,13 @@ export function sendStatus(res: ServerResponse, err: StatusError): void {
     res.destroy();
     return;
   }
+  sendStatusBody(res, err.code, err.toStatus());
+}
+
+/** Writes a Status object (a failure's, or a `Success`) as kube-apiserver does. */
+export function sendStatusBody(res: ServerResponse, code: number, status: unknown): void {
   // Go's json.Encoder, which kube-apiserver's serializer uses, ends the body with a newline.
-  sendJsonText(res, err.code, `${JSON.stringify(err.toStatus())}\n`, 'application/json');
+  sendJsonText(res, code, `${JSON.stringify(status)}\n`, 'application/json');
 }
 
 /** Writes a plain-text answer (health checks). */

@@ -1,6 +1,7 @@
 // Status bodies byte for byte as kube-apiserver writes them: the route-not-found 404, details key order, the trailing newline; reads and writes only a test API server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type TestApi } from './helpers';
+import { R } from '../../../src-main/common/resources';
+import { pod, startApi, type TestApi } from './helpers';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -110,6 +111,25 @@ describe('Status bodies', () => {
       '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",' +
         '"message":"configmaps \\"twice\\" already exists","reason":"AlreadyExists",' +
         '"details":{"name":"twice","kind":"configmaps"},"code":409}\n',
+    );
+  });
+
+  it('a subresource action’s Success Status ends with a newline too', async () => {
+    await t.client.create(R.pods, pod('bind-me'));
+    const res = await t.request({
+      method: 'POST',
+      path: '/api/v1/namespaces/default/pods/bind-me/binding',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: 'bind-me' },
+        target: { apiVersion: 'v1', kind: 'Node', name: 'node-1' },
+      }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toBe(
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","code":201}\n',
     );
   });
 
