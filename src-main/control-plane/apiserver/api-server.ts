@@ -1,6 +1,6 @@
 /**
  * The Kubernetes-compatible API server: HTTPS on 127.0.0.1 with a bearer token, health and
- * version endpoints, discovery, OpenAPI v3 and the REST routes of every resource in
+ * version endpoints, discovery, OpenAPI v3 and v2 and the REST routes of every resource in
  * common/resources.ts. The only component that touches the store.
  */
 import https from 'node:https';
@@ -33,12 +33,13 @@ import { markUpgrade } from './pod-stream-proxy';
 import { WatchWebSocketServer, isWatchUpgrade, processStats } from './watch-websocket';
 import { METRICS_API_SERVICE, METRICS_GROUP, METRICS_TYPES, MetricsApi } from './metrics';
 import { buildOpenApi, openApiIndex, type OpenApiDoc } from './openapi';
+import { OpenApiV2Handler } from './openapi-v2';
 import { SYSTEM_NAMESPACES, strategyFor } from './registry';
 import { ResourceRegistry } from './resource-registry';
 import type { ResourceRequest } from './request';
 import { RestHandler } from './rest';
 import { ServingStorage } from './serving-storage';
-import { StatusError, internalError, unauthorized } from './status';
+import { StatusError, internalError, pathNotFound, unauthorized } from './status';
 import type { ObjectStorage } from './storage';
 import type { Backend } from '../store/backend';
 import { SnapshotApi } from './snapshots';
@@ -123,6 +124,7 @@ export class ApiServer {
   private readonly clock: Clock;
   private readonly rest: RestHandler;
   private readonly openapi: Map<string, OpenApiDoc> = buildOpenApi(METRICS_TYPES);
+  private readonly openapiV2: OpenApiV2Handler;
   /** The live set of served types: built-ins plus what CRDs add. */
   private readonly registry = new ResourceRegistry();
   private readonly crds: CrdManager;
@@ -138,6 +140,7 @@ export class ApiServer {
     this.network = opts.network ?? clusterNetworkForSlot(0, 'none');
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? realClock;
+    this.openapiV2 = new OpenApiV2Handler(() => this.clock.now());
     this.inFlight = new InFlightLimiter(opts.inFlight);
     this.crds = new CrdManager({
       storage: opts.storage,
@@ -354,13 +357,13 @@ export class ApiServer {
           'MethodNotAllowed',
           'the server does not allow this method on the requested resource',
         );
-      return this.openApiRoute(seg, url, res);
+      return this.openApiRoute(req, seg, url, res);
     }
     if (seg[0] === 'api') {
       if (seg.length === 1) return this.discovery(req, res, true);
       if (seg.length === 2 && method === 'GET') {
         const list = apiResourceList('', seg[1], this.registry.all());
-        if (!list) throw pageNotFound();
+        if (!list) throw pathNotFound();
         return sendJson(res, 200, list);
       }
       return this.resourceRoute(req, res, url, '', seg[1], seg.slice(2));
@@ -373,12 +376,12 @@ export class ApiServer {
     if (seg[0] === 'apis') {
       if (seg.length === 1) return this.discovery(req, res, false);
       if (seg.length === 2) {
-        if (!groups(this.registry.all()).includes(seg[1]) || seg[1] === '') throw pageNotFound();
+        if (!groups(this.registry.all()).includes(seg[1]) || seg[1] === '') throw pathNotFound();
         return sendJson(res, 200, apiGroup(seg[1], this.registry.all()));
       }
       if (seg.length === 3) {
         const list = apiResourceList(seg[1], seg[2], this.registry.all());
-        if (!list) throw pageNotFound();
+        if (!list) throw pathNotFound();
         return sendJson(res, 200, list);
       }
       return this.resourceRoute(req, res, url, seg[1], seg[2], seg.slice(3));
@@ -396,13 +399,14 @@ export class ApiServer {
             .map((g) => `/apis/${g}`),
           '/healthz',
           '/livez',
+          '/openapi/v2',
           '/openapi/v3',
           '/readyz',
           '/version',
         ],
       });
     }
-    throw pageNotFound();
+    throw pathNotFound();
   }
 
   private discovery(req: IncomingMessage, res: ServerResponse, core: boolean): void {
@@ -422,12 +426,14 @@ export class ApiServer {
     sendJson(res, 200, core ? apiVersions(this.address) : apiGroupList(this.registry.all()));
   }
 
-  private openApiRoute(seg: string[], url: URL, res: ServerResponse): void {
-    if (seg[1] !== 'v3') throw pageNotFound();
+  private openApiRoute(req: IncomingMessage, seg: string[], url: URL, res: ServerResponse): void {
     const docs = this.crds.openApiDocs(this.openapi);
+    // v2 is one document merged from the v3 ones (CRDs included), for kubectl ≤ 1.26.
+    if (seg[1] === 'v2' && seg.length === 2) return this.openapiV2.serve(req, res, docs);
+    if (seg[1] !== 'v3') throw pathNotFound();
     if (seg.length === 2) return sendJson(res, 200, openApiIndex(docs));
     const doc = docs.get(seg.slice(2).join('/'));
-    if (!doc) throw pageNotFound();
+    if (!doc) throw pathNotFound();
     const hash = url.searchParams.get('hash');
     if (hash && hash !== doc.hash) {
       // Like kube-openapi's handler3: a stale hash redirects to the current one.
@@ -457,13 +463,17 @@ export class ApiServer {
     version: string,
     rest: string[],
   ): Promise<void> {
-    if (!this.registry.servesGroupVersion(group, version)) throw pageNotFound();
+    if (!this.registry.servesGroupVersion(group, version)) throw pathNotFound();
     let namespace: string | undefined;
     let parts = rest;
     // /namespaces/{ns}/{resource}... unless it is the namespace object itself (or its subresource).
     if (parts[0] === 'namespaces' && parts.length >= 3) {
-      // In the core group /namespaces/{name}/status|finalize is the Namespace's own subresource.
-      const ownSubresource = group === '' && !this.registry.find(group, version, parts[2])?.namespaced;
+      // In the core group /namespaces/{name}/status|finalize is the Namespace's own subresource;
+      // anything else there names a resource in that namespace (or no route at all).
+      const ownSubresource =
+        group === '' &&
+        (R.namespaces.subresources ?? []).includes(parts[2]) &&
+        !this.registry.find(group, version, parts[2])?.namespaced;
       if (!ownSubresource) {
         namespace = parts[1];
         parts = parts.slice(2);
@@ -471,16 +481,12 @@ export class ApiServer {
     }
     const [plural, name, subresource, ...extra] = parts;
     const type: ResourceType | undefined = plural ? this.registry.find(group, version, plural) : undefined;
-    if (!type || extra.length) throw pageNotFound();
-    if (namespace !== undefined && !type.namespaced) throw pageNotFound();
-    if (name === '') throw pageNotFound();
+    if (!type || extra.length) throw pathNotFound();
+    if (namespace !== undefined && !type.namespaced) throw pathNotFound();
+    if (name === '') throw pathNotFound();
     if (isReview(type)) return handleReview(req, res, type, url.searchParams, name, namespace);
     const r: ResourceRequest = { req, res, query: url.searchParams, type, namespace, name, subresource };
     if (type.group === METRICS_GROUP) return this.metrics.handle(r);
     await this.rest.handle(r);
   }
-}
-
-function pageNotFound(): StatusError {
-  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 }

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import { apiVersionOf, type ResourceType } from '../../common/resources';
 import { decodeBody, readBody, sendJson } from './http';
-import { StatusError, badRequest, invalid, methodNotAllowed } from './status';
+import { badRequest, invalid, methodNotAllowed, pathNotFound } from './status';
 
 /** The identity behind the cluster token. */
 export const ADMIN_USER = {
@@ -117,7 +117,7 @@ export async function handleReview(
       out.status = { userInfo: { username: ADMIN_USER.username, groups: [...ADMIN_USER.groups] } };
       break;
     default:
-      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+      throw pathNotFound();
   }
   sendJson(res, 201, out);
 }

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
+import { InvalidBoolError, queryBool } from '../../common/parse-bool';
 import { PROTOBUF_MEDIA_TYPE, decodeProtobuf } from './protobuf/decode';
 import { StatusError, badRequest, tooLarge, unsupportedMediaType } from './status';
 
@@ -134,7 +135,10 @@ export function sendJson(
   body: unknown,
   contentType = 'application/json',
 ): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, code, JSON.stringify(body), contentType);
+}
+
+function sendJsonText(res: ServerResponse, code: number, text: string, contentType: string): void {
   res.writeHead(code, {
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),
@@ -149,7 +153,13 @@ export function sendStatus(res: ServerResponse, err: StatusError): void {
     res.destroy();
     return;
   }
-  sendJson(res, err.code, err.toStatus());
+  sendStatusBody(res, err.code, err.toStatus());
+}
+
+/** Writes a Status object (a failure's, or a `Success`) as kube-apiserver does. */
+export function sendStatusBody(res: ServerResponse, code: number, status: unknown): void {
+  // Go's json.Encoder, which kube-apiserver's serializer uses, ends the body with a newline.
+  sendJsonText(res, code, `${JSON.stringify(status)}\n`, 'application/json');
 }
 
 /** Writes a plain-text answer (health checks). */
@@ -206,8 +216,15 @@ export function intParam(q: URLSearchParams, name: string): number | undefined {
   return Number(v);
 }
 
-/** Reads a boolean query parameter (`true`/`1`). */
+/**
+ * Reads a boolean query parameter as Go's strconv.ParseBool does (1, t, T, TRUE, true, True and
+ * their false counterparts); false when absent, a 400 naming the parameter for anything else.
+ */
 export function boolParam(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  return v === 'true' || v === '1';
+  try {
+    return queryBool(q, name);
+  } catch (err) {
+    if (err instanceof InvalidBoolError) throw badRequest(err.message);
+    throw err;
+  }
 }

@@ -5,6 +5,7 @@
  * Long-running requests (watches, log streams, exec/attach/port-forward) are not counted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseBool } from '../../common/parse-bool';
 import { StatusError } from './status';
 
 /** Limits; kube-apiserver's defaults are 400 read-only and 200 mutating. */
@@ -20,7 +21,7 @@ const LONG_RUNNING_SUBRESOURCES = /\/(log|exec|attach|portforward|proxy)$/;
 /** True for requests that may stay open indefinitely. */
 export function isLongRunning(req: IncomingMessage, url: URL): boolean {
   const q = url.searchParams.get('watch');
-  if (q === 'true' || q === '1') return true;
+  if (q !== null && parseBool(q)) return true;
   if (/\/watch\//.test(url.pathname)) return true;
   return LONG_RUNNING_SUBRESOURCES.test(url.pathname.replace(/\/+$/, ''));
 }

@@ -10,7 +10,7 @@ import { rfc3339, type Clock } from '../../common/clock';
 import type { Logger } from '../../common/logger';
 import { R, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
-import { sendJson } from './http';
+import { boolParam, sendJson } from './http';
 import type { ResourceRequest } from './request';
 import { matchesLabelSelector, parseLabelSelector, SelectorError } from './selectors';
 import { StatusError, badRequest, methodNotAllowed } from './status';
@@ -80,8 +80,7 @@ export class MetricsApi {
 
   async handle(r: ResourceRequest): Promise<void> {
     const method = r.req.method ?? 'GET';
-    if (method !== 'GET' || r.subresource || r.query.get('watch') === 'true' || r.query.get('watch') === '1')
-      throw methodNotAllowed();
+    if (method !== 'GET' || r.subresource || boolParam(r.query, 'watch')) throw methodNotAllowed();
     let selector;
     try {
       selector = parseLabelSelector(r.query.get('labelSelector') ?? undefined);

@@ -8,9 +8,13 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { Logger } from '../../common/logger';
 import { R } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
+import { boolParam } from './http';
 import type { ResourceRequest } from './request';
 import { StatusError, badRequest } from './status';
 import type { ObjectStorage } from './storage';
+
+/** PodLogOptions' booleans: checked here, sent on to the kubelet as `true`/`false`. */
+const BOOL_OPTIONS = new Set(['follow', 'timestamps', 'previous', 'insecureSkipTLSVerifyBackend']);
 
 const PASSTHROUGH = [
   'follow',
@@ -81,8 +85,9 @@ export async function streamPodLogs(
   deps: { storage: ObjectStorage; kubeletToken?: string; logger: Logger },
 ): Promise<void> {
   const pod = obj as unknown as Pod;
+  const bools = new Map([...BOOL_OPTIONS].map((p) => [p, boolParam(r.query, p)]));
   const container = logContainer(pod, r.query.get('container'));
-  const previous = r.query.get('previous') === 'true';
+  const previous = bools.get('previous')!;
   checkStarted(pod, container, previous);
   for (const p of ['tailLines', 'sinceSeconds', 'limitBytes']) {
     const v = r.query.get(p);
@@ -106,7 +111,7 @@ export async function streamPodLogs(
   const q = new URLSearchParams();
   for (const p of PASSTHROUGH) {
     const v = r.query.get(p);
-    if (v !== null) q.set(p, v);
+    if (v !== null) q.set(p, BOOL_OPTIONS.has(p) ? String(bools.get(p)) : v);
   }
   const path = `/containerLogs/${encodeURIComponent(pod.metadata!.namespace!)}/${encodeURIComponent(pod.metadata!.name!)}/${encodeURIComponent(container)}${q.size ? `?${q}` : ''}`;
   await new Promise<void>((resolve, reject) => {

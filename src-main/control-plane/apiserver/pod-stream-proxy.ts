@@ -12,6 +12,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { Logger } from '../../common/logger';
 import { R } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
+import { boolParam } from './http';
 import { logContainer } from './pod-logs';
 import type { ResourceRequest } from './request';
 import { StatusError, badRequest } from './status';
@@ -34,6 +35,8 @@ export function isUpgrade(req: IncomingMessage): boolean {
   return UPGRADES.has(req);
 }
 
+const STREAM_BOOLS = ['stdin', 'stdout', 'stderr', 'tty'];
+
 const KUBELET_PATHS = { exec: 'exec', attach: 'attach', portforward: 'portForward' } as const;
 
 /** Proxies one exec/attach/portforward upgrade to the pod's kubelet. */
@@ -45,6 +48,11 @@ export async function proxyPodStream(
   const up = UPGRADES.get(r.req);
   if (!up) throw badRequest('Upgrade request required');
   const sub = r.subresource as keyof typeof KUBELET_PATHS;
+  // PodExecOptions / PodAttachOptions booleans first, as upstream decodes the options before
+  // anything else: a malformed one is this server's 400, and the kubelet gets them re-encoded.
+  const q = new URLSearchParams(r.query);
+  q.delete('container');
+  for (const p of STREAM_BOOLS) if (q.has(p)) q.set(p, String(boolParam(r.query, p)));
   const pod = obj as unknown as Pod;
   const name = pod.metadata?.name ?? '';
   const ns = pod.metadata?.namespace ?? '';
@@ -53,10 +61,13 @@ export async function proxyPodStream(
     throw badRequest(`cannot ${sub} into a container in a completed pod; current phase is ${phase}`);
   if (!pod.spec?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
   let path = `/${KUBELET_PATHS[sub]}/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
-  if (sub !== 'portforward') {
+  if (sub === 'portforward') {
+    // PodPortForwardOptions.ports (repeated or comma-separated) is the kubelet's `port`, which
+    // the WebSocket channel protocols need; SPDY clients send none.
+    const ports = r.query.getAll('ports');
+    if (ports.length) path += `?${new URLSearchParams({ port: ports.join(',') })}`;
+  } else {
     const container = logContainer(pod, r.query.get('container'));
-    const q = new URLSearchParams(r.query);
-    q.delete('container');
     path += `/${encodeURIComponent(container)}?${q}`;
   }
   const node = (await deps.storage.get(R.nodes, undefined, pod.spec.nodeName)) as unknown as Node;

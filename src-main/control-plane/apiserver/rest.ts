@@ -8,7 +8,7 @@
 import { boolParam } from './http';
 import { strategyFor, type Strategy } from './registry';
 import type { ResourceRequest } from './request';
-import { methodNotAllowed, notFound } from './status';
+import { methodNotAllowed, pathNotFound } from './status';
 import type { RestDeps } from './handlers/common';
 import { create } from './handlers/create';
 import { deleteObject } from './handlers/delete';
@@ -54,7 +54,8 @@ export class RestHandler {
 
   private async handleSubresource(r: ResourceRequest, s: Strategy, method: string): Promise<void> {
     const sub = r.subresource!;
-    if (!(r.type.subresources ?? []).includes(sub)) throw notFound(r.type, `${r.name}/${sub}`);
+    // No such route (kube-apiserver installs one per served subresource).
+    if (!(r.type.subresources ?? []).includes(sub)) throw pathNotFound();
     // Views of the object itself go through the ordinary verbs.
     if (sub === 'status' || sub === 'scale' || sub === 'ephemeralcontainers') {
       if (method === 'GET') return get(this.deps, r, s);

@@ -24,10 +24,26 @@ export class StatusError extends Error {
       status: 'Failure',
       message: this.message,
       reason: this.reason,
-      ...(this.details ? { details: this.details } : {}),
+      ...(this.details ? { details: orderedDetails(this.details) } : {}),
       code: this.code,
     };
   }
+}
+
+/**
+ * StatusDetails with its keys in the order of the Go struct (name, group, kind, uid, causes,
+ * retryAfterSeconds) and empty values left out, as `omitempty` does: byte-for-byte what
+ * kube-apiserver writes, whatever order a call site built the object in.
+ */
+function orderedDetails(d: NonNullable<Status['details']>): NonNullable<Status['details']> {
+  const out: NonNullable<Status['details']> = {};
+  if (d.name) out.name = d.name;
+  if (d.group) out.group = d.group;
+  if (d.kind) out.kind = d.kind;
+  if (d.uid) out.uid = d.uid;
+  if (d.causes?.length) out.causes = d.causes;
+  if (d.retryAfterSeconds) out.retryAfterSeconds = d.retryAfterSeconds;
+  return out;
 }
 
 /** `pods` or `deployments.apps`, as Kubernetes names a resource in messages. */
@@ -36,8 +52,16 @@ export function qualifiedResource(t: Pick<ResourceType, 'plural' | 'group'>): st
 }
 
 function details(t: Pick<ResourceType, 'plural' | 'group'>, name?: string): Status['details'] {
-  return { name, kind: t.plural, ...(t.group ? { group: t.group } : {}) };
+  return { name, group: t.group || undefined, kind: t.plural };
 }
+
+/**
+ * The 404 for a path no route serves — an unknown resource, a subresource the kind lacks, a
+ * cluster-scoped resource under /namespaces/{ns}: go-restful's "route not found" as
+ * kube-apiserver renders it (NotFound, no name, `details: {}`).
+ */
+export const pathNotFound = () =>
+  new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 
 export const notFound = (t: Pick<ResourceType, 'plural' | 'group'>, name: string) =>
   new StatusError(404, 'NotFound', `${qualifiedResource(t)} "${name}" not found`, details(t, name));
@@ -63,8 +87,8 @@ export const invalid = (kind: string, name: string, group: string, causes: Statu
   const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   return new StatusError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${list}`, {
     name,
+    group,
     kind,
-    ...(group ? { group } : {}),
     causes,
   });
 };

@@ -15,6 +15,7 @@ import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { parseBool } from '../../common/parse-bool';
 
 /** Prefix of the subprotocol that carries the bearer token. */
 export const BEARER_PROTOCOL_PREFIX = 'base64url.bearer.authorization.k8s.io.';
@@ -24,13 +25,13 @@ export const BASE64_PROTOCOL = 'base64.binary.k8s.io';
 
 const PING_INTERVAL_MS = 30_000;
 
-/** True for a WebSocket upgrade of a watch (`GET …?watch=true|1`). */
+/** True for a WebSocket upgrade of a watch (`GET …?watch=true`, any strconv.ParseBool spelling of true). */
 export function isWatchUpgrade(req: IncomingMessage): boolean {
   if (req.method !== 'GET' || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return false;
   const q = (req.url ?? '').split('?')[1];
   if (!q) return false;
   const w = new URLSearchParams(q).get('watch');
-  return w === 'true' || w === '1';
+  return w !== null && parseBool(w) === true;
 }
 
 /** The offered subprotocols, in order. */

@@ -4,8 +4,14 @@ import type { Duplex } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { Logger } from '../../common/logger';
+import { InvalidBoolError, queryBool } from '../../common/parse-bool';
 import type { ContainerRuntime } from './runtime/runtime';
 import { servePortForward } from './streaming/port-forward';
+import {
+  WS_PORT_FORWARD_CHANNEL_PROTOCOLS,
+  portsOf,
+  servePortForwardWebSocket,
+} from './streaming/port-forward-websocket';
 import {
   SPDY_REMOTE_COMMAND_PROTOCOLS,
   WS_REMOTE_COMMAND_PROTOCOLS,
@@ -14,8 +20,10 @@ import {
   streamOptions,
 } from './streaming/remote-command';
 
-/** The WebSocket subprotocol of port-forward: SPDY/3.1 carried in binary messages. */
+/** The WebSocket subprotocol of the port-forward tunnel: SPDY/3.1 carried in binary messages. */
 export const WS_PORT_FORWARD_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
+/** Every WebSocket subprotocol of port-forward, preferred first: the tunnel, then the v4 channels. */
+export const WS_PORT_FORWARD_PROTOCOLS = [WS_PORT_FORWARD_PROTOCOL, ...WS_PORT_FORWARD_CHANNEL_PROTOCOLS];
 /** The SPDY `X-Stream-Protocol-Version` of port-forward. */
 export const SPDY_PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 
@@ -104,6 +112,8 @@ export class KubeletServer {
   async start(): Promise<number> {
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
+        if (err instanceof InvalidBoolError && !res.headersSent)
+          return sendStatus(res, 400, 'BadRequest', err.message);
         this.opts.logger.warn('kubelet request failed', { url: req.url, err: String(err) });
         if (!res.headersSent) sendStatus(res, 500, 'InternalError', String((err as Error)?.message ?? err));
         else res.destroy();
@@ -115,6 +125,7 @@ export class KubeletServer {
     });
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.upgrade(req, socket, head).catch((err: unknown) => {
+        if (err instanceof InvalidBoolError) return rawStatus(socket, 400, 'BadRequest', err.message);
         this.opts.logger.warn('kubelet stream request failed', { url: req.url, err: String(err) });
         rawStatus(socket, 500, 'InternalError', String((err as Error)?.message ?? err));
       });
@@ -214,12 +225,23 @@ export class KubeletServer {
       : headerList(req, 'x-stream-protocol-version');
     const supported =
       kind === 'portForward'
-        ? [isWs ? WS_PORT_FORWARD_PROTOCOL : SPDY_PORT_FORWARD_PROTOCOL]
+        ? isWs
+          ? WS_PORT_FORWARD_PROTOCOLS
+          : [SPDY_PORT_FORWARD_PROTOCOL]
         : isWs
           ? WS_REMOTE_COMMAND_PROTOCOLS
           : SPDY_REMOTE_COMMAND_PROTOCOLS;
-    const protocol = supported.find((p) => offered.includes(p));
-    if (!protocol)
+    // Port-forward: a tunnelling client wins (as kube-apiserver checks for the tunnel first),
+    // else the first channel protocol the client offered, as wsstream negotiates; a WebSocket
+    // that offers none gets the binary v4 framing (upstream's "" entry).
+    const protocol =
+      kind === 'portForward' && isWs
+        ? offered.includes(WS_PORT_FORWARD_PROTOCOL)
+          ? WS_PORT_FORWARD_PROTOCOL
+          : (offered.find((p) => WS_PORT_FORWARD_CHANNEL_PROTOCOLS.includes(p)) ??
+            (offered.length ? undefined : ''))
+        : supported.find((p) => offered.includes(p));
+    if (protocol === undefined)
       return rawStatus(
         socket,
         403,
@@ -229,10 +251,23 @@ export class KubeletServer {
     const log = this.opts.logger;
 
     if (kind === 'portForward') {
+      // The channel protocols name their ports in the query; checked first, as the kubelet does.
+      const channels = isWs && protocol !== WS_PORT_FORWARD_PROTOCOL;
+      const ports = channels ? portsOf(url.searchParams) : [];
+      if (!Array.isArray(ports)) return rawStatus(socket, 400, 'BadRequest', ports.error);
       const target = await this.resolver.resolvePortForwardTarget(ns!, pod!);
       if (!('sandboxId' in target)) return rawStatus(socket, target.code, target.reason, target.message);
       const dial = (port: number) => this.runtime.portForward(target.sandboxId, port);
-      if (isWs) {
+      if (channels) {
+        // Answered by the 'headers' hook, so other (non-token) offers beside it cannot make
+        // `ws` refuse the handshake.
+        delete req.headers['sec-websocket-protocol'];
+        req.chosenProtocol = protocol;
+        req.echoProtocolHeader = protocol !== '';
+        this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) =>
+          servePortForwardWebSocket(ws, protocol, ports, target.desc, dial, log),
+        );
+      } else if (isWs) {
         // `ws` refuses subprotocols that are not RFC 7230 tokens, and this one has a '/': take
         // the header out of its sight and add the answer ourselves (see the 'headers' hook).
         delete req.headers['sec-websocket-protocol'];
@@ -282,7 +317,8 @@ export class KubeletServer {
     container: string | undefined,
     q: URLSearchParams,
   ): Promise<void> {
-    const bool = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+    // strconv.ParseBool spellings; a malformed one is a 400 (InvalidBoolError, see start()).
+    const [follow, previous, timestamps] = ['follow', 'previous', 'timestamps'].map((k) => queryBool(q, k));
     const int = (k: string): number | undefined => {
       const v = q.get(k);
       if (v === null || v === '') return undefined;
@@ -312,16 +348,16 @@ export class KubeletServer {
         return;
       }
     }
-    const target = await this.resolver.resolveLogTarget(ns, pod, container, bool('previous'));
+    const target = await this.resolver.resolveLogTarget(ns, pod, container, previous);
     if (!('id' in target)) {
       sendStatus(res, target.code, target.reason, target.message);
       return;
     }
     const stream = await this.runtime.containerLogs(target.id, {
-      follow: bool('follow'),
+      follow,
       tailLines,
       sinceMs,
-      timestamps: bool('timestamps'),
+      timestamps,
     });
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
     res.flushHeaders();

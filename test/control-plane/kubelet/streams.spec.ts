@@ -1,12 +1,15 @@
 /**
  * exec, attach, cp and port-forward with the real kubectl v1.32 through the API server's proxy to
  * the kubelet, on real Docker: WebSocket (v5 exec, SPDY-in-WebSocket port-forward) and the SPDY
- * fallbacks forced by KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false / KUBECTL_PORT_FORWARD_WEBSOCKETS=false.
+ * fallbacks forced by KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false / KUBECTL_PORT_FORWARD_WEBSOCKETS=false;
+ * plus port-forward over WebSocket channels (v4.channel.k8s.io) with `ws` and @kubernetes/client-node.
  */
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { KubeConfig, PortForward } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { dockerAvailable } from './helpers/docker';
@@ -127,7 +130,7 @@ describe.skipIf(!ready)('kubectl exec / attach / cp / port-forward', () => {
 
   /** Raw WebSocket exec through the API server: channel messages until the server closes. */
   const wsExec = (query: string, protocol: string, send: (ws: WebSocket) => void = () => undefined) =>
-    new Promise<{ protocol: string; frames: [number, string][] }>((resolve, reject) => {
+    new Promise<{ protocol: string; frames: [number, string][]; code: number }>((resolve, reject) => {
       const url = `${t.cluster.apiUrl.replace('https', 'wss')}/api/v1/namespaces/default/pods/shell/exec?${query}`;
       const ws = new WebSocket(url, [protocol], {
         ca: t.cluster.caPem,
@@ -136,7 +139,7 @@ describe.skipIf(!ready)('kubectl exec / attach / cp / port-forward', () => {
       const frames: [number, string][] = [];
       ws.on('open', () => send(ws));
       ws.on('message', (d: Buffer) => frames.push([d[0]!, d.subarray(1).toString()]));
-      ws.on('close', () => resolve({ protocol: ws.protocol, frames }));
+      ws.on('close', (code) => resolve({ protocol: ws.protocol, frames, code }));
       ws.on('error', reject);
       setTimeout(() => ws.terminate(), 20_000);
     });
@@ -147,6 +150,9 @@ describe.skipIf(!ready)('kubectl exec / attach / cp / port-forward', () => {
       .join('&');
     const r = await wsExec(`${cmd}&stdout=true&stderr=true`, 'v4.channel.k8s.io');
     expect(r.protocol).toBe('v4.channel.k8s.io');
+    // The Status is the last message, and the server then closes normally.
+    expect(r.frames.at(-1)![0]).toBe(3);
+    expect(r.code).toBe(1000);
     expect(
       r.frames
         .filter(([ch]) => ch === 1)
@@ -251,6 +257,54 @@ describe.skipIf(!ready)('kubectl exec / attach / cp / port-forward', () => {
       }
     });
   }
+
+  it('port-forward over WebSocket channels (v4.channel.k8s.io): the port first on each channel, then the pod’s bytes', async () => {
+    const url = `${t.cluster.apiUrl.replace('https', 'wss')}/api/v1/namespaces/default/pods/web/portforward?ports=80`;
+    const ws = new WebSocket(url, ['v4.channel.k8s.io'], {
+      ca: t.cluster.caPem,
+      headers: { Authorization: `Bearer ${t.cluster.token}` },
+    });
+    const frames: [number, Buffer][] = [];
+    ws.on('message', (d: Buffer) => frames.push([d[0]!, d.subarray(1)]));
+    ws.on('open', () => ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('GET / HTTP/1.0\r\n\r\n')])));
+    const timer = setTimeout(() => ws.terminate(), 20_000);
+    // HTTP/1.0: httpd closes after the answer, which ends the only pair and so the WebSocket.
+    const code = await new Promise<number>((resolve) => ws.on('close', (c) => resolve(c)));
+    clearTimeout(timer);
+    expect(ws.protocol).toBe('v4.channel.k8s.io');
+    expect(code).toBe(1000);
+    const data = frames.filter(([ch]) => ch === 0).map(([, d]) => d);
+    expect(data[0]).toEqual(Buffer.from([80, 0]));
+    expect(frames.find(([ch]) => ch === 1)![1]).toEqual(Buffer.from([80, 0]));
+    const http = Buffer.concat(data.slice(1)).toString();
+    expect(http).toMatch(/^HTTP\/1\.[01] 200/);
+    expect(http).toContain('hello-from-pod');
+  });
+
+  it('@kubernetes/client-node’s PortForward (v4.channel.k8s.io) fetches from the pod', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(t.kubeconfig);
+    let out = '';
+    const output = new Writable({
+      write(chunk, _enc, cb) {
+        out += String(chunk);
+        cb();
+      },
+    });
+    const input = new PassThrough();
+    const ws = (await new PortForward(kc).portForward('default', 'web', [80], output, null, input)) as {
+      close(): void;
+    };
+    try {
+      input.write('GET / HTTP/1.0\r\n\r\n');
+      for (let i = 0; i < 100 && !out.includes('hello-from-pod'); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(/^HTTP\/1\.[01] 200/);
+      expect(out).toContain('hello-from-pod');
+    } finally {
+      ws.close();
+    }
+  });
 
   it('port-forward to a port nothing listens on reports the error and keeps forwarding', async () => {
     const p = await freePort();

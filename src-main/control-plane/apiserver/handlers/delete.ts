@@ -1,7 +1,7 @@
 // The DELETE handler (upstream endpoints/handlers/delete.go): DeleteOptions from query and body, then the strategy's own delete or a plain storage delete.
 import type { ResourceType } from '../../../common/resources';
 import type { KubeObject } from '../../../common/types';
-import { decodeBody, intParam, readBody } from '../http';
+import { boolParam, decodeBody, intParam, readBody } from '../http';
 import type { Strategy } from '../registry';
 import { isObject } from '../registry/strategy';
 import type { ResourceRequest } from '../request';
@@ -32,7 +32,7 @@ export async function deleteOptions(
     ]);
   let policy = (q.get('propagationPolicy') ?? body.propagationPolicy) as
     StorageDeleteOptions['propagationPolicy'] | undefined;
-  const orphan = q.get('orphanDependents') ?? body.orphanDependents;
+  const orphan = q.has('orphanDependents') ? boolParam(q, 'orphanDependents') : body.orphanDependents;
   if (!policy && (orphan === true || orphan === 'true')) policy = 'Orphan';
   if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy))
     throw badRequest(

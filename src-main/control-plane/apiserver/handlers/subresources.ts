@@ -1,7 +1,7 @@
 // Subresources for the REST router: /status and /scale write rules and the Scale view (used by get/update/patch), the strategies' own actions (binding, eviction, finalize) and node streams (log, exec, attach, portforward); imports no verb handler.
 import type { KubeObject } from '../../../common/types';
 import { badRequest, invalid } from '../status';
-import { decodeBody, readBody, sendJson } from '../http';
+import { decodeBody, readBody, sendStatusBody } from '../http';
 import { clone } from '../patch';
 import { streamPodLogs } from '../pod-logs';
 import { isUpgrade, proxyPodStream } from '../pod-stream-proxy';
@@ -92,7 +92,13 @@ export async function runAction(
     dryRun: () => dryRun(r.query),
   });
   if (object) return sendObject(deps, r, s, 200, withType(r.type, object));
-  sendJson(r.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  sendStatusBody(r.res, 201, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    code: 201,
+  });
 }
 
 /** A stream from the object's node: its logs (GET), or exec/attach/portforward (an Upgrade request). */

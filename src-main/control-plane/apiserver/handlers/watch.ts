@@ -12,6 +12,8 @@ export async function watch(deps: RestDeps, r: ResourceRequest, s: Strategy): Pr
   const table = wantsTable(req.headers.accept);
   const include = table ? includeObjectParam(q) : 'None';
   const timeout = intParam(q, 'timeoutSeconds');
+  // Parsed before the 200 goes out, so a malformed value is a 400 rather than an ERROR event.
+  const allowBookmarks = boolParam(q, 'allowWatchBookmarks');
   let first = true;
   let ended = false;
   let stop: (() => void) | undefined;
@@ -57,7 +59,7 @@ export async function watch(deps: RestDeps, r: ResourceRequest, s: Strategy): Pr
         labelSelector: q.get('labelSelector') ?? undefined,
         fieldSelector: q.get('fieldSelector') ?? undefined,
         resourceVersion: q.get('resourceVersion') ?? undefined,
-        allowBookmarks: boolParam(q, 'allowWatchBookmarks'),
+        allowBookmarks,
       },
       write,
     );

@@ -12,6 +12,11 @@ import { SpdyConnection, type SpdyStream } from './spdy';
 /** Opens a byte stream to a port of the pod. */
 export type PortDialer = (port: number) => Promise<Duplex>;
 
+/** The text both transports report a failed forward with (the kubelet's wording). */
+export function forwardError(port: number, podDesc: string, err: unknown): string {
+  return `error forwarding port ${port} to pod ${podDesc}: ${String((err as Error)?.message ?? err)}`;
+}
+
 interface Pair {
   error?: SpdyStream;
   data?: SpdyStream;
@@ -68,8 +73,7 @@ export function servePortForward(
       else errorStream.end();
       data.end();
     };
-    const failure = (err: unknown) =>
-      `error forwarding port ${pair.port} to pod ${podDesc}: ${String((err as Error)?.message ?? err)}`;
+    const failure = (err: unknown) => forwardError(pair.port, podDesc, err);
     let target: Duplex;
     try {
       target = await dial(pair.port);

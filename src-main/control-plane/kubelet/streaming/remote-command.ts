@@ -7,6 +7,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../../common/logger';
+import { queryBool } from '../../../common/parse-bool';
 import type { StreamOptions, StreamSession } from '../runtime/runtime';
 import { SpdyConnection, type SpdyStream } from './spdy';
 
@@ -40,9 +41,13 @@ interface Outcome {
   error?: string;
 }
 
-/** The query of an exec/attach request → which streams the client asked for. */
+/**
+ * The query of an exec/attach request → which streams the client asked for. Booleans are read
+ * as Go's strconv.ParseBool does; a malformed one throws InvalidBoolError (a 400). The old
+ * parameter names (`input`, `output`, `error`) are what kube-apiserver itself sends kubelets.
+ */
 export function streamOptions(q: URLSearchParams): StreamOptions {
-  const flag = (...names: string[]) => names.some((n) => q.get(n) === 'true' || q.get(n) === '1');
+  const flag = (...names: string[]) => names.some((n) => queryBool(q, n));
   const tty = flag('tty');
   return {
     stdin: flag('stdin', 'input'),
@@ -125,10 +130,11 @@ export function serveRemoteCommandWebSocket(
   const early: Buffer[] = [];
   let pending = 0;
   const paused = new Set<NodeJS.ReadableStream>();
-  const send = (ch: number, data: Buffer, from?: NodeJS.ReadableStream) => {
-    if (ws.readyState !== ws.OPEN) return;
+  const send = (ch: number, data: Buffer, from?: NodeJS.ReadableStream, written?: () => void) => {
+    if (ws.readyState !== ws.OPEN) return written?.();
     pending++;
     ws.send(Buffer.concat([Buffer.from([ch]), data]), { binary: true }, () => {
+      written?.();
       pending--;
       if (pending < MAX_PENDING_SENDS / 2) {
         for (const s of paused) s.resume();
@@ -178,10 +184,16 @@ export function serveRemoteCommandWebSocket(
       log.debug('remote command failed', { err: out.error });
     }
     const status = statusPayload(version, out, command);
-    if (status) send(CH.error, status);
-    if (ws.readyState === ws.OPEN) ws.close(1000);
-    // A client that never answers the close frame must not keep the socket.
-    setTimeout(() => ws.terminate(), 5_000).unref();
+    const close = () => {
+      if (ws.readyState === ws.OPEN) ws.close(1000);
+      // A client that never answers the close frame must not keep the socket.
+      setTimeout(() => ws.terminate(), 5_000).unref();
+    };
+    // The Status and the close frame are two socket writes, the close only once the Status
+    // write has completed: clients that poll for messages and stop at the close see the
+    // Status (with the exit code) before it, rather than one coalesced write they may cut short.
+    if (status) send(CH.error, status, undefined, close);
+    else close();
   })();
 }
 
