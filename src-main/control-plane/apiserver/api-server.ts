@@ -370,7 +370,7 @@ export class ApiServer {
     }
     // Skiff's snapshot endpoint (common/snapshot-api.ts): under /apis, outside discovery.
     if (seg[0] === 'apis' && seg[1] === 'skiff.dev' && seg[2] === 'v1' && seg[3] === 'snapshots') {
-      if (!this.snapshots) throw pageNotFound();
+      if (!this.snapshots) throw pathNotFound();
       return this.snapshots.handle(req, res, seg.slice(3));
     }
     if (seg[0] === 'apis') {

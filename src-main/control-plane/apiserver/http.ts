@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
-import { InvalidBoolError, queryBool } from '../../common/parse-bool';
+import { queryBool } from '../../common/parse-bool';
 import { PROTOBUF_MEDIA_TYPE, decodeProtobuf } from './protobuf/decode';
 import { StatusError, badRequest, tooLarge, unsupportedMediaType } from './status';
 
@@ -217,14 +217,9 @@ export function intParam(q: URLSearchParams, name: string): number | undefined {
 }
 
 /**
- * Reads a boolean query parameter as Go's strconv.ParseBool does (1, t, T, TRUE, true, True and
- * their false counterparts); false when absent, a 400 naming the parameter for anything else.
+ * Reads a boolean query parameter as kube-apiserver does: false when absent or `0`/`false` (any
+ * case), true for anything else.
  */
 export function boolParam(q: URLSearchParams, name: string): boolean {
-  try {
-    return queryBool(q, name);
-  } catch (err) {
-    if (err instanceof InvalidBoolError) throw badRequest(err.message);
-    throw err;
-  }
+  return queryBool(q, name);
 }

@@ -25,13 +25,13 @@ export const BASE64_PROTOCOL = 'base64.binary.k8s.io';
 
 const PING_INTERVAL_MS = 30_000;
 
-/** True for a WebSocket upgrade of a watch (`GET …?watch=true`, any strconv.ParseBool spelling of true). */
+/** True for a WebSocket upgrade of a watch (`GET …?watch=true`, or any value but 0/false, as kube-apiserver reads it). */
 export function isWatchUpgrade(req: IncomingMessage): boolean {
   if (req.method !== 'GET' || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return false;
   const q = (req.url ?? '').split('?')[1];
   if (!q) return false;
   const w = new URLSearchParams(q).get('watch');
-  return w !== null && parseBool(w) === true;
+  return w !== null && parseBool(w);
 }
 
 /** The offered subprotocols, in order. */

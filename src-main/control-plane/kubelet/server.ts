@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { Logger } from '../../common/logger';
-import { InvalidBoolError, queryBool } from '../../common/parse-bool';
+import { queryBool } from '../../common/parse-bool';
 import type { ContainerRuntime } from './runtime/runtime';
 import { servePortForward } from './streaming/port-forward';
 import {
@@ -112,8 +112,6 @@ export class KubeletServer {
   async start(): Promise<number> {
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
-        if (err instanceof InvalidBoolError && !res.headersSent)
-          return sendStatus(res, 400, 'BadRequest', err.message);
         this.opts.logger.warn('kubelet request failed', { url: req.url, err: String(err) });
         if (!res.headersSent) sendStatus(res, 500, 'InternalError', String((err as Error)?.message ?? err));
         else res.destroy();
@@ -125,7 +123,6 @@ export class KubeletServer {
     });
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.upgrade(req, socket, head).catch((err: unknown) => {
-        if (err instanceof InvalidBoolError) return rawStatus(socket, 400, 'BadRequest', err.message);
         this.opts.logger.warn('kubelet stream request failed', { url: req.url, err: String(err) });
         rawStatus(socket, 500, 'InternalError', String((err as Error)?.message ?? err));
       });
@@ -317,7 +314,7 @@ export class KubeletServer {
     container: string | undefined,
     q: URLSearchParams,
   ): Promise<void> {
-    // strconv.ParseBool spellings; a malformed one is a 400 (InvalidBoolError, see start()).
+    // Read as kube-apiserver reads booleans: only 0/false are false.
     const [follow, previous, timestamps] = ['follow', 'previous', 'timestamps'].map((k) => queryBool(q, k));
     const int = (k: string): number | undefined => {
       const v = q.get(k);

@@ -43,7 +43,7 @@ interface Outcome {
 
 /**
  * The query of an exec/attach request → which streams the client asked for. Booleans are read
- * as Go's strconv.ParseBool does; a malformed one throws InvalidBoolError (a 400). The old
+ * as kube-apiserver reads them (only 0/false are false; common/parse-bool.ts). The old
  * parameter names (`input`, `output`, `error`) are what kube-apiserver itself sends kubelets.
  */
 export function streamOptions(q: URLSearchParams): StreamOptions {
