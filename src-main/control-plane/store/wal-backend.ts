@@ -13,7 +13,8 @@
  * - `snapshot`: every live key at one revision, written atomically (tmp + fsync + rename +
  *   directory fsync) on start-up after replaying the WAL, and whenever the WAL grows past
  *   `maxWalBytes` (default 64 MiB); the WAL is truncated after each snapshot;
- * - `LOCK`: the pid of the process that has the store open.
+ * - `lock.sock` + `LOCK`: the single-owner lock (a listening socket the kernel releases when the
+ *   owner dies, and its pid for messages; see lock.ts).
  *
  * Recovery loads the snapshot, replays WAL records after its revision and drops a torn or
  * corrupt tail record (crash mid-append). History is not persisted: after a restart the
@@ -40,6 +41,7 @@ import {
   type StoreEvent,
   type Watcher,
 } from './backend';
+import { acquireStoreLock, type StoreLock } from './lock';
 import { MvccIndex } from './mvcc';
 import { decodeRecords, decodeSnapshot, encodeRecord, encodeSnapshot, type WalEntry } from './wal-format';
 
@@ -74,6 +76,7 @@ export class WalBackend implements Backend {
   private readonly clock: Clock;
   private readonly log: Logger;
   private fh?: fs.promises.FileHandle;
+  private lock?: StoreLock;
   private walBytes = 0;
   private fsyncs = 0;
   /** Encoded records not yet written, and the writers waiting on them. */
@@ -113,7 +116,17 @@ export class WalBackend implements Backend {
 
   private async recover(dir: string): Promise<void> {
     await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
-    await this.lock(dir);
+    this.lock = await acquireStoreLock(dir);
+    try {
+      await this.load(dir);
+    } catch (err) {
+      await this.lock.release();
+      this.lock = undefined;
+      throw err;
+    }
+  }
+
+  private async load(dir: string): Promise<void> {
     let revision = 0;
     let kvs: KeyValue[] = [];
     const snapPath = path.join(dir, SNAPSHOT);
@@ -172,19 +185,6 @@ export class WalBackend implements Backend {
     this.index.put(e.k, e.v ?? '');
   }
 
-  private async lock(dir: string): Promise<void> {
-    const lockPath = path.join(dir, 'LOCK');
-    try {
-      const pid = Number((await fs.promises.readFile(lockPath, 'utf8')).trim());
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new Error(`store ${dir} is in use by process ${pid}`);
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    await fs.promises.writeFile(lockPath, `${process.pid}\n`);
-  }
-
   /** Writes the state at the visible revision to `snapshot` atomically. */
   private async writeSnapshot(dir: string): Promise<void> {
     const rev = this.index.visible;
@@ -215,8 +215,9 @@ export class WalBackend implements Backend {
     if (this.fh) {
       await this.fh.close();
       this.fh = undefined;
-      if (this.dir) await fs.promises.rm(path.join(this.dir, 'LOCK'), { force: true });
     }
+    await this.lock?.release();
+    this.lock = undefined;
   }
 
   currentRevision(): number {
@@ -410,14 +411,5 @@ export class WalBackend implements Backend {
 export class MemoryBackend extends WalBackend {
   constructor(opts: WalBackendOptions = {}) {
     super(undefined, opts);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
