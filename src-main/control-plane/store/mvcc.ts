@@ -61,7 +61,10 @@ export class MvccIndex {
 
   constructor(private readonly onWatchError: WatchErrorHandler = () => undefined) {}
 
-  /** Resets to a loaded snapshot: `kvs` are the live keys at `revision`; history before it is gone. */
+  /**
+   * Resets to a loaded snapshot: `kvs` are the live keys at `revision`; history before it is
+   * gone. Changes after it are replayed with put/remove.
+   */
   load(revision: number, kvs: KeyValue[]): void {
     this.history.clear();
     for (const kv of kvs) this.history.set(kv.key, [{ kv, deleted: false }]);
@@ -252,6 +255,15 @@ export class MvccIndex {
       this.logBase = rev + 1;
     }
     this.compacted = rev;
+  }
+
+  /**
+   * What a snapshot must hold to restore this history: the live keys at the compaction point and
+   * every visible change after it (replaying them through put/remove rebuilds the same index).
+   */
+  retained(): { compacted: number; base: KeyValue[]; events: StoreEvent[] } {
+    const events = this.log.slice(0, this.visible - this.logBase + 1);
+    return { compacted: this.compacted, base: this.liveAt(this.compacted), events };
   }
 
   /** Live key-values at `rev`, in key order (for snapshots). */

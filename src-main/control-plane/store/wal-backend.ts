@@ -10,15 +10,21 @@
  *
  * Files in the data dir:
  * - `wal.log`: records appended since the last snapshot (format in wal-format.ts);
- * - `snapshot`: every live key at one revision, written atomically (tmp + fsync + rename +
- *   directory fsync) on start-up after replaying the WAL, and whenever the WAL grows past
- *   `maxWalBytes` (default 64 MiB); the WAL is truncated after each snapshot;
+ * - `snapshot`: the live keys at the compaction point plus every change after it (the retained
+ *   MVCC history), written atomically (tmp + fsync + rename + directory fsync) on start-up after
+ *   replaying the WAL, and whenever the WAL grows past `maxWalBytes` (default 64 MiB); the WAL
+ *   is truncated after each snapshot;
  * - `lock.sock` + `LOCK`: the single-owner lock (a listening socket the kernel releases when the
  *   owner dies, and its pid for messages; see lock.ts).
  *
- * Recovery loads the snapshot, replays WAL records after its revision and drops a torn or
- * corrupt tail record (crash mid-append). History is not persisted: after a restart the
- * compaction point is the recovered revision, so older watches get 410 and clients relist.
+ * History survives restarts: recovery loads the snapshot's base, replays its history and then
+ * the WAL records after it, so the compaction point after a restart (or a crash) is the one
+ * before it, and a watch resumed from any later revision continues without a 410. Snapshots
+ * carry the whole retained window rather than starting a new one; auto-compaction's time
+ * samples are saved with them too, so the window means the same before and after a restart.
+ * Compaction is persisted by the next snapshot (a clean close writes one); after a crash the
+ * window may start earlier than it did — more history, never less. Recovery drops a torn or
+ * corrupt tail record (crash mid-append).
  *
  * Auto-compaction (our policy, documented in the README's store section): once a minute, history
  * is compacted to the older of "10,000 revisions ago" and "5 minutes ago", i.e. we keep at least
@@ -43,7 +49,14 @@ import {
 } from './backend';
 import { acquireStoreLock, type StoreLock } from './lock';
 import { MvccIndex } from './mvcc';
-import { decodeRecords, decodeSnapshot, encodeRecord, encodeSnapshot, type WalEntry } from './wal-format';
+import {
+  decodeRecords,
+  decodeSnapshot,
+  encodeRecord,
+  encodeSnapshot,
+  type SnapshotData,
+  type WalEntry,
+} from './wal-format';
 
 /** Tuning knobs of the embedded store. */
 export interface WalBackendOptions {
@@ -127,8 +140,6 @@ export class WalBackend implements Backend {
   }
 
   private async load(dir: string): Promise<void> {
-    let revision = 0;
-    let kvs: KeyValue[] = [];
     const snapPath = path.join(dir, SNAPSHOT);
     let snapText: string | undefined;
     try {
@@ -138,8 +149,11 @@ export class WalBackend implements Backend {
     }
     // A snapshot is only ever renamed into place complete, so a bad one is real corruption:
     // refuse to start rather than silently come up empty.
-    if (snapText !== undefined) ({ revision, kvs } = decodeSnapshot(snapText));
-    this.index.load(revision, kvs);
+    const snap: SnapshotData =
+      snapText !== undefined ? decodeSnapshot(snapText) : { revision: 0, compacted: 0, base: [], events: [] };
+    this.index.load(snap.compacted, snap.base);
+    for (const e of snap.events) this.replay(e);
+    if (snap.samples) this.samples = snap.samples;
 
     const walPath = path.join(dir, WAL);
     let walBuf: Buffer = Buffer.alloc(0);
@@ -165,9 +179,11 @@ export class WalBackend implements Backend {
         bytes: walBuf.length - decoded.validBytes,
       });
     this.index.publish(this.index.revision);
-    // Recovered history is not kept: the recovered revision is the compaction point.
-    this.index.compact(this.index.revision);
-    this.log.info('store recovered', { revision: this.index.revision, keys: kvs.length, replayed });
+    this.log.info('store recovered', {
+      revision: this.index.revision,
+      compacted: this.index.compacted,
+      replayed,
+    });
 
     await this.writeSnapshot(dir);
     this.fh = await fs.promises.open(walPath, 'a');
@@ -176,19 +192,32 @@ export class WalBackend implements Backend {
     this.walBytes = 0;
   }
 
+  /** Applies one logged change; the log must be dense and agree with the state it replays onto. */
   private replay(e: WalEntry): void {
+    if (e.r !== this.index.revision + 1)
+      throw new Error(`store: log revision ${e.r} does not follow ${this.index.revision}`);
     if (e.d) {
-      if (this.index.latest(e.k)) this.index.remove(e.k);
-      else this.index.revision = e.r; // cannot happen with an intact log; keep revisions dense
+      if (!this.index.latest(e.k)) throw new Error(`store: log deletes missing key ${e.k} at ${e.r}`);
+      this.index.remove(e.k);
       return;
     }
-    this.index.put(e.k, e.v ?? '');
+    const ev = this.index.put(e.k, e.v ?? '');
+    if (e.c !== undefined && ev.kv.createRevision !== e.c)
+      throw new Error(
+        `store: log puts ${e.k} at ${e.r} with createRevision ${e.c}, expected ${ev.kv.createRevision}`,
+      );
   }
 
-  /** Writes the state at the visible revision to `snapshot` atomically. */
+  /** Writes the visible state and its retained history to `snapshot` atomically. */
   private async writeSnapshot(dir: string): Promise<void> {
-    const rev = this.index.visible;
-    const text = encodeSnapshot(rev, this.index.liveAt(rev));
+    const { compacted, base, events } = this.index.retained();
+    const text = encodeSnapshot({
+      revision: this.index.visible,
+      compacted,
+      base,
+      events: events.map(toEntry),
+      samples: this.samples,
+    });
     const tmp = path.join(dir, `${SNAPSHOT}.tmp`);
     const fh = await fs.promises.open(tmp, 'w');
     try {
@@ -213,6 +242,12 @@ export class WalBackend implements Backend {
     while (this.flushing) await this.flushing;
     this.index.cancelAll();
     if (this.fh) {
+      // A clean stop snapshots, so the next start is quick and keeps this compaction point.
+      try {
+        await this.rotate(this.dir!);
+      } catch (err) {
+        this.log.warn('snapshot on close failed; the WAL still holds every write', { err: String(err) });
+      }
       await this.fh.close();
       this.fh = undefined;
     }
@@ -237,7 +272,7 @@ export class WalBackend implements Backend {
     this.checkWritable();
     if (this.index.latest(key)) throw new KeyExistsError(key);
     const ev = this.index.put(key, value);
-    await this.commit(ev, { r: ev.kv.modRevision, k: key, v: value, c: ev.kv.createRevision });
+    await this.commit(ev);
     return ev.kv;
   }
 
@@ -249,7 +284,7 @@ export class WalBackend implements Backend {
       return { ok: false, revision: this.index.visible, kv: cur };
     }
     const ev = this.index.put(key, value);
-    await this.commit(ev, { r: ev.kv.modRevision, k: key, v: value, c: ev.kv.createRevision });
+    await this.commit(ev);
     return { ok: true, revision: ev.kv.modRevision, kv: ev.kv };
   }
 
@@ -261,7 +296,7 @@ export class WalBackend implements Backend {
       return { ok: false, revision: this.index.visible, kv: cur };
     }
     const ev = this.index.remove(key);
-    await this.commit(ev, { r: ev.kv.modRevision, k: key, d: 1 });
+    await this.commit(ev);
     return { ok: true, revision: ev.kv.modRevision, kv: cur };
   }
 
@@ -305,13 +340,13 @@ export class WalBackend implements Backend {
   }
 
   /** Makes a write durable (group commit) and visible; resolves when both are done. */
-  private commit(ev: StoreEvent, entry: WalEntry): Promise<void> {
+  private commit(ev: StoreEvent): Promise<void> {
     if (!this.fh) {
       // Memory only: visible at once. Watchers still get it asynchronously.
       this.index.publish(ev.kv.modRevision);
       return Promise.resolve();
     }
-    this.buffered.push(encodeRecord(entry));
+    this.buffered.push(encodeRecord(toEntry(ev)));
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ rev: ev.kv.modRevision, resolve, reject });
       this.kickFlush();
@@ -412,4 +447,12 @@ export class MemoryBackend extends WalBackend {
   constructor(opts: WalBackendOptions = {}) {
     super(undefined, opts);
   }
+}
+
+/** A change as the WAL (and a snapshot's history) records it. */
+function toEntry(ev: StoreEvent): WalEntry {
+  const { key, value, createRevision, modRevision } = ev.kv;
+  return ev.type === 'DELETE'
+    ? { r: modRevision, k: key, d: 1 }
+    : { r: modRevision, k: key, v: value, c: createRevision };
 }

@@ -5,9 +5,10 @@
  * JSON of a {@link WalEntry}. Length and checksum let recovery recognise a record torn by a
  * crash mid-append (and anything after it) and drop it.
  *
- * Snapshot: JSON lines — a header `{"skiff":"snapshot","v":1,"revision":R}`, one
- * `{"k","v","c","m"}` line per live key, and a trailer `{"end":true,"count":N}` so a truncated
- * file is never mistaken for a complete one.
+ * Snapshot: JSON lines — a header `{"skiff":"snapshot","v":2,"revision":R,"compacted":C}`, one
+ * `{"k","v","c","m"}` line per key live at revision C, then the retained history: one WAL entry
+ * line per revision C+1..R — and a trailer `{"end":true,"count":N,"events":E}` so a truncated
+ * file is never mistaken for a complete one. Version 1 (still read) had no history: C = R.
  */
 import { crc32 } from 'node:zlib';
 import type { KeyValue } from './backend';
@@ -66,29 +67,65 @@ export function decodeRecords(buf: Buffer): DecodedWal {
   return { entries, validBytes: off };
 }
 
-/** Serializes a snapshot of the live keys at `revision`. */
-export function encodeSnapshot(revision: number, kvs: KeyValue[]): string {
-  const lines: string[] = [JSON.stringify({ skiff: 'snapshot', v: 1, revision })];
-  for (const kv of kvs)
+/**
+ * What a snapshot holds: the live keys at `compacted` and every change after it up to
+ * `revision`, so the MVCC history a watch may resume from survives a restart.
+ */
+export interface SnapshotData {
+  revision: number;
+  /** The compaction point: revisions at or below it are gone. */
+  compacted: number;
+  /** Live key-values as of `compacted`. */
+  base: KeyValue[];
+  /** One entry per revision `compacted + 1 .. revision`, in order. */
+  events: WalEntry[];
+  /** Auto-compaction's (time, revision) samples, so its time window survives a restart. */
+  samples?: { at: number; rev: number }[];
+}
+
+/** Serializes a snapshot (format v2; see the module comment). */
+export function encodeSnapshot(s: SnapshotData): string {
+  const head = { skiff: 'snapshot', v: 2, revision: s.revision, compacted: s.compacted, samples: s.samples };
+  const lines: string[] = [JSON.stringify(head)];
+  for (const kv of s.base)
     lines.push(JSON.stringify({ k: kv.key, v: kv.value, c: kv.createRevision, m: kv.modRevision }));
-  lines.push(JSON.stringify({ end: true, count: kvs.length }));
+  for (const e of s.events) lines.push(JSON.stringify(e));
+  lines.push(JSON.stringify({ end: true, count: s.base.length, events: s.events.length }));
   return lines.join('\n') + '\n';
 }
 
-/** Parses a snapshot; throws if it is incomplete or malformed. */
-export function decodeSnapshot(text: string): { revision: number; kvs: KeyValue[] } {
+/** Parses a snapshot (v1: live keys only, v2: with history); throws if incomplete or malformed. */
+export function decodeSnapshot(text: string): SnapshotData {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  const head = JSON.parse(lines[0] ?? 'null') as { skiff?: string; v?: number; revision?: number } | null;
-  if (!head || head.skiff !== 'snapshot' || head.v !== 1 || typeof head.revision !== 'number') {
+  const head = JSON.parse(lines[0] ?? 'null') as {
+    skiff?: string;
+    v?: number;
+    revision?: number;
+    compacted?: number;
+    samples?: { at: number; rev: number }[];
+  } | null;
+  if (
+    !head ||
+    head.skiff !== 'snapshot' ||
+    (head.v !== 1 && head.v !== 2) ||
+    typeof head.revision !== 'number'
+  ) {
     throw new Error('snapshot: bad header');
   }
-  const tail = JSON.parse(lines[lines.length - 1]) as { end?: boolean; count?: number };
-  if (!tail.end || tail.count !== lines.length - 2) throw new Error('snapshot: truncated');
-  const kvs: KeyValue[] = [];
-  for (let i = 1; i < lines.length - 1; i++) {
+  const tail = JSON.parse(lines[lines.length - 1]) as { end?: boolean; count?: number; events?: number };
+  const nEvents = tail.events ?? 0;
+  if (!tail.end || tail.count === undefined || tail.count + nEvents !== lines.length - 2)
+    throw new Error('snapshot: truncated');
+  const base: KeyValue[] = [];
+  for (let i = 1; i <= tail.count; i++) {
     const l = JSON.parse(lines[i]) as { k: string; v: string; c: number; m: number };
-    kvs.push({ key: l.k, value: l.v, createRevision: l.c, modRevision: l.m });
+    base.push({ key: l.k, value: l.v, createRevision: l.c, modRevision: l.m });
   }
-  return { revision: head.revision, kvs };
+  const events: WalEntry[] = [];
+  for (let i = tail.count + 1; i < lines.length - 1; i++) events.push(JSON.parse(lines[i]) as WalEntry);
+  const compacted = head.v === 2 && typeof head.compacted === 'number' ? head.compacted : head.revision;
+  if (compacted + events.length !== head.revision || events.some((e, i) => e.r !== compacted + 1 + i))
+    throw new Error('snapshot: history does not add up to its revision');
+  return { revision: head.revision, compacted, base, events, samples: head.samples };
 }
