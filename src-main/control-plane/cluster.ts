@@ -121,7 +121,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 
   try {
-    const backend: Backend = openBackend(opts.store ?? path.join(dataDir, 'store'));
+    // The store's logger says what start-up repaired (a torn WAL tail) and when writes fail.
+    const backend: Backend = openBackend(opts.store ?? path.join(dataDir, 'store'), { logger: log });
     await backend.start();
     stops.push(() => backend.close());
     const storage = new ObjectStore(backend);

@@ -23,8 +23,12 @@
  * carry the whole retained window rather than starting a new one; auto-compaction's time
  * samples are saved with them too, so the window means the same before and after a restart.
  * Compaction is persisted by the next snapshot (a clean close writes one); after a crash the
- * window may start earlier than it did — more history, never less. Recovery drops a torn or
- * corrupt tail record (crash mid-append).
+ * window may start earlier than it did — more history, never less.
+ *
+ * Damaged WALs (scanWal in wal-format.ts): a torn or damaged final group commit — its writers
+ * were never answered — is cut at the last intact record, and start-up logs the file, offset and
+ * bytes dropped (also `recoveryReport()`). Damage followed by records of later commits, or a gap
+ * in the revisions, would lose acknowledged writes: start-up refuses, naming file and offset.
  *
  * Auto-compaction (our policy, documented in the README's store section): once a minute, history
  * is compacted to the older of "10,000 revisions ago" and "5 minutes ago", i.e. we keep at least
@@ -50,10 +54,10 @@ import {
 import { acquireStoreLock, type StoreLock } from './lock';
 import { MvccIndex } from './mvcc';
 import {
-  decodeRecords,
   decodeSnapshot,
   encodeRecord,
   encodeSnapshot,
+  scanWal,
   type SnapshotData,
   type WalEntry,
 } from './wal-format';
@@ -93,7 +97,7 @@ export class WalBackend implements Backend {
   private walBytes = 0;
   private fsyncs = 0;
   /** Encoded records not yet written, and the writers waiting on them. */
-  private buffered: Buffer[] = [];
+  private buffered: WalEntry[] = [];
   private waiting: Pending[] = [];
   private flushing?: Promise<void>;
   private flushQueued = false;
@@ -102,6 +106,8 @@ export class WalBackend implements Backend {
   private started = false;
   private closed = false;
   private compactionTimer?: unknown;
+  /** What start-up cut from a torn WAL tail, if anything (tests, diagnostics). */
+  private recovery?: { file: string; offset: number; bytes: number; reason: string };
   /** (time, revision) samples for the time-based retention. */
   private samples: { at: number; rev: number }[] = [];
 
@@ -162,22 +168,38 @@ export class WalBackend implements Backend {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const decoded = decodeRecords(walBuf);
-    let replayed = 0;
-    for (const e of decoded.entries) {
-      if (e.r <= this.index.revision) continue; // already in the snapshot
-      if (e.r !== this.index.revision + 1) {
-        this.log.warn('WAL revision gap; dropping the rest', { expected: this.index.revision + 1, got: e.r });
-        break;
-      }
-      this.replay(e);
-      replayed++;
+    const scan = scanWal(walBuf, this.index.revision);
+    if (scan.corrupt) {
+      const c = scan.corrupt;
+      throw new Error(
+        `store: ${walPath} is damaged at offset ${c.offset} (${c.reason}), and ${c.intactAfter} intact ` +
+          `record(s) of later, acknowledged writes follow from offset ${c.nextIntactOffset}: refusing to ` +
+          'start rather than silently drop them. Keep a copy of the data dir; to give up everything ' +
+          `from the damage on, truncate the file (truncate -s ${c.offset} ${walPath}) and start again`,
+      );
     }
-    if (decoded.error)
-      this.log.warn('dropped torn WAL tail', {
-        reason: decoded.error,
-        bytes: walBuf.length - decoded.validBytes,
-      });
+    let replayed = 0;
+    scan.entries.forEach((e, i) => {
+      if (e.r <= this.index.revision) return; // already in the snapshot
+      try {
+        this.replay(e);
+      } catch (err) {
+        throw new Error(
+          `${(err as Error).message} (${walPath} at offset ${scan.offsets[i]}); refusing to start`,
+        );
+      }
+      replayed++;
+    });
+    if (scan.tail) {
+      const t = scan.tail;
+      this.recovery = { file: walPath, ...t };
+      this.log.warn(
+        `cut the torn tail of ${walPath} at offset ${t.offset}: ${t.bytes} byte(s) dropped (${t.reason})` +
+          (t.intactDropped > 0 ? `, with ${t.intactDropped} record(s) of the same unfinished commit` : '') +
+          '; writes in it were never acknowledged',
+        { file: walPath, offset: t.offset, bytes: t.bytes },
+      );
+    }
     this.index.publish(this.index.revision);
     this.log.info('store recovered', {
       revision: this.index.revision,
@@ -185,11 +207,14 @@ export class WalBackend implements Backend {
       replayed,
     });
 
-    await this.writeSnapshot(dir);
     this.fh = await fs.promises.open(walPath, 'a');
-    await this.fh.truncate(0);
-    await this.fh.datasync();
-    this.walBytes = 0;
+    if (scan.tail) {
+      // Cut before anything else: new records must follow the last intact one.
+      await this.fh.truncate(scan.validBytes);
+      await this.fh.datasync();
+    }
+    this.walBytes = scan.validBytes;
+    await this.rotate(dir);
   }
 
   /** Applies one logged change; the log must be dense and agree with the state it replays onto. */
@@ -346,7 +371,7 @@ export class WalBackend implements Backend {
       this.index.publish(ev.kv.modRevision);
       return Promise.resolve();
     }
-    this.buffered.push(encodeRecord(toEntry(ev)));
+    this.buffered.push(toEntry(ev));
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ rev: ev.kv.modRevision, resolve, reject });
       this.kickFlush();
@@ -365,12 +390,14 @@ export class WalBackend implements Backend {
 
   private async flushLoop(): Promise<void> {
     while (this.buffered.length > 0 && !this.failure) {
-      const bufs = this.buffered;
+      const entries = this.buffered;
       const waiters = this.waiting;
       this.buffered = [];
       this.waiting = [];
       try {
-        const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
+        // Every record names its group commit (its first revision): see scanWal.
+        const g = entries[0].r;
+        const data = Buffer.concat(entries.map((e) => encodeRecord({ ...e, g })));
         let off = 0;
         while (off < data.length) off += (await this.fh!.write(data, off, data.length - off)).bytesWritten;
         await this.fh!.datasync();
@@ -386,8 +413,14 @@ export class WalBackend implements Backend {
         this.buffered = [];
         return;
       }
-      this.index.publish(waiters[waiters.length - 1].rev);
-      for (const w of waiters) w.resolve();
+      this.index.publish(entries[entries.length - 1].r);
+      // Waiters of this commit, and compare-and-swap losers waiting for it (untilVisible).
+      const later: Pending[] = [];
+      for (const w of [...waiters, ...this.waiting]) {
+        if (w.rev <= this.index.visible) w.resolve();
+        else later.push(w);
+      }
+      this.waiting = later;
       if (this.walBytes > this.opts.maxWalBytes && this.dir) {
         try {
           await this.rotate(this.dir);
@@ -434,6 +467,11 @@ export class WalBackend implements Backend {
       this.index.compact(target);
       this.log.debug('compacted', { revision: target });
     }
+  }
+
+  /** What the last start-up cut from a torn WAL tail: file, offset, bytes and why; undefined if nothing. */
+  recoveryReport(): { file: string; offset: number; bytes: number; reason: string } | undefined {
+    return this.recovery;
   }
 
   /** WAL size since the last snapshot and group-commit fsyncs so far (tests, metrics). */
