@@ -96,15 +96,17 @@ export interface Backend {
   /**
    * Delivers, in revision order, every change under `prefix` with modRevision >= `fromRevision`
    * (0 = only future changes), in batches. Rejects with CompactedError if `fromRevision` is at or
-   * below the compaction point. `onError` is called at most once if the watch ends on its own —
-   * a watcher too slow to keep up is cut off, or the backend lost the watch and cannot resume it
-   * (CompactedError when its history is gone) — and nothing follows it; the client relists or
-   * re-watches from the last revision it saw.
+   * below the compaction point. If `onEvents` returns a promise, the next batch waits for it
+   * (backpressure); events wait in the backend meanwhile, up to its per-watcher limit.
+   * `onError` is called at most once if the watch ends on its own — a watcher too slow to keep
+   * up is cut off, or the backend lost the watch and cannot resume it (CompactedError when its
+   * history is gone) — and nothing follows it; the client relists or re-watches from the last
+   * revision it saw.
    */
   watch(
     prefix: string,
     fromRevision: number,
-    onEvents: (events: StoreEvent[]) => void,
+    onEvents: (events: StoreEvent[]) => void | Promise<void>,
     onError?: (err: Error) => void,
   ): Promise<Watcher>;
   /** Drops history older than `revision` (watchers/lists at older revisions get CompactedError). */

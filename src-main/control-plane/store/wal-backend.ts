@@ -72,6 +72,10 @@ export interface WalBackendOptions {
   retainMs?: number;
   /** How often auto-compaction runs (default 60 s; 0 disables it). */
   compactionIntervalMs?: number;
+  /** A watcher with more matching events than this waiting for it is cut off (default 50,000)... */
+  watchBacklogEvents?: number;
+  /** ...or with more bytes of them than this (default 64 MiB). */
+  watchBacklogBytes?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -89,7 +93,9 @@ const SNAPSHOT = 'snapshot';
 /** The embedded backend; `dir` undefined = memory only. */
 export class WalBackend implements Backend {
   private readonly index: MvccIndex;
-  private readonly opts: Required<Omit<WalBackendOptions, 'clock' | 'logger'>>;
+  private readonly opts: Required<
+    Omit<WalBackendOptions, 'clock' | 'logger' | 'watchBacklogEvents' | 'watchBacklogBytes'>
+  >;
   private readonly clock: Clock;
   private readonly log: Logger;
   private fh?: fs.promises.FileHandle;
@@ -123,7 +129,10 @@ export class WalBackend implements Backend {
     };
     this.clock = opts.clock ?? realClock;
     this.log = (opts.logger ?? silentLogger).child('store');
-    this.index = new MvccIndex((err) => this.log.error('watch callback failed', { err: String(err) }));
+    this.index = new MvccIndex((err) => this.log.error('watch callback failed', { err: String(err) }), {
+      maxBacklogEvents: opts.watchBacklogEvents,
+      maxBacklogBytes: opts.watchBacklogBytes,
+    });
   }
 
   async start(): Promise<void> {
@@ -336,10 +345,11 @@ export class WalBackend implements Backend {
   async watch(
     prefix: string,
     fromRevision: number,
-    onEvents: (events: StoreEvent[]) => void,
+    onEvents: (events: StoreEvent[]) => void | Promise<void>,
+    onError?: (err: Error) => void,
   ): Promise<Watcher> {
     if (this.closed) throw new Error('store closed');
-    return this.index.watch(prefix, fromRevision, onEvents);
+    return this.index.watch(prefix, fromRevision, onEvents, onError);
   }
 
   async compact(revision: number): Promise<void> {
