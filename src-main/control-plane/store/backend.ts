@@ -41,6 +41,33 @@ export class CompactedError extends Error {
   }
 }
 
+/**
+ * Thrown by writes the store could not make durable because its disk is full or read-only
+ * (`code` ENOSPC, EDQUOT or EROFS). Nothing of the failed write remains and everything
+ * acknowledged before it is safe; reads keep working, and writes work again by themselves once
+ * the disk has room (or is writable) again.
+ */
+export class StoreWriteError extends Error {
+  constructor(
+    readonly code: string,
+    readonly file: string,
+    cause: unknown,
+  ) {
+    const what =
+      code === 'EROFS'
+        ? 'the file system is read-only'
+        : code === 'EDQUOT'
+          ? 'the disk quota is exhausted'
+          : 'no space left on device';
+    super(
+      `store: cannot write ${file}: ${what} (${code}); the write was not made. Everything ` +
+        'acknowledged before is safe, and writes resume by themselves once the disk has room again',
+      { cause },
+    );
+    this.name = 'StoreWriteError';
+  }
+}
+
 /** Result of a conditional update or delete: ok=false means the revision did not match (kv = current). */
 export interface CondResult {
   ok: boolean;

@@ -76,7 +76,11 @@ export async function acquireStoreLock(dir: string): Promise<StoreLock> {
     let ino = 0;
     if (process.platform === 'win32') await listenPipe(server, address, real);
     else ino = await takeSocket(server, address, real);
-    await fs.promises.writeFile(path.join(real, PID_FILE), `${process.pid}\n`);
+    try {
+      await fs.promises.writeFile(path.join(real, PID_FILE), `${process.pid}\n`);
+    } catch {
+      // Only for messages: a full disk must not keep the store from starting.
+    }
     return { address, release: () => release(server, address, ino, real) };
   } catch (err) {
     server.close();

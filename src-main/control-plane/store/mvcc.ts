@@ -148,6 +148,26 @@ export class MvccIndex {
     return event;
   }
 
+  /**
+   * Undoes every applied but not yet visible write (their WAL commit failed): the index is as if
+   * they never happened, and their revisions will be reused. Nobody has seen them.
+   */
+  rollback(): void {
+    let removedKeys = false;
+    for (let r = this.revision; r > this.visible; r--) {
+      const key = this.log[r - this.logBase].kv.key;
+      const vs = this.history.get(key)!;
+      vs.pop();
+      if (vs.length === 0) {
+        this.history.delete(key);
+        removedKeys = true;
+      }
+    }
+    if (removedKeys) this.keys = this.keys.filter((k) => this.history.has(k));
+    this.log.length = this.visible - this.logBase + 1;
+    this.revision = this.visible;
+  }
+
   private append(key: string, v: Version): void {
     const vs = this.history.get(key);
     if (vs) {

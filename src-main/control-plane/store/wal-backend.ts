@@ -30,6 +30,13 @@
  * bytes dropped (also `recoveryReport()`). Damage followed by records of later commits, or a gap
  * in the revisions, would lose acknowledged writes: start-up refuses, naming file and offset.
  *
+ * A full or read-only disk (ENOSPC, EDQUOT, EROFS) fails the commit being written with a
+ * StoreWriteError (the API server answers 507 or a 500 naming EROFS): the index forgets every
+ * write not yet durable, the next commit first cuts the WAL back to its durable end, and writes
+ * work again as soon as the disk has room — no restart. Reads never stop, nothing acknowledged
+ * is touched, and a start-up on a full disk carries on without its snapshot. Any other write
+ * error (EIO) stops writes until a restart, as etcd does.
+ *
  * Auto-compaction (our policy, documented in the README's store section): once a minute, history
  * is compacted to the older of "10,000 revisions ago" and "5 minutes ago", i.e. we keep at least
  * the last 10,000 revisions *and* at least the last 5 minutes — kube-apiserver compacts etcd every
@@ -44,6 +51,7 @@ import { silentLogger, type Logger } from '../../common/logger';
 import {
   CompactedError,
   KeyExistsError,
+  StoreWriteError,
   type Backend,
   type CondResult,
   type KeyValue,
@@ -88,6 +96,8 @@ interface Pending {
 }
 
 const WAL = 'wal.log';
+/** Errors of a full or read-only disk: writes fail, and recover by themselves once it passes. */
+const SPACE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
 const SNAPSHOT = 'snapshot';
 
 /** The embedded backend; `dir` undefined = memory only. */
@@ -107,8 +117,14 @@ export class WalBackend implements Backend {
   private waiting: Pending[] = [];
   private flushing?: Promise<void>;
   private flushQueued = false;
-  /** Set when a WAL write/fsync failed: like etcd, the store stops accepting writes. */
+  /** Set when a WAL write/fsync failed for good (EIO): like etcd, the store stops accepting writes. */
   private failure?: unknown;
+  /** The last commit failed for lack of space (or a read-only disk); cleared by the next success. */
+  private writeError?: StoreWriteError;
+  /** The WAL may end in part of a failed commit: cut it back to `walBytes` before appending. */
+  private walDirty = false;
+  /** After a failed snapshot, wait until the WAL is this big before trying again. */
+  private rotateRetryAt = 0;
   private started = false;
   private closed = false;
   private compactionTimer?: unknown;
@@ -148,6 +164,8 @@ export class WalBackend implements Backend {
     try {
       await this.load(dir);
     } catch (err) {
+      await this.fh?.close();
+      this.fh = undefined;
       await this.lock.release();
       this.lock = undefined;
       throw err;
@@ -223,7 +241,13 @@ export class WalBackend implements Backend {
       await this.fh.datasync();
     }
     this.walBytes = scan.validBytes;
-    await this.rotate(dir);
+    try {
+      await this.rotate(dir);
+    } catch (err) {
+      // A full disk must not keep the store from starting: the WAL still has everything.
+      if (!SPACE_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      this.log.warn('start-up snapshot failed; continuing on the WAL', { err: String(err) });
+    }
   }
 
   /** Applies one logged change; the log must be dense and agree with the state it replays onto. */
@@ -253,12 +277,18 @@ export class WalBackend implements Backend {
       samples: this.samples,
     });
     const tmp = path.join(dir, `${SNAPSHOT}.tmp`);
-    const fh = await fs.promises.open(tmp, 'w');
     try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const fh = await fs.promises.open(tmp, 'w');
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      // Do not leave a half-written file taking up the space a full disk is short of.
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
     await fs.promises.rename(tmp, path.join(dir, SNAPSHOT));
     const dh = await fs.promises.open(dir, 'r');
@@ -281,6 +311,7 @@ export class WalBackend implements Backend {
         await this.rotate(this.dir!);
       } catch (err) {
         this.log.warn('snapshot on close failed; the WAL still holds every write', { err: String(err) });
+        if (this.walDirty) await this.fh.truncate(this.walBytes).catch(() => undefined);
       }
       await this.fh.close();
       this.fh = undefined;
@@ -405,23 +436,31 @@ export class WalBackend implements Backend {
       this.buffered = [];
       this.waiting = [];
       try {
+        // A failed commit may have left part of itself at the end: cut back to the durable end.
+        if (this.walDirty) {
+          await this.fh!.truncate(this.walBytes);
+          this.walDirty = false;
+        }
         // Every record names its group commit (its first revision): see scanWal.
         const g = entries[0].r;
         const data = Buffer.concat(entries.map((e) => encodeRecord({ ...e, g })));
         let off = 0;
+        this.walDirty = true;
         while (off < data.length) off += (await this.fh!.write(data, off, data.length - off)).bytesWritten;
         await this.fh!.datasync();
+        this.walDirty = false;
         this.fsyncs++;
         this.walBytes += data.length;
       } catch (err) {
-        // A failed fsync leaves the page cache in an unknown state (etcd panics here). Refuse
-        // further writes and fail everyone waiting; the in-memory tail never becomes visible.
-        this.failure = err;
-        this.log.error('WAL write failed; store is read-only', { err: String(err) });
-        for (const w of [...waiters, ...this.waiting]) w.reject(err);
+        this.commitFailed(err, [...waiters, ...this.waiting]);
         this.waiting = [];
         this.buffered = [];
-        return;
+        if (this.failure) return;
+        continue;
+      }
+      if (this.writeError) {
+        this.log.info('WAL writes work again', { file: this.walPath() });
+        this.writeError = undefined;
       }
       this.index.publish(entries[entries.length - 1].r);
       // Waiters of this commit, and compare-and-swap losers waiting for it (untilVisible).
@@ -431,15 +470,44 @@ export class WalBackend implements Backend {
         else later.push(w);
       }
       this.waiting = later;
-      if (this.walBytes > this.opts.maxWalBytes && this.dir) {
+      if (this.walBytes > Math.max(this.opts.maxWalBytes, this.rotateRetryAt) && this.dir) {
         try {
           await this.rotate(this.dir);
+          this.rotateRetryAt = 0;
         } catch (err) {
-          // The WAL still holds everything; try again after the next batch.
-          this.log.warn('snapshot failed', { err: String(err) });
+          // The WAL still holds everything; try again once it has grown by another eighth.
+          this.rotateRetryAt = this.walBytes + this.opts.maxWalBytes / 8;
+          this.log.warn('snapshot failed; the WAL keeps every write', { err: String(err) });
         }
       }
     }
+  }
+
+  /**
+   * A commit failed: none of the pending writes happened (the index forgets them, their writers
+   * get the error). A full or read-only disk (ENOSPC, EDQUOT, EROFS) is expected to pass: the
+   * next commit cuts the WAL back to its durable end and tries again, so writes recover by
+   * themselves. Anything else (EIO: the page cache may have dropped data, which is why etcd
+   * panics here) stops writes until a restart.
+   */
+  private commitFailed(err: unknown, waiters: Pending[]): void {
+    this.index.rollback();
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    let answer: unknown = err;
+    if (SPACE_ERRORS.has(code)) {
+      answer = new StoreWriteError(code, this.walPath(), err);
+      if (!this.writeError)
+        this.log.error('WAL write failed; writes fail until there is room', { err: String(err) });
+      this.writeError = answer as StoreWriteError;
+    } else {
+      this.failure = err;
+      this.log.error('WAL write failed; store is read-only until restarted', { err: String(err) });
+    }
+    for (const w of waiters) w.reject(answer);
+  }
+
+  private walPath(): string {
+    return path.join(this.dir ?? '', WAL);
   }
 
   /** Snapshot of the visible state, then truncate the WAL (it is all in the snapshot). */
