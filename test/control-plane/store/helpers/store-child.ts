@@ -9,7 +9,7 @@
  *   PREV >= 0, replays the watch history of cycle PREV's keys from revision FROM (`EV` lines),
  *   then `DIGEST` of every live key; then `WRITING` and writes as fast as it can with
  *   concurrent sequential writers (helpers/crash-ops.ts), printing `ACK w seq revision` once
- *   each write is acknowledged, until it is killed.
+ *   each write is acknowledged, until it is killed. CYCLE -1 only recovers and waits.
  */
 import { WalBackend } from '../../../../src-main/control-plane/store/wal-backend';
 import type { StoreEvent } from '../../../../src-main/control-plane/store/backend';
@@ -52,7 +52,7 @@ async function writer(dir: string, cycle: number, prev: number, from: number): P
   // Small WAL and a tight compaction window, so crashes also land in snapshots and compactions.
   const b = new WalBackend(dir, {
     maxWalBytes: 256 * 1024,
-    retainRevisions: 50_000,
+    retainRevisions: 3000,
     retainMs: 0,
     compactionIntervalMs: 50,
   });
@@ -70,23 +70,34 @@ async function writer(dir: string, cycle: number, prev: number, from: number): P
     }
     out(`DIGEST ${digest((await b.list('/', '', 0, 0)).kvs)}`);
   }
+  if (cycle < 0) {
+    // Recovery only: the harness kills it at random moments of its start-up.
+    setInterval(() => undefined, 60_000);
+    return;
+  }
   out('WRITING');
   await Promise.all(
     Array.from({ length: WRITERS }, async (_, w) => {
       for (let seq = 0; ; seq++) {
         const op = crashOp(cycle, w, seq);
         let r: number;
-        if (op.type === 'DELETE') r = (await b.delete(op.key, 0)).revision;
+        if (op.type === 'DELETE') r = checked(await b.delete(op.key, 0), op.key).revision;
         else {
           const cur = (await b.get(op.key)).kv;
           r = cur
-            ? (await b.update(op.key, op.value, cur.modRevision)).revision
+            ? checked(await b.update(op.key, op.value, cur.modRevision), op.key).revision
             : (await b.create(op.key, op.value)).modRevision;
         }
         out(`ACK ${w} ${seq} ${r}`);
       }
     }),
   );
+}
+
+/** Each writer owns its keys, so a conditional write can only succeed. */
+function checked<T extends { ok: boolean }>(res: T, key: string): T {
+  if (!res.ok) throw new Error(`write of ${key} lost a compare-and-swap it cannot lose`);
+  return res;
 }
 
 main().catch((err) => {
