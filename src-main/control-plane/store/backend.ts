@@ -136,6 +136,13 @@ export interface Backend {
     onEvents: (events: StoreEvent[]) => void | Promise<void>,
     onError?: (err: Error) => void,
   ): Promise<Watcher>;
+  /**
+   * Optional bulk load for snapshot restore, valid only on an empty store (nothing ever written).
+   * Afterwards get/list return exactly `kvs`, with their createRevision and modRevision,
+   * currentRevision() === `revision` and compactRevision() === `revision` (no history before
+   * it); the next write takes `revision + 1`. Resolves once the load is durable.
+   */
+  importSnapshot?(kvs: KeyValue[], revision: number): Promise<void>;
   /** Drops history older than `revision` (watchers/lists at older revisions get CompactedError). */
   compact(revision: number): Promise<void>;
   /** Lowest revision still available for watch; events at or after compactRevision()+1. */

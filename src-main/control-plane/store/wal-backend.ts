@@ -123,6 +123,8 @@ export class WalBackend implements Backend {
   private writeError?: StoreWriteError;
   /** The WAL may end in part of a failed commit: cut it back to `walBytes` before appending. */
   private walDirty = false;
+  /** importSnapshot is writing: other writes wait their turn by failing. */
+  private importing = false;
   /** After a failed snapshot, wait until the WAL is this big before trying again. */
   private rotateRetryAt = 0;
   private started = false;
@@ -266,16 +268,19 @@ export class WalBackend implements Backend {
       );
   }
 
-  /** Writes the visible state and its retained history to `snapshot` atomically. */
-  private async writeSnapshot(dir: string): Promise<void> {
-    const { compacted, base, events } = this.index.retained();
-    const text = encodeSnapshot({
-      revision: this.index.visible,
-      compacted,
-      base,
-      events: events.map(toEntry),
-      samples: this.samples,
-    });
+  /** Writes `data` (default: the visible state and its retained history) to `snapshot` atomically. */
+  private async writeSnapshot(dir: string, data?: SnapshotData): Promise<void> {
+    if (!data) {
+      const { compacted, base, events } = this.index.retained();
+      data = {
+        revision: this.index.visible,
+        compacted,
+        base,
+        events: events.map(toEntry),
+        samples: this.samples,
+      };
+    }
+    const text = encodeSnapshot(data);
     const tmp = path.join(dir, `${SNAPSHOT}.tmp`);
     try {
       const fh = await fs.promises.open(tmp, 'w');
@@ -383,6 +388,36 @@ export class WalBackend implements Backend {
     return this.index.watch(prefix, fromRevision, onEvents, onError);
   }
 
+  /**
+   * Snapshot restore's bulk load (see Backend.importSnapshot): checked, made durable as this
+   * store's snapshot (the WAL is empty), then loaded as the state at `revision` with no history.
+   */
+  async importSnapshot(kvs: KeyValue[], revision: number): Promise<void> {
+    this.checkWritable();
+    if (this.index.revision !== 0 || this.importing)
+      throw new Error(
+        `store: importSnapshot needs an empty store; this one is at revision ${this.index.revision}`,
+      );
+    checkImport(kvs, revision);
+    const base = kvs
+      .map(({ key, value, createRevision, modRevision }) => ({ key, value, createRevision, modRevision }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.importing = true;
+    try {
+      if (this.fh && this.dir) {
+        await this.writeSnapshot(this.dir, { revision, compacted: revision, base, events: [] });
+        await this.fh.truncate(0);
+        await this.fh.datasync();
+        this.walBytes = 0;
+      }
+      this.samples = [];
+      this.index.load(revision, base);
+    } finally {
+      this.importing = false;
+    }
+    this.log.info('snapshot imported', { revision, keys: base.length });
+  }
+
   async compact(revision: number): Promise<void> {
     this.index.compact(revision);
   }
@@ -402,6 +437,7 @@ export class WalBackend implements Backend {
 
   private checkWritable(): void {
     if (!this.started || this.closed) throw new Error(this.closed ? 'store closed' : 'store not started');
+    if (this.importing) throw new Error('store: a snapshot import is in progress');
     if (this.failure) throw new Error(`store failed: ${String(this.failure)}`);
   }
 
@@ -571,4 +607,28 @@ function toEntry(ev: StoreEvent): WalEntry {
   return ev.type === 'DELETE'
     ? { r: modRevision, k: key, d: 1 }
     : { r: modRevision, k: key, v: value, c: createRevision };
+}
+
+/** What importSnapshot accepts: unique keys, revisions that could have produced them. */
+function checkImport(kvs: KeyValue[], revision: number): void {
+  if (!Number.isInteger(revision) || revision < 0)
+    throw new Error(`store: importSnapshot revision must be a whole number >= 0, got ${revision}`);
+  const seen = new Set<string>();
+  for (const kv of kvs) {
+    if (seen.has(kv.key)) throw new Error(`store: importSnapshot has key ${kv.key} twice`);
+    seen.add(kv.key);
+    if (typeof kv.value !== 'string')
+      throw new Error(`store: importSnapshot value of ${kv.key} is not a string`);
+    const ok =
+      Number.isInteger(kv.createRevision) &&
+      Number.isInteger(kv.modRevision) &&
+      kv.createRevision >= 1 &&
+      kv.createRevision <= kv.modRevision &&
+      kv.modRevision <= revision;
+    if (!ok)
+      throw new Error(
+        `store: importSnapshot key ${kv.key} has createRevision ${kv.createRevision} and modRevision ` +
+          `${kv.modRevision}; need 1 <= createRevision <= modRevision <= ${revision}`,
+      );
+  }
 }
