@@ -105,6 +105,8 @@ export class MvccIndex {
     this.revision = this.visible = this.compacted = revision;
     this.log = [];
     this.logBase = revision + 1;
+    // There is no history before the loaded revision to replay to an existing watch.
+    for (const w of this.watchers) w.next = Math.max(w.next, revision + 1);
   }
 
   /** Latest version including not-yet-visible writes (for compare-revision checks). */

@@ -347,6 +347,19 @@ describe('WalBackend.importSnapshot', () => {
     await b2.close();
   });
 
+  it('a watch opened before the import sees the writes after it, not the imported keys', async () => {
+    const b = new MemoryBackend({ compactionIntervalMs: 0 });
+    await b.start();
+    const c = collector();
+    await b.watch('/', 0, c.on);
+    await b.importSnapshot([{ key: '/a', value: '1', createRevision: 1, modRevision: 5 }], 5);
+    await b.create('/b', '2');
+    expect((await c.next(1)).map((e) => [e.kv.key, e.kv.modRevision])).toEqual([['/b', 6]]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.events).toHaveLength(1);
+    await b.close();
+  });
+
   it('refuses inconsistent input and leaves the store empty', async () => {
     const b = new MemoryBackend({ compactionIntervalMs: 0 });
     await b.start();
