@@ -130,7 +130,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 
   try {
+    // The store's logger says what start-up repaired (a torn WAL tail) and when writes fail.
     const backend: Backend = openBackend(clusterStoreSpec(opts), {
+      logger: log,
       etcd: { ...opts.etcd, logger: log },
     });
     await backend.start();

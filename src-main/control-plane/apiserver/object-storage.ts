@@ -21,7 +21,13 @@ import { realClock, rfc3339, type Clock } from '../../common/clock';
 import { deepEqual } from '../../common/json';
 import { apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeList, KubeObject, ObjectMeta, WatchEvent } from '../../common/types';
-import { CompactedError, KeyExistsError, type Backend, type KeyValue } from '../store/backend';
+import {
+  CompactedError,
+  KeyExistsError,
+  StoreWriteError,
+  type Backend,
+  type KeyValue,
+} from '../store/backend';
 import { ObjectCache } from './object-storage-cache';
 import {
   CONTINUE_EXPIRED_MESSAGE,
@@ -36,6 +42,7 @@ import {
   badRequest,
   conflict,
   gone,
+  insufficientStorage,
   internalError,
   invalid,
   notFound,
@@ -200,7 +207,7 @@ export class ObjectStore implements ObjectStorage {
           if ((await this.backend.get(key)).kv) throw new KeyExistsError(key);
           return obj;
         }
-        const kv = await this.backend.create(key, this.serialize(t, obj));
+        const kv = await storeWrite(this.backend.create(key, this.serialize(t, obj)));
         mut(obj).resourceVersion = String(kv.modRevision);
         return obj;
       } catch (err) {
@@ -444,14 +451,14 @@ export class ObjectStore implements ObjectStorage {
       (m.deletionGracePeriodSeconds ?? 0) === 0
     ) {
       if (dryRun) return next;
-      const del = await this.backend.delete(key, kv.modRevision);
+      const del = await storeWrite(this.backend.delete(key, kv.modRevision));
       if (!del.ok) return undefined;
       this.cache.forget(key);
       m.resourceVersion = String(del.revision);
       return next;
     }
     if (dryRun) return next;
-    const res = await this.backend.update(key, this.serialize(t, next), kv.modRevision);
+    const res = await storeWrite(this.backend.update(key, this.serialize(t, next), kv.modRevision));
     if (!res.ok) return undefined;
     m.resourceVersion = String(res.kv!.modRevision);
     return next;
@@ -490,7 +497,7 @@ export class ObjectStore implements ObjectStorage {
       const grace = opts.gracePeriodSeconds;
       if (finalizers.length === 0 && !(grace !== undefined && grace > 0) && !opts.mark) {
         if (dryRun) return cur;
-        const del = await this.backend.delete(key, kv.modRevision);
+        const del = await storeWrite(this.backend.delete(key, kv.modRevision));
         if (!del.ok) continue;
         this.cache.forget(key);
         return cur;
@@ -514,7 +521,7 @@ export class ObjectStore implements ObjectStorage {
       opts.mark?.(next);
       if (deepEqual(next, cur)) return cur;
       if (dryRun) return next;
-      const res = await this.backend.update(key, this.serialize(t, next), kv.modRevision);
+      const res = await storeWrite(this.backend.update(key, this.serialize(t, next), kv.modRevision));
       if (!res.ok) continue;
       m.resourceVersion = String(res.kv!.modRevision);
       return next;
@@ -542,6 +549,20 @@ export class ObjectStore implements ObjectStorage {
 }
 
 // ---- helpers ----------------------------------------------------------------------------------
+
+/**
+ * A store write that failed because its disk is full (507 InsufficientStorage) or read-only (500
+ * naming EROFS) becomes a Status that says so; the store keeps serving reads and takes writes
+ * again once there is room.
+ */
+async function storeWrite<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (!(err instanceof StoreWriteError)) throw err;
+    throw err.code === 'EROFS' ? internalError(err.message) : insufficientStorage(err.message);
+  }
+}
 
 /** Applies an explicit propagationPolicy to the GC finalizers, as Kubernetes' deletion does. */
 function gcFinalizers(current: string[], policy: StorageDeleteOptions['propagationPolicy']): string[] {

@@ -113,5 +113,9 @@ export const unsupportedMediaType = (ct: string) =>
     `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${ct})`,
   );
 
+/** 507: the store's disk is full; the write was not made (etcd's "database space exceeded" role). */
+export const insufficientStorage = (message: string) =>
+  new StatusError(507, 'InsufficientStorage', message, { retryAfterSeconds: 5 });
+
 export const internalError = (message: string) =>
   new StatusError(500, 'InternalError', `Internal error occurred: ${message}`);

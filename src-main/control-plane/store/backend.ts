@@ -41,6 +41,33 @@ export class CompactedError extends Error {
   }
 }
 
+/**
+ * Thrown by writes the store could not make durable because its disk is full or read-only
+ * (`code` ENOSPC, EDQUOT or EROFS). Nothing of the failed write remains and everything
+ * acknowledged before it is safe; reads keep working, and writes work again by themselves once
+ * the disk has room (or is writable) again.
+ */
+export class StoreWriteError extends Error {
+  constructor(
+    readonly code: string,
+    readonly file: string,
+    cause: unknown,
+  ) {
+    const what =
+      code === 'EROFS'
+        ? 'the file system is read-only'
+        : code === 'EDQUOT'
+          ? 'the disk quota is exhausted'
+          : 'no space left on device';
+    super(
+      `store: cannot write ${file}: ${what} (${code}); the write was not made. Everything ` +
+        'acknowledged before is safe, and writes resume by themselves once the disk has room again',
+      { cause },
+    );
+    this.name = 'StoreWriteError';
+  }
+}
+
 /** Result of a conditional update or delete: ok=false means the revision did not match (kv = current). */
 export interface CondResult {
   ok: boolean;
@@ -96,17 +123,26 @@ export interface Backend {
   /**
    * Delivers, in revision order, every change under `prefix` with modRevision >= `fromRevision`
    * (0 = only future changes), in batches. Rejects with CompactedError if `fromRevision` is at or
-   * below the compaction point. `onError` is called at most once if the watch ends on its own —
-   * a watcher too slow to keep up is cut off, or the backend lost the watch and cannot resume it
-   * (CompactedError when its history is gone) — and nothing follows it; the client relists or
-   * re-watches from the last revision it saw.
+   * below the compaction point. If `onEvents` returns a promise, the next batch waits for it
+   * (backpressure); events wait in the backend meanwhile, up to its per-watcher limit.
+   * `onError` is called at most once if the watch ends on its own — a watcher too slow to keep
+   * up is cut off, or the backend lost the watch and cannot resume it (CompactedError when its
+   * history is gone) — and nothing follows it; the client relists or re-watches from the last
+   * revision it saw.
    */
   watch(
     prefix: string,
     fromRevision: number,
-    onEvents: (events: StoreEvent[]) => void,
+    onEvents: (events: StoreEvent[]) => void | Promise<void>,
     onError?: (err: Error) => void,
   ): Promise<Watcher>;
+  /**
+   * Optional bulk load for snapshot restore, valid only on an empty store (nothing ever written).
+   * Afterwards get/list return exactly `kvs`, with their createRevision and modRevision,
+   * currentRevision() === `revision` and compactRevision() === `revision` (no history before
+   * it); the next write takes `revision + 1`. Resolves once the load is durable.
+   */
+  importSnapshot?(kvs: KeyValue[], revision: number): Promise<void>;
   /** Drops history older than `revision` (watchers/lists at older revisions get CompactedError). */
   compact(revision: number): Promise<void>;
   /** Lowest revision still available for watch; events at or after compactRevision()+1. */

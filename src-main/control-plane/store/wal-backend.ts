@@ -10,14 +10,32 @@
  *
  * Files in the data dir:
  * - `wal.log`: records appended since the last snapshot (format in wal-format.ts);
- * - `snapshot`: every live key at one revision, written atomically (tmp + fsync + rename +
- *   directory fsync) on start-up after replaying the WAL, and whenever the WAL grows past
- *   `maxWalBytes` (default 64 MiB); the WAL is truncated after each snapshot;
- * - `LOCK`: the pid of the process that has the store open.
+ * - `snapshot`: the live keys at the compaction point plus every change after it (the retained
+ *   MVCC history), written atomically (tmp + fsync + rename + directory fsync) on start-up after
+ *   replaying the WAL, and whenever the WAL grows past `maxWalBytes` (default 64 MiB); the WAL
+ *   is truncated after each snapshot;
+ * - `lock.sock` + `LOCK`: the single-owner lock (a listening socket the kernel releases when the
+ *   owner dies, and its pid for messages; see lock.ts).
  *
- * Recovery loads the snapshot, replays WAL records after its revision and drops a torn or
- * corrupt tail record (crash mid-append). History is not persisted: after a restart the
- * compaction point is the recovered revision, so older watches get 410 and clients relist.
+ * History survives restarts: recovery loads the snapshot's base, replays its history and then
+ * the WAL records after it, so the compaction point after a restart (or a crash) is the one
+ * before it, and a watch resumed from any later revision continues without a 410. Snapshots
+ * carry the whole retained window rather than starting a new one; auto-compaction's time
+ * samples are saved with them too, so the window means the same before and after a restart.
+ * Compaction is persisted by the next snapshot (a clean close writes one); after a crash the
+ * window may start earlier than it did — more history, never less.
+ *
+ * Damaged WALs (scanWal in wal-format.ts): a torn or damaged final group commit — its writers
+ * were never answered — is cut at the last intact record, and start-up logs the file, offset and
+ * bytes dropped (also `recoveryReport()`). Damage followed by records of later commits, or a gap
+ * in the revisions, would lose acknowledged writes: start-up refuses, naming file and offset.
+ *
+ * A full or read-only disk (ENOSPC, EDQUOT, EROFS) fails the commit being written with a
+ * StoreWriteError (the API server answers 507 or a 500 naming EROFS): the index forgets every
+ * write not yet durable, the next commit first cuts the WAL back to its durable end, and writes
+ * work again as soon as the disk has room — no restart. Reads never stop, nothing acknowledged
+ * is touched, and a start-up on a full disk carries on without its snapshot. Any other write
+ * error (EIO) stops writes until a restart, as etcd does.
  *
  * Auto-compaction (our policy, documented in the README's store section): once a minute, history
  * is compacted to the older of "10,000 revisions ago" and "5 minutes ago", i.e. we keep at least
@@ -33,6 +51,7 @@ import { silentLogger, type Logger } from '../../common/logger';
 import {
   CompactedError,
   KeyExistsError,
+  StoreWriteError,
   type Backend,
   type CondResult,
   type KeyValue,
@@ -40,8 +59,16 @@ import {
   type StoreEvent,
   type Watcher,
 } from './backend';
+import { acquireStoreLock, type StoreLock } from './lock';
 import { MvccIndex } from './mvcc';
-import { decodeRecords, decodeSnapshot, encodeRecord, encodeSnapshot, type WalEntry } from './wal-format';
+import {
+  decodeSnapshot,
+  encodeRecord,
+  encodeSnapshot,
+  scanWal,
+  type SnapshotData,
+  type WalEntry,
+} from './wal-format';
 
 /** Tuning knobs of the embedded store. */
 export interface WalBackendOptions {
@@ -53,6 +80,10 @@ export interface WalBackendOptions {
   retainMs?: number;
   /** How often auto-compaction runs (default 60 s; 0 disables it). */
   compactionIntervalMs?: number;
+  /** A watcher with more matching events than this waiting for it is cut off (default 50,000)... */
+  watchBacklogEvents?: number;
+  /** ...or with more bytes of them than this (default 64 MiB). */
+  watchBacklogBytes?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -65,27 +96,42 @@ interface Pending {
 }
 
 const WAL = 'wal.log';
+/** Errors of a full or read-only disk: writes fail, and recover by themselves once it passes. */
+const SPACE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
 const SNAPSHOT = 'snapshot';
 
 /** The embedded backend; `dir` undefined = memory only. */
 export class WalBackend implements Backend {
   private readonly index: MvccIndex;
-  private readonly opts: Required<Omit<WalBackendOptions, 'clock' | 'logger'>>;
+  private readonly opts: Required<
+    Omit<WalBackendOptions, 'clock' | 'logger' | 'watchBacklogEvents' | 'watchBacklogBytes'>
+  >;
   private readonly clock: Clock;
   private readonly log: Logger;
   private fh?: fs.promises.FileHandle;
+  private lock?: StoreLock;
   private walBytes = 0;
   private fsyncs = 0;
   /** Encoded records not yet written, and the writers waiting on them. */
-  private buffered: Buffer[] = [];
+  private buffered: WalEntry[] = [];
   private waiting: Pending[] = [];
   private flushing?: Promise<void>;
   private flushQueued = false;
-  /** Set when a WAL write/fsync failed: like etcd, the store stops accepting writes. */
+  /** Set when a WAL write/fsync failed for good (EIO): like etcd, the store stops accepting writes. */
   private failure?: unknown;
+  /** The last commit failed for lack of space (or a read-only disk); cleared by the next success. */
+  private writeError?: StoreWriteError;
+  /** The WAL may end in part of a failed commit: cut it back to `walBytes` before appending. */
+  private walDirty = false;
+  /** importSnapshot is writing: other writes wait their turn by failing. */
+  private importing = false;
+  /** After a failed snapshot, wait until the WAL is this big before trying again. */
+  private rotateRetryAt = 0;
   private started = false;
   private closed = false;
   private compactionTimer?: unknown;
+  /** What start-up cut from a torn WAL tail, if anything (tests, diagnostics). */
+  private recovery?: { file: string; offset: number; bytes: number; reason: string };
   /** (time, revision) samples for the time-based retention. */
   private samples: { at: number; rev: number }[] = [];
 
@@ -101,7 +147,10 @@ export class WalBackend implements Backend {
     };
     this.clock = opts.clock ?? realClock;
     this.log = (opts.logger ?? silentLogger).child('store');
-    this.index = new MvccIndex((err) => this.log.error('watch callback failed', { err: String(err) }));
+    this.index = new MvccIndex((err) => this.log.error('watch callback failed', { err: String(err) }), {
+      maxBacklogEvents: opts.watchBacklogEvents,
+      maxBacklogBytes: opts.watchBacklogBytes,
+    });
   }
 
   async start(): Promise<void> {
@@ -113,9 +162,19 @@ export class WalBackend implements Backend {
 
   private async recover(dir: string): Promise<void> {
     await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
-    await this.lock(dir);
-    let revision = 0;
-    let kvs: KeyValue[] = [];
+    this.lock = await acquireStoreLock(dir);
+    try {
+      await this.load(dir);
+    } catch (err) {
+      await this.fh?.close();
+      this.fh = undefined;
+      await this.lock.release();
+      this.lock = undefined;
+      throw err;
+    }
+  }
+
+  private async load(dir: string): Promise<void> {
     const snapPath = path.join(dir, SNAPSHOT);
     let snapText: string | undefined;
     try {
@@ -125,8 +184,11 @@ export class WalBackend implements Backend {
     }
     // A snapshot is only ever renamed into place complete, so a bad one is real corruption:
     // refuse to start rather than silently come up empty.
-    if (snapText !== undefined) ({ revision, kvs } = decodeSnapshot(snapText));
-    this.index.load(revision, kvs);
+    const snap: SnapshotData =
+      snapText !== undefined ? decodeSnapshot(snapText) : { revision: 0, compacted: 0, base: [], events: [] };
+    this.index.load(snap.compacted, snap.base);
+    for (const e of snap.events) this.replay(e);
+    if (snap.samples) this.samples = snap.samples;
 
     const walPath = path.join(dir, WAL);
     let walBuf: Buffer = Buffer.alloc(0);
@@ -135,67 +197,103 @@ export class WalBackend implements Backend {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const decoded = decodeRecords(walBuf);
-    let replayed = 0;
-    for (const e of decoded.entries) {
-      if (e.r <= this.index.revision) continue; // already in the snapshot
-      if (e.r !== this.index.revision + 1) {
-        this.log.warn('WAL revision gap; dropping the rest', { expected: this.index.revision + 1, got: e.r });
-        break;
-      }
-      this.replay(e);
-      replayed++;
+    const scan = scanWal(walBuf, this.index.revision);
+    if (scan.corrupt) {
+      const c = scan.corrupt;
+      throw new Error(
+        `store: ${walPath} is damaged at offset ${c.offset} (${c.reason}), and ${c.intactAfter} intact ` +
+          `record(s) of later, acknowledged writes follow from offset ${c.nextIntactOffset}: refusing to ` +
+          'start rather than silently drop them. Keep a copy of the data dir; to give up everything ' +
+          `from the damage on, truncate the file (truncate -s ${c.offset} ${walPath}) and start again`,
+      );
     }
-    if (decoded.error)
-      this.log.warn('dropped torn WAL tail', {
-        reason: decoded.error,
-        bytes: walBuf.length - decoded.validBytes,
-      });
+    let replayed = 0;
+    scan.entries.forEach((e, i) => {
+      if (e.r <= this.index.revision) return; // already in the snapshot
+      try {
+        this.replay(e);
+      } catch (err) {
+        throw new Error(
+          `${(err as Error).message} (${walPath} at offset ${scan.offsets[i]}); refusing to start`,
+        );
+      }
+      replayed++;
+    });
+    if (scan.tail) {
+      const t = scan.tail;
+      this.recovery = { file: walPath, ...t };
+      this.log.warn(
+        `cut the torn tail of ${walPath} at offset ${t.offset}: ${t.bytes} byte(s) dropped (${t.reason})` +
+          (t.intactDropped > 0 ? `, with ${t.intactDropped} record(s) of the same unfinished commit` : '') +
+          '; writes in it were never acknowledged',
+        { file: walPath, offset: t.offset, bytes: t.bytes },
+      );
+    }
     this.index.publish(this.index.revision);
-    // Recovered history is not kept: the recovered revision is the compaction point.
-    this.index.compact(this.index.revision);
-    this.log.info('store recovered', { revision: this.index.revision, keys: kvs.length, replayed });
+    this.log.info('store recovered', {
+      revision: this.index.revision,
+      compacted: this.index.compacted,
+      replayed,
+    });
 
-    await this.writeSnapshot(dir);
     this.fh = await fs.promises.open(walPath, 'a');
-    await this.fh.truncate(0);
-    await this.fh.datasync();
-    this.walBytes = 0;
+    if (scan.tail) {
+      // Cut before anything else: new records must follow the last intact one.
+      await this.fh.truncate(scan.validBytes);
+      await this.fh.datasync();
+    }
+    this.walBytes = scan.validBytes;
+    try {
+      await this.rotate(dir);
+    } catch (err) {
+      // A full disk must not keep the store from starting: the WAL still has everything.
+      if (!SPACE_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      this.log.warn('start-up snapshot failed; continuing on the WAL', { err: String(err) });
+    }
   }
 
+  /** Applies one logged change; the log must be dense and agree with the state it replays onto. */
   private replay(e: WalEntry): void {
+    if (e.r !== this.index.revision + 1)
+      throw new Error(`store: log revision ${e.r} does not follow ${this.index.revision}`);
     if (e.d) {
-      if (this.index.latest(e.k)) this.index.remove(e.k);
-      else this.index.revision = e.r; // cannot happen with an intact log; keep revisions dense
+      if (!this.index.latest(e.k)) throw new Error(`store: log deletes missing key ${e.k} at ${e.r}`);
+      this.index.remove(e.k);
       return;
     }
-    this.index.put(e.k, e.v ?? '');
+    const ev = this.index.put(e.k, e.v ?? '');
+    if (e.c !== undefined && ev.kv.createRevision !== e.c)
+      throw new Error(
+        `store: log puts ${e.k} at ${e.r} with createRevision ${e.c}, expected ${ev.kv.createRevision}`,
+      );
   }
 
-  private async lock(dir: string): Promise<void> {
-    const lockPath = path.join(dir, 'LOCK');
+  /** Writes `data` (default: the visible state and its retained history) to `snapshot` atomically. */
+  private async writeSnapshot(dir: string, data?: SnapshotData): Promise<void> {
+    if (!data) {
+      const { compacted, base, events } = this.index.retained();
+      data = {
+        revision: this.index.visible,
+        compacted,
+        base,
+        events: events.map(toEntry),
+        samples: this.samples,
+      };
+    }
+    const text = encodeSnapshot(data);
+    const tmp = path.join(dir, `${SNAPSHOT}.tmp`);
     try {
-      const pid = Number((await fs.promises.readFile(lockPath, 'utf8')).trim());
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new Error(`store ${dir} is in use by process ${pid}`);
+      const fh = await fs.promises.open(tmp, 'w');
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
       }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    await fs.promises.writeFile(lockPath, `${process.pid}\n`);
-  }
-
-  /** Writes the state at the visible revision to `snapshot` atomically. */
-  private async writeSnapshot(dir: string): Promise<void> {
-    const rev = this.index.visible;
-    const text = encodeSnapshot(rev, this.index.liveAt(rev));
-    const tmp = path.join(dir, `${SNAPSHOT}.tmp`);
-    const fh = await fs.promises.open(tmp, 'w');
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      // Do not leave a half-written file taking up the space a full disk is short of.
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
     await fs.promises.rename(tmp, path.join(dir, SNAPSHOT));
     const dh = await fs.promises.open(dir, 'r');
@@ -213,10 +311,18 @@ export class WalBackend implements Backend {
     while (this.flushing) await this.flushing;
     this.index.cancelAll();
     if (this.fh) {
+      // A clean stop snapshots, so the next start is quick and keeps this compaction point.
+      try {
+        await this.rotate(this.dir!);
+      } catch (err) {
+        this.log.warn('snapshot on close failed; the WAL still holds every write', { err: String(err) });
+        if (this.walDirty) await this.fh.truncate(this.walBytes).catch(() => undefined);
+      }
       await this.fh.close();
       this.fh = undefined;
-      if (this.dir) await fs.promises.rm(path.join(this.dir, 'LOCK'), { force: true });
     }
+    await this.lock?.release();
+    this.lock = undefined;
   }
 
   currentRevision(): number {
@@ -236,7 +342,7 @@ export class WalBackend implements Backend {
     this.checkWritable();
     if (this.index.latest(key)) throw new KeyExistsError(key);
     const ev = this.index.put(key, value);
-    await this.commit(ev, { r: ev.kv.modRevision, k: key, v: value, c: ev.kv.createRevision });
+    await this.commit(ev);
     return ev.kv;
   }
 
@@ -248,7 +354,7 @@ export class WalBackend implements Backend {
       return { ok: false, revision: this.index.visible, kv: cur };
     }
     const ev = this.index.put(key, value);
-    await this.commit(ev, { r: ev.kv.modRevision, k: key, v: value, c: ev.kv.createRevision });
+    await this.commit(ev);
     return { ok: true, revision: ev.kv.modRevision, kv: ev.kv };
   }
 
@@ -260,7 +366,7 @@ export class WalBackend implements Backend {
       return { ok: false, revision: this.index.visible, kv: cur };
     }
     const ev = this.index.remove(key);
-    await this.commit(ev, { r: ev.kv.modRevision, k: key, d: 1 });
+    await this.commit(ev);
     return { ok: true, revision: ev.kv.modRevision, kv: cur };
   }
 
@@ -275,10 +381,41 @@ export class WalBackend implements Backend {
   async watch(
     prefix: string,
     fromRevision: number,
-    onEvents: (events: StoreEvent[]) => void,
+    onEvents: (events: StoreEvent[]) => void | Promise<void>,
+    onError?: (err: Error) => void,
   ): Promise<Watcher> {
     if (this.closed) throw new Error('store closed');
-    return this.index.watch(prefix, fromRevision, onEvents);
+    return this.index.watch(prefix, fromRevision, onEvents, onError);
+  }
+
+  /**
+   * Snapshot restore's bulk load (see Backend.importSnapshot): checked, made durable as this
+   * store's snapshot (the WAL is empty), then loaded as the state at `revision` with no history.
+   */
+  async importSnapshot(kvs: KeyValue[], revision: number): Promise<void> {
+    this.checkWritable();
+    if (this.index.revision !== 0 || this.importing)
+      throw new Error(
+        `store: importSnapshot needs an empty store; this one is at revision ${this.index.revision}`,
+      );
+    checkImport(kvs, revision);
+    const base = kvs
+      .map(({ key, value, createRevision, modRevision }) => ({ key, value, createRevision, modRevision }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.importing = true;
+    try {
+      if (this.fh && this.dir) {
+        await this.writeSnapshot(this.dir, { revision, compacted: revision, base, events: [] });
+        await this.fh.truncate(0);
+        await this.fh.datasync();
+        this.walBytes = 0;
+      }
+      this.samples = [];
+      this.index.load(revision, base);
+    } finally {
+      this.importing = false;
+    }
+    this.log.info('snapshot imported', { revision, keys: base.length });
   }
 
   async compact(revision: number): Promise<void> {
@@ -300,17 +437,18 @@ export class WalBackend implements Backend {
 
   private checkWritable(): void {
     if (!this.started || this.closed) throw new Error(this.closed ? 'store closed' : 'store not started');
+    if (this.importing) throw new Error('store: a snapshot import is in progress');
     if (this.failure) throw new Error(`store failed: ${String(this.failure)}`);
   }
 
   /** Makes a write durable (group commit) and visible; resolves when both are done. */
-  private commit(ev: StoreEvent, entry: WalEntry): Promise<void> {
+  private commit(ev: StoreEvent): Promise<void> {
     if (!this.fh) {
       // Memory only: visible at once. Watchers still get it asynchronously.
       this.index.publish(ev.kv.modRevision);
       return Promise.resolve();
     }
-    this.buffered.push(encodeRecord(entry));
+    this.buffered.push(toEntry(ev));
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ rev: ev.kv.modRevision, resolve, reject });
       this.kickFlush();
@@ -329,38 +467,83 @@ export class WalBackend implements Backend {
 
   private async flushLoop(): Promise<void> {
     while (this.buffered.length > 0 && !this.failure) {
-      const bufs = this.buffered;
+      const entries = this.buffered;
       const waiters = this.waiting;
       this.buffered = [];
       this.waiting = [];
       try {
-        const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
+        // A failed commit may have left part of itself at the end: cut back to the durable end.
+        if (this.walDirty) {
+          await this.fh!.truncate(this.walBytes);
+          this.walDirty = false;
+        }
+        // Every record names its group commit (its first revision): see scanWal.
+        const g = entries[0].r;
+        const data = Buffer.concat(entries.map((e) => encodeRecord({ ...e, g })));
         let off = 0;
+        this.walDirty = true;
         while (off < data.length) off += (await this.fh!.write(data, off, data.length - off)).bytesWritten;
         await this.fh!.datasync();
+        this.walDirty = false;
         this.fsyncs++;
         this.walBytes += data.length;
       } catch (err) {
-        // A failed fsync leaves the page cache in an unknown state (etcd panics here). Refuse
-        // further writes and fail everyone waiting; the in-memory tail never becomes visible.
-        this.failure = err;
-        this.log.error('WAL write failed; store is read-only', { err: String(err) });
-        for (const w of [...waiters, ...this.waiting]) w.reject(err);
+        this.commitFailed(err, [...waiters, ...this.waiting]);
         this.waiting = [];
         this.buffered = [];
-        return;
+        if (this.failure) return;
+        continue;
       }
-      this.index.publish(waiters[waiters.length - 1].rev);
-      for (const w of waiters) w.resolve();
-      if (this.walBytes > this.opts.maxWalBytes && this.dir) {
+      if (this.writeError) {
+        this.log.info('WAL writes work again', { file: this.walPath() });
+        this.writeError = undefined;
+      }
+      this.index.publish(entries[entries.length - 1].r);
+      // Waiters of this commit, and compare-and-swap losers waiting for it (untilVisible).
+      const later: Pending[] = [];
+      for (const w of [...waiters, ...this.waiting]) {
+        if (w.rev <= this.index.visible) w.resolve();
+        else later.push(w);
+      }
+      this.waiting = later;
+      if (this.walBytes > Math.max(this.opts.maxWalBytes, this.rotateRetryAt) && this.dir) {
         try {
           await this.rotate(this.dir);
+          this.rotateRetryAt = 0;
         } catch (err) {
-          // The WAL still holds everything; try again after the next batch.
-          this.log.warn('snapshot failed', { err: String(err) });
+          // The WAL still holds everything; try again once it has grown by another eighth.
+          this.rotateRetryAt = this.walBytes + this.opts.maxWalBytes / 8;
+          this.log.warn('snapshot failed; the WAL keeps every write', { err: String(err) });
         }
       }
     }
+  }
+
+  /**
+   * A commit failed: none of the pending writes happened (the index forgets them, their writers
+   * get the error). A full or read-only disk (ENOSPC, EDQUOT, EROFS) is expected to pass: the
+   * next commit cuts the WAL back to its durable end and tries again, so writes recover by
+   * themselves. Anything else (EIO: the page cache may have dropped data, which is why etcd
+   * panics here) stops writes until a restart.
+   */
+  private commitFailed(err: unknown, waiters: Pending[]): void {
+    this.index.rollback();
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    let answer: unknown = err;
+    if (SPACE_ERRORS.has(code)) {
+      answer = new StoreWriteError(code, this.walPath(), err);
+      if (!this.writeError)
+        this.log.error('WAL write failed; writes fail until there is room', { err: String(err) });
+      this.writeError = answer as StoreWriteError;
+    } else {
+      this.failure = err;
+      this.log.error('WAL write failed; store is read-only until restarted', { err: String(err) });
+    }
+    for (const w of waiters) w.reject(answer);
+  }
+
+  private walPath(): string {
+    return path.join(this.dir ?? '', WAL);
   }
 
   /** Snapshot of the visible state, then truncate the WAL (it is all in the snapshot). */
@@ -400,6 +583,11 @@ export class WalBackend implements Backend {
     }
   }
 
+  /** What the last start-up cut from a torn WAL tail: file, offset, bytes and why; undefined if nothing. */
+  recoveryReport(): { file: string; offset: number; bytes: number; reason: string } | undefined {
+    return this.recovery;
+  }
+
   /** WAL size since the last snapshot and group-commit fsyncs so far (tests, metrics). */
   stats(): { walBytes: number; fsyncs: number; historyRevisions: number } {
     return { walBytes: this.walBytes, fsyncs: this.fsyncs, historyRevisions: this.index.historySize() };
@@ -413,11 +601,34 @@ export class MemoryBackend extends WalBackend {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+/** A change as the WAL (and a snapshot's history) records it. */
+function toEntry(ev: StoreEvent): WalEntry {
+  const { key, value, createRevision, modRevision } = ev.kv;
+  return ev.type === 'DELETE'
+    ? { r: modRevision, k: key, d: 1 }
+    : { r: modRevision, k: key, v: value, c: createRevision };
+}
+
+/** What importSnapshot accepts: unique keys, revisions that could have produced them. */
+function checkImport(kvs: KeyValue[], revision: number): void {
+  if (!Number.isInteger(revision) || revision < 0)
+    throw new Error(`store: importSnapshot revision must be a whole number >= 0, got ${revision}`);
+  const seen = new Set<string>();
+  for (const kv of kvs) {
+    if (seen.has(kv.key)) throw new Error(`store: importSnapshot has key ${kv.key} twice`);
+    seen.add(kv.key);
+    if (typeof kv.value !== 'string')
+      throw new Error(`store: importSnapshot value of ${kv.key} is not a string`);
+    const ok =
+      Number.isInteger(kv.createRevision) &&
+      Number.isInteger(kv.modRevision) &&
+      kv.createRevision >= 1 &&
+      kv.createRevision <= kv.modRevision &&
+      kv.modRevision <= revision;
+    if (!ok)
+      throw new Error(
+        `store: importSnapshot key ${kv.key} has createRevision ${kv.createRevision} and modRevision ` +
+          `${kv.modRevision}; need 1 <= createRevision <= modRevision <= ${revision}`,
+      );
   }
 }

@@ -11,6 +11,7 @@ import {
 } from '../../../src-main/control-plane/apiserver/object-storage';
 import { strategyFor } from '../../../src-main/control-plane/apiserver/registry';
 import { StatusError } from '../../../src-main/control-plane/apiserver/status';
+import { StoreWriteError } from '../../../src-main/control-plane/store/backend';
 import { MemoryBackend, WalBackend } from '../../../src-main/control-plane/store/wal-backend';
 
 /** A manual clock: time moves only when the test says so. */
@@ -666,5 +667,33 @@ describe('durability through the WAL backend', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('store write failures', () => {
+  /** A store whose disk says `code` to every write. */
+  class FailingBackend extends MemoryBackend {
+    constructor(private readonly code: string) {
+      super({ compactionIntervalMs: 0 });
+    }
+    override async create(): Promise<never> {
+      throw new StoreWriteError(this.code, '/data/store/wal.log', new Error(this.code));
+    }
+  }
+
+  it('a full disk is 507 InsufficientStorage, a read-only one a 500 naming EROFS', async () => {
+    const full = await statusOf(new ObjectStore(new FailingBackend('ENOSPC')).create(R.pods, pod('a')));
+    expect(full.toStatus()).toMatchObject({
+      code: 507,
+      reason: 'InsufficientStorage',
+      message: expect.stringContaining('cannot write /data/store/wal.log: no space left on device (ENOSPC)'),
+      details: { retryAfterSeconds: 5 },
+    });
+    const ro = await statusOf(new ObjectStore(new FailingBackend('EROFS')).create(R.pods, pod('a')));
+    expect(ro.toStatus()).toMatchObject({
+      code: 500,
+      reason: 'InternalError',
+      message: expect.stringContaining('the file system is read-only (EROFS); the write was not made'),
+    });
   });
 });
