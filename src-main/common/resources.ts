@@ -88,6 +88,11 @@ export const RESOURCES: ResourceType[] = [
     shortNames: ['pv'],
     subresources: ['status'],
   }),
+  r('', 'v1', 'ReplicationController', 'replicationcontrollers', true, {
+    shortNames: ['rc'],
+    categories: ['all'],
+    subresources: ['status', 'scale'],
+  }),
   // apps/v1
   r('apps', 'v1', 'Deployment', 'deployments', true, {
     shortNames: ['deploy'],
@@ -202,6 +207,7 @@ export const R = {
   resourcequotas: findByPlural('', 'v1', 'resourcequotas')!,
   persistentvolumeclaims: findByPlural('', 'v1', 'persistentvolumeclaims')!,
   persistentvolumes: findByPlural('', 'v1', 'persistentvolumes')!,
+  replicationcontrollers: findByPlural('', 'v1', 'replicationcontrollers')!,
   deployments: findByPlural('apps', 'v1', 'deployments')!,
   replicasets: findByPlural('apps', 'v1', 'replicasets')!,
   statefulsets: findByPlural('apps', 'v1', 'statefulsets')!,
