@@ -165,6 +165,11 @@ export const RESOURCES: ResourceType[] = [
   r('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, { shortNames: ['pc'] }),
   // coordination.k8s.io/v1
   r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  // rbac.authorization.k8s.io/v1: stored and served; authorization does not read them yet.
+  r('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  r('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
+  r('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
+  r('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
   // Self-subject reviews (kubectl auth can-i / whoami): create-only, never stored.
   r('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, {
     verbs: ['create'],
@@ -228,5 +233,9 @@ export const R = {
   customresourcedefinitions: findByPlural('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!,
   priorityclasses: findByPlural('scheduling.k8s.io', 'v1', 'priorityclasses')!,
   leases: findByPlural('coordination.k8s.io', 'v1', 'leases')!,
+  clusterrolebindings: findByPlural('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')!,
+  clusterroles: findByPlural('rbac.authorization.k8s.io', 'v1', 'clusterroles')!,
+  rolebindings: findByPlural('rbac.authorization.k8s.io', 'v1', 'rolebindings')!,
+  roles: findByPlural('rbac.authorization.k8s.io', 'v1', 'roles')!,
   endpointslices: findByPlural('discovery.k8s.io', 'v1', 'endpointslices')!,
 } as const;

@@ -16,6 +16,7 @@ import { DISCOVERY_STRATEGIES } from './discovery';
 import { EVENTS_STRATEGIES } from './events';
 import { NETWORKING_STRATEGIES } from './networking';
 import { POLICY_STRATEGIES } from './policy';
+import { RBAC_STRATEGIES } from './rbac';
 import { SCHEDULING_STRATEGIES } from './scheduling';
 import { STORAGE_STRATEGIES } from './storage';
 import type { Strategy } from './strategy';
@@ -46,6 +47,7 @@ const STRATEGIES = new Map<ResourceType, Strategy>(
     ...SCHEDULING_STRATEGIES,
     ...DISCOVERY_STRATEGIES,
     ...EVENTS_STRATEGIES,
+    ...RBAC_STRATEGIES,
   ].map((s) => [s.type, typeChecked(s)]),
 );
 
