@@ -180,6 +180,11 @@ export const RESOURCES: ResourceType[] = [
   r('authentication.k8s.io', 'v1', 'SelfSubjectReview', 'selfsubjectreviews', false, { verbs: ['create'] }),
   // discovery.k8s.io/v1
   r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
+  // apiregistration.k8s.io/v1: stored and served; Skiff does not aggregate.
+  r('apiregistration.k8s.io', 'v1', 'APIService', 'apiservices', false, {
+    categories: ['api-extensions'],
+    subresources: ['status'],
+  }),
 ];
 
 /** `apiVersion` string for a resource type ('v1' or 'apps/v1'). */
@@ -238,4 +243,5 @@ export const R = {
   rolebindings: findByPlural('rbac.authorization.k8s.io', 'v1', 'rolebindings')!,
   roles: findByPlural('rbac.authorization.k8s.io', 'v1', 'roles')!,
   endpointslices: findByPlural('discovery.k8s.io', 'v1', 'endpointslices')!,
+  apiservices: findByPlural('apiregistration.k8s.io', 'v1', 'apiservices')!,
 } as const;

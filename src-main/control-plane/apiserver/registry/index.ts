@@ -7,6 +7,7 @@
  * Imports only common/ and the API server's status/storage/openapi/patch modules.
  */
 import type { ResourceType } from '../../../common/resources';
+import { APIREGISTRATION_STRATEGIES } from './apiregistration';
 import { APPS_STRATEGIES } from './apps';
 import { AUTOSCALING_STRATEGIES } from './autoscaling';
 import { BATCH_STRATEGIES } from './batch';
@@ -48,6 +49,7 @@ const STRATEGIES = new Map<ResourceType, Strategy>(
     ...DISCOVERY_STRATEGIES,
     ...EVENTS_STRATEGIES,
     ...RBAC_STRATEGIES,
+    ...APIREGISTRATION_STRATEGIES,
   ].map((s) => [s.type, typeChecked(s)]),
 );
 
