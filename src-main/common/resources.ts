@@ -88,6 +88,11 @@ export const RESOURCES: ResourceType[] = [
     shortNames: ['pv'],
     subresources: ['status'],
   }),
+  r('', 'v1', 'ReplicationController', 'replicationcontrollers', true, {
+    shortNames: ['rc'],
+    categories: ['all'],
+    subresources: ['status', 'scale'],
+  }),
   // apps/v1
   r('apps', 'v1', 'Deployment', 'deployments', true, {
     shortNames: ['deploy'],
@@ -160,6 +165,11 @@ export const RESOURCES: ResourceType[] = [
   r('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, { shortNames: ['pc'] }),
   // coordination.k8s.io/v1
   r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  // rbac.authorization.k8s.io/v1: stored and served; authorization does not read them yet.
+  r('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  r('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
+  r('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
+  r('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
   // Self-subject reviews (kubectl auth can-i / whoami): create-only, never stored.
   r('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, {
     verbs: ['create'],
@@ -170,6 +180,11 @@ export const RESOURCES: ResourceType[] = [
   r('authentication.k8s.io', 'v1', 'SelfSubjectReview', 'selfsubjectreviews', false, { verbs: ['create'] }),
   // discovery.k8s.io/v1
   r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
+  // apiregistration.k8s.io/v1: stored and served; Skiff does not aggregate.
+  r('apiregistration.k8s.io', 'v1', 'APIService', 'apiservices', false, {
+    categories: ['api-extensions'],
+    subresources: ['status'],
+  }),
 ];
 
 /** `apiVersion` string for a resource type ('v1' or 'apps/v1'). */
@@ -202,6 +217,7 @@ export const R = {
   resourcequotas: findByPlural('', 'v1', 'resourcequotas')!,
   persistentvolumeclaims: findByPlural('', 'v1', 'persistentvolumeclaims')!,
   persistentvolumes: findByPlural('', 'v1', 'persistentvolumes')!,
+  replicationcontrollers: findByPlural('', 'v1', 'replicationcontrollers')!,
   deployments: findByPlural('apps', 'v1', 'deployments')!,
   replicasets: findByPlural('apps', 'v1', 'replicasets')!,
   statefulsets: findByPlural('apps', 'v1', 'statefulsets')!,
@@ -222,5 +238,10 @@ export const R = {
   customresourcedefinitions: findByPlural('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!,
   priorityclasses: findByPlural('scheduling.k8s.io', 'v1', 'priorityclasses')!,
   leases: findByPlural('coordination.k8s.io', 'v1', 'leases')!,
+  clusterrolebindings: findByPlural('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')!,
+  clusterroles: findByPlural('rbac.authorization.k8s.io', 'v1', 'clusterroles')!,
+  rolebindings: findByPlural('rbac.authorization.k8s.io', 'v1', 'rolebindings')!,
+  roles: findByPlural('rbac.authorization.k8s.io', 'v1', 'roles')!,
   endpointslices: findByPlural('discovery.k8s.io', 'v1', 'endpointslices')!,
+  apiservices: findByPlural('apiregistration.k8s.io', 'v1', 'apiservices')!,
 } as const;

@@ -567,8 +567,8 @@ spec:
       const cm = (n: string) =>
         `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\n  namespace: ${NS}\n  labels: { set: pruned }\ndata: { k: v }\n`;
       fs.writeFileSync(path.join(dir, 'set.yaml'), `${cm('keep')}---\n${cm('drop')}`);
-      // kubectl's default prune allowlist includes core/v1 ReplicationController, which Skiff does
-      // not serve, so the allowlist is given explicitly.
+      // The allowlist is given explicitly so the prune touches ConfigMaps only (kubectl's default
+      // list spans every workload kind).
       const args = ['apply', '-f', dir, '-l', 'set=pruned', '--prune', '--prune-allowlist=core/v1/ConfigMap'];
       const first = ok(await kc(args));
       expect(lines(first.stdout)).toEqual(['configmap/keep created', 'configmap/drop created']);

@@ -17,6 +17,7 @@ import { JobController } from './job-controller';
 import { NamespaceController } from './namespace-controller';
 import { PersistentVolumeController } from './persistentvolume-controller';
 import { ReplicaSetController } from './replicaset-controller';
+import { ReplicationControllerController } from './replication-controller';
 import { ResourceQuotaController } from './resourcequota-controller';
 import { ServiceAccountController } from './serviceaccount-controller';
 import { StatefulSetController } from './statefulset-controller';
@@ -37,7 +38,7 @@ export interface ControllerManagerOptions {
 }
 
 /**
- * Skiff's kube-controller-manager: the workload controllers (Deployment, ReplicaSet,
+ * Skiff's kube-controller-manager: the workload controllers (Deployment, ReplicaSet, ReplicationController,
  * StatefulSet, DaemonSet, Job, CronJob, TTL-after-finished), the namespace, service-account,
  * endpoints/endpointslice, resource-quota, HPA, disruption (PDB) and persistent-volume
  * controllers and the garbage collector, over one set of shared informers, plus the
@@ -49,6 +50,7 @@ export interface ControllerManagerOptions {
 export class ControllerManager {
   readonly informers: SharedInformers;
   readonly replicaSets: ReplicaSetController;
+  readonly replicationControllers: ReplicationControllerController;
   readonly deployments: DeploymentController;
   readonly garbageCollector: GarbageCollector;
   readonly namespaces: NamespaceController;
@@ -76,12 +78,14 @@ export class ControllerManager {
     this.informers = opts.informers ?? new SharedInformers(client, { clock, logger: this.log });
     const copts = { clock, logger: this.log };
     this.replicaSets = new ReplicaSetController(client, this.informers, copts);
+    this.replicationControllers = new ReplicationControllerController(client, this.informers, copts);
     this.deployments = new DeploymentController(client, this.informers, copts);
     this.garbageCollector = new GarbageCollector(client, this.informers, {
       ...copts,
       types: [
         R.pods,
         R.replicasets,
+        R.replicationcontrollers,
         R.deployments,
         R.jobs,
         R.cronjobs,
@@ -122,6 +126,7 @@ export class ControllerManager {
   private get controllers(): Controller[] {
     return [
       this.replicaSets,
+      this.replicationControllers,
       this.deployments,
       this.garbageCollector,
       this.namespaces,

@@ -4,7 +4,7 @@ import { isConflict, isNotFound } from '../../common/client/errors';
 import { keyOf, type Informer } from '../../common/client/informer';
 import { rfc3339 } from '../../common/clock';
 import { deepEqual } from '../../common/json';
-import { R } from '../../common/resources';
+import { R, apiVersionOf, type ResourceType } from '../../common/resources';
 import type { KubeObject, Pod, ReplicaSet } from '../../common/types';
 import {
   EventRecorder,
@@ -31,10 +31,32 @@ import {
 type RS = ReplicaSet & KubeObject;
 type PodObj = Pod & KubeObject;
 
+/**
+ * The kind a ReplicaSetController manages: apps/v1 ReplicaSets themselves, or core/v1
+ * ReplicationControllers seen as ReplicaSets (upstream's pkg/controller/replication adapter):
+ * `asReplicaSet` gives the ReplicaSet view (selector as a LabelSelector) the logic reads, while
+ * ownerReferences, status writes and events go to the object under its own type.
+ */
+export interface ReplicatedKind {
+  /** Controller name (logs, the event source). */
+  name: string;
+  type: ResourceType;
+  asReplicaSet(obj: KubeObject): RS;
+}
+
+/** apps/v1 ReplicaSets, as they are. */
+export const REPLICA_SETS: ReplicatedKind = {
+  name: 'replicaset-controller',
+  type: R.replicasets,
+  asReplicaSet: (obj) => obj as RS,
+};
+
 /** Options of the ReplicaSetController. */
 export interface ReplicaSetControllerOptions extends ControllerOptions {
   /** Most pods created or deleted in one sync (upstream BurstReplicas: 500). */
   burstReplicas?: number;
+  /** The kind managed (default ReplicaSets). */
+  kind?: ReplicatedKind;
 }
 
 const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
@@ -77,7 +99,8 @@ export function comparePodsForDeletion(a: Pod, b: Pod): number {
  */
 export class ReplicaSetController extends Controller {
   readonly expectations: Expectations;
-  private readonly rsInf: Informer<RS>;
+  private readonly kind: ReplicatedKind;
+  private readonly rsInf: Informer<KubeObject>;
   private readonly podInf: Informer<PodObj>;
   private readonly recorder: EventRecorder;
   private readonly burst: number;
@@ -87,11 +110,13 @@ export class ReplicaSetController extends Controller {
     informers: SharedInformers,
     opts: ReplicaSetControllerOptions = {},
   ) {
-    super('replicaset-controller', opts);
+    const kind = opts.kind ?? REPLICA_SETS;
+    super(kind.name, opts);
+    this.kind = kind;
     this.burst = opts.burstReplicas ?? 500;
     this.expectations = new Expectations(this.clock);
-    this.recorder = new EventRecorder(client, 'replicaset-controller', '', this.clock);
-    this.rsInf = informers.informerFor<RS>(R.replicasets);
+    this.recorder = new EventRecorder(client, kind.name, '', this.clock);
+    this.rsInf = informers.informerFor<KubeObject>(kind.type);
     this.podInf = informers.informerFor<PodObj>(R.pods);
     this.rsInf.addHandler({
       add: (rs) => this.enqueue(rs),
@@ -109,15 +134,15 @@ export class ReplicaSetController extends Controller {
   }
 
   /** The cached RS a pod's controllerRef points at, if it still is that RS (uid match). */
-  private ownerOf(p: PodObj, ref = controllerRefOf(p)): RS | undefined {
-    return resolveControllerRef(this.rsInf, p, 'ReplicaSet', ref);
+  private ownerOf(p: PodObj, ref = controllerRefOf(p)): KubeObject | undefined {
+    return resolveControllerRef(this.rsInf, p, this.kind.type.kind, ref);
   }
 
   private enqueueMatching(p: PodObj): void {
     for (const rs of this.rsInf.list()) {
       if (
         rs.metadata.namespace === p.metadata.namespace &&
-        selectorMatches(rs.spec?.selector, p.metadata.labels)
+        selectorMatches(this.kind.asReplicaSet(rs).spec?.selector, p.metadata.labels)
       )
         this.enqueue(rs);
     }
@@ -160,11 +185,12 @@ export class ReplicaSetController extends Controller {
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
-    const rs = this.rsInf.get(key);
-    if (!rs) {
+    const cached = this.rsInf.get(key);
+    if (!cached) {
       this.expectations.delete(key);
       return;
     }
+    const rs = this.kind.asReplicaSet(cached);
     const needsSync = this.expectations.satisfied(key);
     const ns = rs.metadata.namespace;
     const active = this.podInf.list().filter((p) => p.metadata.namespace === ns && isPodActive(p));
@@ -180,7 +206,7 @@ export class ReplicaSetController extends Controller {
         manageErr = err;
       }
     }
-    await this.updateStatus(rs, pods, manageErr, diff);
+    await this.updateStatus(cached, rs, pods, manageErr, diff);
     if (manageErr) throw manageErr;
 
     // Pods that are Ready but not yet for minReadySeconds become available later: look again then.
@@ -195,7 +221,7 @@ export class ReplicaSetController extends Controller {
   private claimPods(rs: RS, pods: PodObj[]): Promise<PodObj[]> {
     return new ControllerRefManager(this.client, {
       owner: rs,
-      ownerType: R.replicasets,
+      ownerType: this.kind.type,
       childType: R.pods,
       selector: rs.spec?.selector,
     }).claim(pods);
@@ -248,7 +274,7 @@ export class ReplicaSetController extends Controller {
         labels: t.metadata?.labels ? { ...t.metadata.labels } : undefined,
         annotations: t.metadata?.annotations ? { ...t.metadata.annotations } : undefined,
         finalizers: t.metadata?.finalizers,
-        ownerReferences: [ownerRefTo(R.replicasets, rs)],
+        ownerReferences: [ownerRefTo(this.kind.type, rs)],
       },
       spec: structuredClone(t.spec) as Pod['spec'],
     };
@@ -261,7 +287,13 @@ export class ReplicaSetController extends Controller {
     }
   }
 
-  private async updateStatus(rs: RS, pods: PodObj[], manageErr: unknown, diff: number): Promise<void> {
+  private async updateStatus(
+    cached: KubeObject,
+    rs: RS,
+    pods: PodObj[],
+    manageErr: unknown,
+    diff: number,
+  ): Promise<void> {
     const now = this.clock.now();
     const minReady = rs.spec?.minReadySeconds ?? 0;
     const tmplLabels = rs.spec?.template?.metadata?.labels ?? {};
@@ -298,10 +330,10 @@ export class ReplicaSetController extends Controller {
       cur.observedGeneration === status.observedGeneration &&
       deepEqual(cur.conditions ?? [], status.conditions ?? []);
     if (same) return;
-    const copy = clone(rs);
-    copy.status = status;
+    const copy = clone(cached);
+    copy.status = status as KubeObject['status'];
     try {
-      await this.client.updateStatus(R.replicasets, copy);
+      await this.client.updateStatus(this.kind.type, copy);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -309,7 +341,8 @@ export class ReplicaSetController extends Controller {
 
   private async event(rs: RS, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     try {
-      await this.recorder.record({ ...rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, type, reason, message);
+      const t = this.kind.type;
+      await this.recorder.record({ ...rs, apiVersion: apiVersionOf(t), kind: t.kind }, type, reason, message);
     } catch (err) {
       this.log.warn(`event ${reason}: ${(err as Error).message}`);
     }

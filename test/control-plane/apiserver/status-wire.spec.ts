@@ -18,10 +18,10 @@ const ROUTE_NOT_FOUND =
 
 describe('a request no route serves', () => {
   it.each([
-    // A resource Skiff does not serve, in a namespace: not `namespaces "default/replicationcontrollers" not found`.
-    '/api/v1/namespaces/default/replicationcontrollers',
-    '/api/v1/namespaces/default/replicationcontrollers/x',
-    '/api/v1/replicationcontrollers',
+    // A resource Skiff does not serve, in a namespace: not `namespaces "default/podtemplates" not found`.
+    '/api/v1/namespaces/default/podtemplates',
+    '/api/v1/namespaces/default/podtemplates/x',
+    '/api/v1/podtemplates',
     '/api/v1/namespaces/default/widgets',
     '/apis/apps/v1/namespaces/default/widgets',
     '/apis/apps/v1/widgets',

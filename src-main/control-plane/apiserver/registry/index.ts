@@ -7,6 +7,7 @@
  * Imports only common/ and the API server's status/storage/openapi/patch modules.
  */
 import type { ResourceType } from '../../../common/resources';
+import { APIREGISTRATION_STRATEGIES } from './apiregistration';
 import { APPS_STRATEGIES } from './apps';
 import { AUTOSCALING_STRATEGIES } from './autoscaling';
 import { BATCH_STRATEGIES } from './batch';
@@ -16,6 +17,7 @@ import { DISCOVERY_STRATEGIES } from './discovery';
 import { EVENTS_STRATEGIES } from './events';
 import { NETWORKING_STRATEGIES } from './networking';
 import { POLICY_STRATEGIES } from './policy';
+import { RBAC_STRATEGIES } from './rbac';
 import { SCHEDULING_STRATEGIES } from './scheduling';
 import { STORAGE_STRATEGIES } from './storage';
 import type { Strategy } from './strategy';
@@ -46,6 +48,8 @@ const STRATEGIES = new Map<ResourceType, Strategy>(
     ...SCHEDULING_STRATEGIES,
     ...DISCOVERY_STRATEGIES,
     ...EVENTS_STRATEGIES,
+    ...RBAC_STRATEGIES,
+    ...APIREGISTRATION_STRATEGIES,
   ].map((s) => [s.type, typeChecked(s)]),
 );
 

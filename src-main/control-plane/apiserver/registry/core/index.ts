@@ -9,6 +9,7 @@ import { nodeStrategy } from './nodes';
 import { pvcStrategy } from './persistentvolumeclaims';
 import { pvStrategy } from './persistentvolumes';
 import { podStrategy } from './pods';
+import { replicationControllerStrategy } from './replicationcontrollers';
 import { resourceQuotaStrategy } from './resourcequotas';
 import { secretStrategy } from './secrets';
 import { serviceAccountStrategy } from './serviceaccounts';
@@ -29,6 +30,7 @@ export const CORE_STRATEGIES: Strategy[] = [
   resourceQuotaStrategy,
   pvcStrategy,
   pvStrategy,
+  replicationControllerStrategy,
 ];
 
 export { isGracefulPod } from './pod-subresources';
