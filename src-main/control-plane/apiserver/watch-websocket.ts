@@ -148,6 +148,13 @@ class WatchSocketResponse extends EventEmitter {
     return this;
   }
 
+  /** Bytes queued for the client and not yet sent (the watch handler cuts slow clients by it). */
+  get writableLength(): number {
+    return this.mode === 'http'
+      ? 0
+      : (this.ws?.bufferedAmount ?? 0) + this.pending.reduce((n, l) => n + l.length, 0);
+  }
+
   flushHeaders(): void {
     if (!this.headersSent) this.writeHead(this.statusCode);
   }

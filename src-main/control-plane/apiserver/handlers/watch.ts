@@ -7,6 +7,13 @@ import { StatusError } from '../status';
 import { TABLE_CONTENT_TYPE, includeObjectParam, toTable } from '../table';
 import { withType, type RestDeps } from './common';
 
+/**
+ * Bytes of events a watch may have queued for a client that does not read them. Past it the watch
+ * is cut (the connection closed), as kube-apiserver's cacher drops a watcher whose buffer stays
+ * full: the client re-watches from its last resourceVersion or relists. Writers never wait for it.
+ */
+export const MAX_UNSENT_WATCH_BYTES = 16 * 1024 * 1024;
+
 export async function watch(deps: RestDeps, r: ResourceRequest, s: Strategy): Promise<void> {
   const { req, res, query: q } = r;
   const table = wantsTable(req.headers.accept);
@@ -39,6 +46,16 @@ export async function watch(deps: RestDeps, r: ResourceRequest, s: Strategy): Pr
     } else object = withType(r.type, ev.object as KubeObject);
     res.write(JSON.stringify({ type: ev.type, object }) + '\n');
     if (ev.type === 'ERROR') end();
+    else if (res.writableLength > MAX_UNSENT_WATCH_BYTES) {
+      deps.logger.warn('watch client does not keep up; closing its watch', {
+        resource: r.type.plural,
+        unsentBytes: res.writableLength,
+      });
+      ended = true;
+      stop?.();
+      if (timer !== undefined) deps.clock.clearTimeout(timer);
+      res.destroy();
+    }
   };
   res.writeHead(200, {
     'Content-Type': table ? TABLE_CONTENT_TYPE : 'application/json',
