@@ -4,8 +4,18 @@
  */
 import type { PolicyRule, RoleRef, Subject } from 'kubernetes-types/rbac/v1';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
+import type { ResourceType } from '../../../../common/resources';
 import type { KubeObject } from '../../../../common/types';
-import { col, isObject, type TableConvertor, AGE_COLUMN, NAME_COLUMN, age } from '../strategy';
+import {
+  col,
+  isObject,
+  validateObjectMeta,
+  type Strategy,
+  type TableConvertor,
+  AGE_COLUMN,
+  NAME_COLUMN,
+  age,
+} from '../strategy';
 import { Errors } from '../validation';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -143,3 +153,23 @@ export const BINDING_TABLE: TableConvertor = {
     ];
   },
 };
+
+/**
+ * The strategy of RoleBindings (`namespaced`) and ClusterRoleBindings: roleRef (immutable) and
+ * subjects. Stored and served; authorization does not read bindings yet (a later step enforces RBAC).
+ */
+export function bindingStrategy(type: ResourceType, namespaced: boolean): Strategy {
+  return {
+    type,
+    hasStatus: false,
+    topLevelFields: ['roleRef', 'subjects'],
+    applyDefaults: defaultBinding,
+    validate(obj) {
+      const errs = validateObjectMeta(type, obj, rbacName);
+      validateBinding(errs, obj, namespaced);
+      return errs.causes;
+    },
+    validateUpdate: validateBindingUpdate,
+    table: BINDING_TABLE,
+  };
+}
