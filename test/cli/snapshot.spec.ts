@@ -194,11 +194,10 @@ describe('skiff snapshot: argument and file checks (no cluster)', () => {
   });
 });
 
-describe.each(STORES)('skiff snapshot round trip on $name', (store) => {
-  if (!hasDocker || (store.available && !store.available())) {
-    it.skip('needs Docker (and the store server)', () => undefined);
-    return;
-  }
+// A store whose server cannot run here is left out (etcdAvailable records why, and fails in CI).
+const RUNNABLE = STORES.filter((s) => !s.available || s.available());
+
+describe.skipIf(!hasDocker).each(RUNNABLE)('skiff snapshot round trip on $name', (store) => {
   const dataDir = path.join(tempDir('skiff-snap-'), 'data');
   const file = path.join(path.dirname(dataDir), 'cluster.snap');
   const offline = path.join(path.dirname(dataDir), 'offline.snap');
