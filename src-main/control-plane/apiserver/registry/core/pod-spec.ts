@@ -4,7 +4,8 @@
  */
 import type { Container, PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1';
 import { parseQuantity } from '../quantity';
-import { col, isObject } from '../strategy';
+import type { KubeObject } from '../../../../common/types';
+import { AGE_COLUMN, NAME_COLUMN, age, col, isObject, type TableConvertor } from '../strategy';
 import { Errors, dns1123Label, validateLabels } from '../validation';
 
 /** imagePullPolicy default: Always for `:latest` or untagged images, else IfNotPresent. */
@@ -187,3 +188,45 @@ export const CONTAINERS_COLUMN = col('Containers', 'string', 'Names of each cont
 export const IMAGES_COLUMN = col('Images', 'string', 'Images referenced by each container in the template.', {
   wide: true,
 });
+
+/** What the replicated kinds (ReplicaSet, ReplicationController) share for their Table. */
+interface Replicated {
+  spec?: { replicas?: number; template?: PodTemplateSpec };
+  status?: { replicas?: number; readyReplicas?: number };
+}
+
+/**
+ * The Table of a kind that keeps N copies of a pod template, as kubectl prints ReplicaSets and
+ * ReplicationControllers: Name, Desired, Current, Ready, Age, then Containers, Images, Selector
+ * (wide). `what` names the kind in the Ready column's description.
+ */
+export function replicatedTable(what: string, selector: (obj: KubeObject) => string): TableConvertor {
+  return {
+    columns: [
+      NAME_COLUMN,
+      col('Desired', 'integer', 'Replicas is the number of desired replicas.'),
+      col('Current', 'integer', 'Replicas is the most recently oberved number of replicas.'),
+      col('Ready', 'integer', `The number of ready replicas for this ${what}.`),
+      AGE_COLUMN,
+      CONTAINERS_COLUMN,
+      IMAGES_COLUMN,
+      col('Selector', 'string', 'Selector is a label query over pods that should match the replica count.', {
+        wide: true,
+      }),
+    ],
+    cells(obj, now) {
+      const r = obj as unknown as Replicated;
+      const [containers, images] = containersAndImages(r.spec?.template);
+      return [
+        obj.metadata?.name,
+        r.spec?.replicas ?? 0,
+        r.status?.replicas ?? 0,
+        r.status?.readyReplicas ?? 0,
+        age(obj.metadata?.creationTimestamp, now),
+        containers,
+        images,
+        selector(obj),
+      ];
+    },
+  };
+}

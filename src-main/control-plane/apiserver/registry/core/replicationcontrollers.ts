@@ -2,16 +2,10 @@
 import type { ReplicationController } from 'kubernetes-types/core/v1';
 import { R } from '../../../../common/resources';
 import type { KubeObject } from '../../../../common/types';
-import { AGE_COLUMN, NAME_COLUMN, age, col, isObject, validateObjectMeta, type Strategy } from '../strategy';
+import { isObject, validateObjectMeta, type Strategy } from '../strategy';
 import { Errors, validateLabels } from '../validation';
 import { nonNegative } from '../apps/validation';
-import {
-  CONTAINERS_COLUMN,
-  IMAGES_COLUMN,
-  containersAndImages,
-  defaultTemplate,
-  validatePodSpec,
-} from './pod-spec';
+import { defaultTemplate, replicatedTable, validatePodSpec } from './pod-spec';
 
 /** A map selector in its string form (`a=b,c=d`), keys sorted as labels.SelectorFromSet prints them. */
 function mapSelectorString(sel: Record<string, string> | undefined): string {
@@ -88,32 +82,7 @@ export const replicationControllerStrategy: Strategy = {
   },
   // The selector may change on update (unlike apps/v1), but must still select the template.
   validate: (obj) => validate(obj).causes,
-  table: {
-    columns: [
-      NAME_COLUMN,
-      col('Desired', 'integer', 'Replicas is the number of desired replicas.'),
-      col('Current', 'integer', 'Replicas is the most recently oberved number of replicas.'),
-      col('Ready', 'integer', 'The number of ready replicas for this replication controller.'),
-      AGE_COLUMN,
-      CONTAINERS_COLUMN,
-      IMAGES_COLUMN,
-      col('Selector', 'string', 'Selector is a label query over pods that should match the replica count.', {
-        wide: true,
-      }),
-    ],
-    cells(obj, now) {
-      const rc = obj as unknown as ReplicationController;
-      const [containers, images] = containersAndImages(rc.spec?.template);
-      return [
-        rc.metadata?.name,
-        rc.spec?.replicas ?? 0,
-        rc.status?.replicas ?? 0,
-        rc.status?.readyReplicas ?? 0,
-        age(rc.metadata?.creationTimestamp, now),
-        containers,
-        images,
-        mapSelectorString(rc.spec?.selector),
-      ];
-    },
-  },
+  table: replicatedTable('replication controller', (obj) =>
+    mapSelectorString((obj as unknown as ReplicationController).spec?.selector),
+  ),
 };
