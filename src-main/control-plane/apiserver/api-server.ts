@@ -7,12 +7,19 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
 import { realClock, type Clock } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/logger';
 import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { handleReview, isReview } from './authz';
+import { AdminTokenAuthenticator } from './auth/admin-token';
+import {
+  alwaysAllow,
+  setRequestUser,
+  type Authenticator,
+  type Authorizer,
+  type UserInfo,
+} from './auth/types';
 import { ensureBootstrapObjects } from './bootstrap';
 import { ensureCerts, servingNames } from './certs';
 import { clusterNetworkForSlot, type ClusterNetwork } from '../../common/network';
@@ -71,6 +78,13 @@ export interface ApiServerOptions {
    * saving into `<dataDir>/backups`). Without it that endpoint is not served.
    */
   backend?: Backend;
+  /**
+   * Authenticators tried after the cluster token, in order (service-account tokens …). The
+   * first that recognises a request's credentials decides who it is from.
+   */
+  authenticators?: Authenticator[];
+  /** Decides whether an authenticated request may proceed. Default: allow (no RBAC). */
+  authorizer?: Authorizer;
 }
 
 /** Version reported on /version; kubectl's dispatcher picks its binary by the minor (G3). */
@@ -131,12 +145,17 @@ export class ApiServer {
   private readonly inFlight: InFlightLimiter;
   private readonly metrics: MetricsApi;
   private readonly snapshots?: SnapshotApi;
+  private readonly authenticators: Authenticator[];
+  /** Decides every authenticated request (RBAC); see auth/types.ts. */
+  readonly authorizer: Authorizer;
   private readonly watchSockets = new WatchWebSocketServer((req, res) => this.dispatch(req, res));
   private address = '';
 
   private readonly network: ClusterNetwork;
 
   constructor(private readonly opts: ApiServerOptions) {
+    this.authenticators = [new AdminTokenAuthenticator(opts.token), ...(opts.authenticators ?? [])];
+    this.authorizer = opts.authorizer ?? alwaysAllow;
     this.network = opts.network ?? clusterNetworkForSlot(0, 'none');
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? realClock;
@@ -260,13 +279,13 @@ export class ApiServer {
     await ensureSystemNamespaces(this.opts.storage, this.clock);
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    const h = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(h);
-    if (!m) return false;
-    const a = Buffer.from(m[1].trim());
-    const b = Buffer.from(this.opts.token);
-    return a.length === b.length && timingSafeEqual(a, b);
+  /** Who a request is from: the first authenticator that recognises its credentials, or undefined. */
+  private async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
+    for (const a of this.authenticators) {
+      const u = await a.authenticate(req);
+      if (u) return u;
+    }
+    return undefined;
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -289,7 +308,9 @@ export class ApiServer {
         await this.publicRoute(path, url, res);
         return;
       }
-      if (!this.authorized(req)) throw unauthorized();
+      const user = await this.authenticate(req);
+      if (!user) throw unauthorized();
+      setRequestUser(req, user);
       this.inFlight.admit(req, res, url);
       await this.route(req, res, path, url);
     } catch (err) {

@@ -11,11 +11,7 @@ import { apiVersionOf, type ResourceType } from '../../common/resources';
 import { decodeBody, readBody, sendJson } from './http';
 import { badRequest, invalid, methodNotAllowed, pathNotFound } from './status';
 
-/** The identity behind the cluster token. */
-export const ADMIN_USER = {
-  username: 'skiff-admin',
-  groups: ['system:masters', 'system:authenticated'],
-};
+import { ADMIN_USER } from './auth/admin-token';
 
 /** The plural resource names of the review kinds this module answers. */
 export const REVIEW_RESOURCES = new Set([

@@ -196,7 +196,9 @@ describe.skipIf(!ready)('local :latest images with no registry', () => {
     const why = failed.message.slice(`Failed to pull image "${MISSING}:v1": `.length);
     expect(why).toMatch(/\w{3,}/);
     expect(why).not.toContain('HTTP code');
-    expect((await events(t, 'missing-run')).some((e) => e.message === 'Error: ErrImagePull')).toBe(true);
+    // The kubelet records "Failed to pull" and then "Error: ErrImagePull"; they are two separate
+    // event writes, so the second may land a moment after the first.
+    await eventually(async () => (await events(t, 'missing-run')).some((e) => e.message === 'Error: ErrImagePull'));
     // ErrImagePull is soon replaced by the back-off, which keeps the pod Pending.
     await eventually(async () => (await waiting(t, 'missing-run'))?.reason === 'ImagePullBackOff', 30_000);
     expect((await pod(t, 'missing-run')).status.phase).toBe('Pending');
