@@ -14,6 +14,7 @@ import { KubeClient } from '../common/client/client';
 import { silentLogger, type Logger } from '../common/logger';
 import { HttpsTransport } from './client/https-transport';
 import { openBackend, type EtcdClientOptions } from './store/index';
+import { ensureEncryption, reencryptStale } from './apiserver/encryption';
 import type { Backend } from './store/backend';
 import { ObjectStore } from './apiserver/object-storage';
 import { ApiServer, ensureSystemNamespaces } from './apiserver/api-server';
@@ -137,7 +138,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     });
     await backend.start();
     stops.push(() => backend.close());
-    const storage = new ObjectStore(backend);
+    // Secrets are encrypted at rest with the data dir's key (made on first start); values from
+    // before, or written with an older key, are rewritten with the current key now.
+    const encryption = ensureEncryption(dataDir);
+    await reencryptStale(backend, encryption.transformer, log.child('encryption'));
+    const storage = new ObjectStore(backend, { transformer: encryption.transformer });
 
     // The cluster network comes first: the API server allocates ClusterIPs from it. Containers
     // are scoped to this cluster by its kube-system namespace uid (Kubernetes' usual cluster

@@ -85,6 +85,13 @@ export interface ApiServerOptions {
   authenticators?: Authenticator[];
   /** Decides whether an authenticated request may proceed. Default: allow (no RBAC). */
   authorizer?: Authorizer;
+  /**
+   * Cut-offs for clients that send slowly (slowloris): the headers must arrive within
+   * `headersMs` (default 32 s, kube-apiserver's ReadHeaderTimeout) and the whole request, body
+   * included, within `requestMs` (default 60 s). Responses (watches, log follows) are not bound.
+   * `checkIntervalMs` is how often Node looks for such connections (default 5 s).
+   */
+  timeouts?: { headersMs?: number; requestMs?: number; checkIntervalMs?: number };
 }
 
 /** Version reported on /version; kubectl's dispatcher picks its binary by the minor (G3). */
@@ -202,7 +209,11 @@ export class ApiServer {
         key: certs.keyPem,
         cert: certs.certPem,
         keepAlive: true,
-        requestTimeout: 0,
+        // Node's requestTimeout bounds receiving the request (headers and body), not the
+        // response: a slowloris client is cut off with a 408, a watch stream is not.
+        requestTimeout: this.opts.timeouts?.requestMs ?? 60_000,
+        headersTimeout: this.opts.timeouts?.headersMs ?? 32_000,
+        connectionsCheckingInterval: this.opts.timeouts?.checkIntervalMs ?? 5_000,
         // Node's cipher list, but at OpenSSL security level 0: busybox's ssl_client (the `wget`
         // of small images, e.g. `wget https://kubernetes.default.svc` from a pod) offers only
         // RSA+SHA1 handshake signatures, which level 1 refuses. The server still takes the
@@ -214,7 +225,6 @@ export class ApiServer {
       },
     );
     // Watches and log follows are long-lived: no idle timeout on responses in progress.
-    server.headersTimeout = 60_000;
     // Idle keep-alive connections stay open 90 s, as kube-apiserver's http.Server IdleTimeout.
     // With Node's default of 5 s, the first write of every component after a pause (the
     // controllers', scheduler's and kubelet's, each a hop of a pod start) paid a new TLS handshake.

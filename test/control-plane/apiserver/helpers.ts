@@ -8,7 +8,7 @@ import path from 'node:path';
 import { KubeClient } from '../../../src-main/common/client';
 import type { TransportRequest, TransportResponse } from '../../../src-main/common/client/transport';
 import type { KubeObject } from '../../../src-main/common/types';
-import { ApiServer } from '../../../src-main/control-plane/apiserver/api-server';
+import { ApiServer, type ApiServerOptions } from '../../../src-main/control-plane/apiserver/api-server';
 import { HttpsTransport } from '../../../src-main/control-plane/client/https-transport';
 import type { InFlightLimits } from '../../../src-main/control-plane/apiserver/inflight';
 import {
@@ -35,7 +35,12 @@ export interface TestApi {
 
 /** Starts an ApiServer on a random port with a fresh data dir. */
 export async function startApi(
-  opts: { kubeletToken?: string; inFlight?: InFlightLimits; store?: ObjectStoreOptions } = {},
+  opts: {
+    kubeletToken?: string;
+    inFlight?: InFlightLimits;
+    store?: ObjectStoreOptions;
+    timeouts?: ApiServerOptions['timeouts'];
+  } = {},
 ): Promise<TestApi> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'skiff-api-'));
   const backend = openBackend('memory://');
@@ -49,6 +54,7 @@ export async function startApi(
     token,
     kubeletToken: opts.kubeletToken,
     inFlight: opts.inFlight,
+    timeouts: opts.timeouts,
     backend,
   });
   const { url, caPem } = await api.start();
