@@ -13,6 +13,9 @@ import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { handleReview, isReview } from './authz';
 import { AdminTokenAuthenticator } from './auth/admin-token';
+import type { TokenAuthenticator } from './auth/serviceaccount-authenticator';
+import { handleTokenReview, isTokenReview } from './auth/token-review';
+import { DEFAULT_ISSUER, type TokenSigner } from '../client/serviceaccount-token';
 import {
   alwaysAllow,
   setRequestUser,
@@ -85,6 +88,11 @@ export interface ApiServerOptions {
   authenticators?: Authenticator[];
   /** Decides whether an authenticated request may proceed. Default: allow (no RBAC). */
   authorizer?: Authorizer;
+  /**
+   * Signs the tokens TokenRequest (serviceaccounts/{name}/token) issues, like
+   * --service-account-signing-key-file; without it that subresource answers 404.
+   */
+  serviceAccountSigner?: TokenSigner;
 }
 
 /** Version reported on /version; kubectl's dispatcher picks its binary by the minor (G3). */
@@ -175,6 +183,7 @@ export class ApiServer {
       logger: this.logger,
       kubeletToken: opts.kubeletToken,
       network: this.network,
+      tokenSigner: opts.serviceAccountSigner,
     });
     // metrics.k8s.io is served here (from the kubelets' stats), like an aggregated APIService.
     this.metrics = new MetricsApi({
@@ -286,6 +295,14 @@ export class ApiServer {
       if (u) return u;
     }
     return undefined;
+  }
+
+  /** The authenticators that can judge a bare token (for TokenReview), in chain order. */
+  private tokenAuthenticators(): TokenAuthenticator[] {
+    return this.authenticators.filter(
+      (a): a is Authenticator & TokenAuthenticator =>
+        typeof (a as Partial<TokenAuthenticator>).authenticateToken === 'function',
+    );
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -506,6 +523,8 @@ export class ApiServer {
     if (namespace !== undefined && !type.namespaced) throw pathNotFound();
     if (name === '') throw pathNotFound();
     if (isReview(type)) return handleReview(req, res, type, url.searchParams, name, namespace);
+    if (isTokenReview(type))
+      return handleTokenReview(req, res, name, namespace, this.tokenAuthenticators(), [DEFAULT_ISSUER]);
     const r: ResourceRequest = { req, res, query: url.searchParams, type, namespace, name, subresource };
     if (type.group === METRICS_GROUP) return this.metrics.handle(r);
     await this.rest.handle(r);
