@@ -19,6 +19,8 @@ import type { Backend } from './store/backend';
 import { ObjectStore } from './apiserver/object-storage';
 import { ApiServer, ensureSystemNamespaces } from './apiserver/api-server';
 import { ensureToken } from './apiserver/certs';
+import { ServiceAccountTokenAuthenticator } from './apiserver/auth/serviceaccount-authenticator';
+import { TokenSigner, ensureServiceAccountKey } from './client/serviceaccount-token';
 import { writeKubeconfig } from './apiserver/kubeconfig';
 import { Scheduler } from './scheduler/scheduler';
 import { ControllerManager } from './controllers/controller-manager';
@@ -160,9 +162,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       ? await runtime.ensureClusterNetwork({ slot: state.network?.slot ?? 0 })
       : clusterNetworkForSlot(state.network?.slot ?? 0, 'none');
 
+    // One RSA key (`<dataDir>/pki/sa.key`) signs service-account tokens — the API server's
+    // TokenRequest and the legacy tokens controller — and the API server verifies them with it.
+    const saSigner = new TokenSigner(ensureServiceAccountKey(dataDir));
     const api = new ApiServer({
       storage,
       dataDir,
+      serviceAccountSigner: saSigner,
+      authenticators: [
+        new ServiceAccountTokenAuthenticator({ signer: saSigner, storage, logger: log.child('authn') }),
+      ],
       host: '127.0.0.1',
       port: await choosePort(opts.apiPort ?? 0, state.apiPort),
       token,
@@ -185,7 +194,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     stops.push(() => transport.close());
     const client = new KubeClient(transport);
 
-    const controllers = new ControllerManager(client, { logger: log.child('controller-manager') });
+    const controllers = new ControllerManager(client, {
+      logger: log.child('controller-manager'),
+      rootCaPem: caPem,
+      serviceAccountSigner: saSigner,
+    });
     // The scheduler shares the controller manager's informers: one pod watch per process.
     const scheduler = new Scheduler(client, {
       logger: log.child('scheduler'),

@@ -13,6 +13,9 @@ import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { handleReview, isReview } from './authz';
 import { AdminTokenAuthenticator } from './auth/admin-token';
+import type { TokenAuthenticator } from './auth/serviceaccount-authenticator';
+import { handleTokenReview, isTokenReview } from './auth/token-review';
+import { DEFAULT_ISSUER, type TokenSigner } from '../client/serviceaccount-token';
 import {
   alwaysAllow,
   setRequestUser,
@@ -92,6 +95,11 @@ export interface ApiServerOptions {
    * `checkIntervalMs` is how often Node looks for such connections (default 5 s).
    */
   timeouts?: { headersMs?: number; requestMs?: number; checkIntervalMs?: number };
+  /**
+   * Signs the tokens TokenRequest (serviceaccounts/{name}/token) issues, like
+   * --service-account-signing-key-file; without it that subresource answers 404.
+   */
+  serviceAccountSigner?: TokenSigner;
 }
 
 /** Version reported on /version; kubectl's dispatcher picks its binary by the minor (G3). */
@@ -182,6 +190,7 @@ export class ApiServer {
       logger: this.logger,
       kubeletToken: opts.kubeletToken,
       network: this.network,
+      tokenSigner: opts.serviceAccountSigner,
     });
     // metrics.k8s.io is served here (from the kubelets' stats), like an aggregated APIService.
     this.metrics = new MetricsApi({
@@ -296,6 +305,14 @@ export class ApiServer {
       if (u) return u;
     }
     return undefined;
+  }
+
+  /** The authenticators that can judge a bare token (for TokenReview), in chain order. */
+  private tokenAuthenticators(): TokenAuthenticator[] {
+    return this.authenticators.filter(
+      (a): a is Authenticator & TokenAuthenticator =>
+        typeof (a as Partial<TokenAuthenticator>).authenticateToken === 'function',
+    );
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -516,6 +533,8 @@ export class ApiServer {
     if (namespace !== undefined && !type.namespaced) throw pathNotFound();
     if (name === '') throw pathNotFound();
     if (isReview(type)) return handleReview(req, res, type, url.searchParams, name, namespace);
+    if (isTokenReview(type))
+      return handleTokenReview(req, res, name, namespace, this.tokenAuthenticators(), [DEFAULT_ISSUER]);
     const r: ResourceRequest = { req, res, query: url.searchParams, type, namespace, name, subresource };
     if (type.group === METRICS_GROUP) return this.metrics.handle(r);
     await this.rest.handle(r);

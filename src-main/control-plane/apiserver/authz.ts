@@ -12,6 +12,7 @@ import { decodeBody, readBody, sendJson } from './http';
 import { badRequest, invalid, methodNotAllowed, pathNotFound } from './status';
 
 import { ADMIN_USER } from './auth/admin-token';
+import { requestUser } from './auth/types';
 
 /** The plural resource names of the review kinds this module answers. */
 export const REVIEW_RESOURCES = new Set([
@@ -109,9 +110,19 @@ export async function handleReview(
       };
       break;
     }
-    case 'selfsubjectreviews':
-      out.status = { userInfo: { username: ADMIN_USER.username, groups: [...ADMIN_USER.groups] } };
+    case 'selfsubjectreviews': {
+      // Who the request was authenticated as (pkg/registry/authentication/selfsubjectreview).
+      const u = requestUser(req) ?? ADMIN_USER;
+      out.status = {
+        userInfo: {
+          username: u.username,
+          ...(u.uid ? { uid: u.uid } : {}),
+          groups: [...u.groups],
+          ...(u.extra && Object.keys(u.extra).length ? { extra: u.extra } : {}),
+        },
+      };
       break;
+    }
     default:
       throw pathNotFound();
   }

@@ -16,6 +16,12 @@ import {
   type ObjectStoreOptions,
 } from '../../../src-main/control-plane/apiserver/object-storage';
 import { openBackend, type Backend } from '../../../src-main/control-plane/store';
+import type { Clock } from '../../../src-main/common/clock';
+import { ServiceAccountTokenAuthenticator } from '../../../src-main/control-plane/apiserver/auth/serviceaccount-authenticator';
+import {
+  TokenSigner,
+  ensureServiceAccountKey,
+} from '../../../src-main/control-plane/client/serviceaccount-token';
 
 /** A started API server and clients for it. */
 export interface TestApi {
@@ -24,6 +30,8 @@ export interface TestApi {
   token: string;
   dataDir: string;
   api: ApiServer;
+  /** With `serviceAccountTokens`: the signer TokenRequest uses (its key is `<dataDir>/pki/sa.key`). */
+  signer?: TokenSigner;
   storage: ObjectStore;
   backend: Backend;
   client: KubeClient;
@@ -40,6 +48,9 @@ export async function startApi(
     inFlight?: InFlightLimits;
     store?: ObjectStoreOptions;
     timeouts?: ApiServerOptions['timeouts'];
+    /** Issue and authenticate service-account tokens, as cluster.ts does. */
+    serviceAccountTokens?: boolean;
+    clock?: Clock;
   } = {},
 ): Promise<TestApi> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'skiff-api-'));
@@ -47,7 +58,13 @@ export async function startApi(
   await backend.start();
   const storage = new ObjectStore(backend, opts.store);
   const token = 'test-token-0123456789';
+  const signer = opts.serviceAccountTokens ? new TokenSigner(ensureServiceAccountKey(dataDir)) : undefined;
   const api = new ApiServer({
+    clock: opts.clock,
+    serviceAccountSigner: signer,
+    authenticators: signer
+      ? [new ServiceAccountTokenAuthenticator({ signer, storage, clock: opts.clock })]
+      : undefined,
     storage,
     dataDir,
     port: 0,
@@ -67,6 +84,7 @@ export async function startApi(
     token,
     dataDir,
     api,
+    signer,
     storage,
     backend,
     client,

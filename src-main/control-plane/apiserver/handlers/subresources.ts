@@ -90,7 +90,9 @@ export async function runAction(
     name: r.name!,
     now: () => deps.clock.now(),
     dryRun: () => dryRun(r.query),
+    tokenSigner: deps.tokenSigner,
   });
+  if (object && action.ownKind) return sendObject(deps, r, s, 201, object);
   if (object) return sendObject(deps, r, s, 200, withType(r.type, object));
   sendStatusBody(r.res, 201, {
     kind: 'Status',
