@@ -26,3 +26,12 @@ export function portFlag(v: string | true | undefined, name: string): number | u
     throw new Error(`--${name} must be a port number (0-65535), got ${String(v)}`);
   return n;
 }
+
+/** A non-negative integer flag (a count), with a readable error; `max` bounds it. */
+export function countFlag(v: string | true | undefined, name: string, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === true || !Number.isInteger(n) || n < 0 || n > max)
+    throw new Error(`--${name} must be a whole number from 0 to ${max}, got ${String(v)}`);
+  return n;
+}

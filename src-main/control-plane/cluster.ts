@@ -32,6 +32,7 @@ import { KubeProxy } from './proxy/kube-proxy';
 import { DnsServer, informerDnsView } from './proxy/dns';
 import { IngressController } from './proxy/ingress';
 import { NetworkAgentClient } from './proxy/agent/agent-client';
+import { SimKubelet } from './simkubelet/index';
 
 export interface ClusterOptions {
   /** Where the store, certificates and token live. */
@@ -61,6 +62,12 @@ export interface ClusterOptions {
    * port (the Ingress status and `Cluster.ingressUrl` say which).
    */
   ingressPort?: number;
+  /**
+   * Simulated nodes (kwok-style, for scale tests and benches): this many Ready Node objects,
+   * `skiff-sim-0` …, labelled and tainted `skiff.dev/simulated=true`, whose pods a fake kubelet
+   * reports Running without containers. Default 0.
+   */
+  simulatedNodes?: number;
   logger?: Logger;
 }
 
@@ -78,6 +85,8 @@ export interface Cluster {
   network: ClusterNetwork;
   /** Where the ingress controller answers, e.g. `http://127.0.0.1:80/`. */
   ingressUrl: string;
+  /** Names of the simulated nodes (empty without `simulatedNodes`). */
+  simulatedNodes: string[];
   /** Stops every component; running pods are left running for the next start to adopt. */
   stop(): Promise<void>;
 }
@@ -226,6 +235,14 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       stops.push(() => kubelet.stop());
     }
 
+    let simulatedNodes: string[] = [];
+    if (opts.simulatedNodes && opts.simulatedNodes > 0) {
+      const sim = new SimKubelet(client, { nodes: opts.simulatedNodes, logger: log.child('sim-kubelet') });
+      stops.push(() => sim.stop());
+      await sim.run();
+      simulatedNodes = sim.nodeNames;
+    }
+
     // The proxy runs without a kubelet too (host side only: no agent, so no ClusterIPs or DNS
     // inside a network), so Services, their host listeners and Ingresses behave the same for
     // endpoints on the host's loopback.
@@ -269,6 +286,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       client,
       network,
       ingressUrl,
+      simulatedNodes,
       stop: stopAll,
     };
   } catch (err) {
