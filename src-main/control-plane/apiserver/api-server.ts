@@ -39,8 +39,15 @@ import {
   groups,
 } from './discovery';
 import { parseAccept, sendJson, sendStatus, sendText } from './http';
+import { handlePodFiles } from './pod-files';
 import { markUpgrade } from './pod-stream-proxy';
-import { WatchWebSocketServer, isWatchUpgrade, processStats } from './watch-websocket';
+import {
+  WatchWebSocketServer,
+  bearerFromProtocols,
+  isWatchUpgrade,
+  offeredProtocols,
+  processStats,
+} from './watch-websocket';
 import { METRICS_API_SERVICE, METRICS_GROUP, METRICS_TYPES, MetricsApi } from './metrics';
 import { buildOpenApi, openApiIndex, type OpenApiDoc } from './openapi';
 import { OpenApiV2Handler } from './openapi-v2';
@@ -251,6 +258,11 @@ export class ApiServer {
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       // Watches over WebSocket (browsers: one socket per watch, no 6-connection limit).
       if (isWatchUpgrade(req)) return this.watchSockets.handle(req, socket, head);
+      // exec/attach from a browser: the token rides in a subprotocol, as for watches.
+      if (!req.headers.authorization) {
+        const token = bearerFromProtocols(offeredProtocols(req));
+        if (token) req.headers.authorization = `Bearer ${token}`;
+      }
       const res = new ServerResponse(req);
       res.shouldKeepAlive = false;
       res.assignSocket(socket);
@@ -416,6 +428,13 @@ export class ApiServer {
       }
       return this.resourceRoute(req, res, url, '', seg[1], seg.slice(2));
     }
+    // Skiff's container files endpoint (common/pod-files.ts): under /apis, outside discovery.
+    if (seg[0] === 'apis' && seg[1] === 'skiff.dev' && seg[2] === 'v1' && seg[3] === 'namespaces')
+      return handlePodFiles(req, res, seg.slice(3), url.searchParams, {
+        storage: this.opts.storage,
+        kubeletToken: this.opts.kubeletToken,
+        logger: this.logger,
+      });
     // Skiff's snapshot endpoint (common/snapshot-api.ts): under /apis, outside discovery.
     if (seg[0] === 'apis' && seg[1] === 'skiff.dev' && seg[2] === 'v1' && seg[3] === 'snapshots') {
       if (!this.snapshots) throw pathNotFound();
