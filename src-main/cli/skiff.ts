@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../common/logger';
-import { parseArgs, portFlag } from './args';
+import { parseArgs, portFlag, statsIntervalFlag } from './args';
 import { parseImagePullMode } from '../common/image-pull';
 import { defaultDataDir, serve } from './serve';
 import { storeFlags } from './store-flags';
@@ -31,6 +31,7 @@ serve options:
   --docker-socket PATH  Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)
   --image-pull MODE     fallback: when a pull fails and Docker has the image, run the local
                         image (default) | strict: fail with ErrImagePull like upstream Kubernetes
+  --stats-interval S    the kubelet's CPU/memory sampling period in seconds (default 10; 1-60)
   --log-level LEVEL     debug | info | warn | error (default info)
   --store SPEC          where cluster state lives: a directory (default DIR/store), memory://
                         (gone on exit) or etcd://HOST:PORT[,HOST:PORT] (an etcd cluster; the
@@ -90,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
     ...storeFlags(flags),
     imagePull:
       flags['image-pull'] === undefined ? undefined : parseImagePullMode(flags['image-pull'], '--image-pull'),
+    statsIntervalMs: statsIntervalFlag(flags['stats-interval']),
     staticDir: path.resolve(here, '../renderer'),
     logger: log,
     notice: (line) => process.stderr.write(`skiff: ${line}\n`),

@@ -58,6 +58,8 @@ export interface ClusterOptions {
    * port (the Ingress status and `Cluster.ingressUrl` say which).
    */
   ingressPort?: number;
+  /** The kubelet's resource sampling period (stats, metrics, history); default 10 s. */
+  statsIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -202,6 +204,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         // Pod volume files (configMap, secret, downwardAPI) and termination logs.
         rootDir: path.join(dataDir, 'kubelet'),
         imagePull: opts.imagePull,
+        statsIntervalMs: opts.statsIntervalMs,
         network,
       });
       await kubelet.start();
