@@ -53,7 +53,7 @@ function r(
 export const RESOURCES: ResourceType[] = [
   // core/v1
   r('', 'v1', 'Namespace', 'namespaces', false, { shortNames: ['ns'], subresources: ['status', 'finalize'] }),
-  r('', 'v1', 'Node', 'nodes', false, { shortNames: ['no'], subresources: ['status'] }),
+  r('', 'v1', 'Node', 'nodes', false, { shortNames: ['no'], subresources: ['status', 'proxy'] }),
   r('', 'v1', 'Pod', 'pods', true, {
     shortNames: ['po'],
     categories: ['all'],

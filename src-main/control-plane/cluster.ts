@@ -68,6 +68,8 @@ export interface ClusterOptions {
    * reports Running without containers. Default 0.
    */
   simulatedNodes?: number;
+  /** The kubelet's resource sampling period (stats, metrics, history); default 10 s. */
+  statsIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -229,6 +231,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         // Pod volume files (configMap, secret, downwardAPI) and termination logs.
         rootDir: path.join(dataDir, 'kubelet'),
         imagePull: opts.imagePull,
+        statsIntervalMs: opts.statsIntervalMs,
         network,
       });
       await kubelet.start();

@@ -548,13 +548,16 @@ export class ApiServer {
     }
     const [plural, name, subresource, ...extra] = parts;
     const type: ResourceType | undefined = plural ? this.registry.find(group, version, plural) : undefined;
-    if (!type || extra.length) throw pathNotFound();
+    // nodes/{name}/proxy/{path...} is the one subresource with a path of its own.
+    const proxied = subresource === 'proxy' && type?.group === '' && type.plural === 'nodes';
+    if (!type || (extra.length && !proxied)) throw pathNotFound();
     if (namespace !== undefined && !type.namespaced) throw pathNotFound();
     if (name === '') throw pathNotFound();
     if (isReview(type)) return handleReview(req, res, type, url.searchParams, name, namespace);
     if (isTokenReview(type))
       return handleTokenReview(req, res, name, namespace, this.tokenAuthenticators(), [DEFAULT_ISSUER]);
     const r: ResourceRequest = { req, res, query: url.searchParams, type, namespace, name, subresource };
+    if (proxied) r.proxyPath = extra;
     if (type.group === METRICS_GROUP) return this.metrics.handle(r);
     await this.rest.handle(r);
   }

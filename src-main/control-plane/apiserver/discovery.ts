@@ -60,6 +60,9 @@ function subresourceInfo(t: ResourceType, sub: string): SubresourceInfo {
               : 'PodAttachOptions',
         verbs: ['create', 'get'],
       };
+    case 'proxy':
+      // Upstream lists every verb of the proxy; Skiff's is read-only (GET).
+      return { name: sub, group: '', version: 'v1', kind: 'NodeProxyOptions', verbs: ['get'] };
     case 'finalize':
       return { name: sub, ...self, verbs: ['update'] };
     case 'ephemeralcontainers':

@@ -145,8 +145,11 @@ export interface Strategy {
   delete?(ctx: DeleteContext): Promise<KubeObject>;
   /** Subresources with a body of their own kind, by subresource name. */
   actions?: Record<string, SubresourceAction>;
-  /** Subresources streamed from the node, by name: `log` (GET) or `upgrade` (exec, attach, portforward). */
-  connect?: Record<string, 'log' | 'upgrade'>;
+  /**
+   * Subresources streamed from the node, by name: `log` (GET), `upgrade` (exec, attach,
+   * portforward) or `proxy` (nodes/proxy: GET to the kubelet).
+   */
+  connect?: Record<string, 'log' | 'upgrade' | 'proxy'>;
 }
 
 /** Metadata validation common to all kinds, with the DNS-1123 subdomain rule by default. */
