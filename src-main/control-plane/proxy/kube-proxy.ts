@@ -165,7 +165,15 @@ export class KubeProxy extends Controller {
 
   async run(): Promise<void> {
     if (this.ownInformers) this.informers.start();
-    await this.informers.waitForSync();
+    // Wait for the caches this role reads (and the Ingress controller's), not every informer of a
+    // shared set: the controller manager's (secrets, say) may be unable to list for a while — e.g.
+    // a secret that cannot be decrypted after a restore without the key — and must not keep
+    // Services from being served.
+    await Promise.all(
+      [this.services, this.slices, this.pods, this.nodes, this.informers.informerFor(R.ingresses)].map((i) =>
+        i.waitForSync(),
+      ),
+    );
     this.start();
   }
 
