@@ -39,7 +39,7 @@ const noRenderer = [{ group: ['**/src-renderer/**'], message: 'src-main never im
 // The control plane's components. Each is an API client (or, for the API server, the store's one
 // user); shared client machinery lives in control-plane/client/, pure helpers in common/.
 const CP = 'src-main/control-plane';
-const components = ['apiserver', 'scheduler', 'controllers', 'kubelet', 'proxy', 'store'];
+const components = ['apiserver', 'scheduler', 'controllers', 'kubelet', 'simkubelet', 'proxy', 'store'];
 const componentZones = components.map((c) => ({
   target: `./${CP}/${c}`,
   from: components.filter((o) => o !== c && !(c === 'apiserver' && o === 'store')).map((o) => `./${CP}/${o}`),

@@ -26,3 +26,21 @@ export function portFlag(v: string | true | undefined, name: string): number | u
     throw new Error(`--${name} must be a port number (0-65535), got ${String(v)}`);
   return n;
 }
+
+/** A non-negative integer flag (a count), with a readable error; `max` bounds it. */
+export function countFlag(v: string | true | undefined, name: string, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === true || !Number.isInteger(n) || n < 0 || n > max)
+    throw new Error(`--${name} must be a whole number from 0 to ${max}, got ${String(v)}`);
+  return n;
+}
+
+/** `--stats-interval S`: the kubelet's sampling period in milliseconds (1-60 s), with a readable error. */
+export function statsIntervalFlag(v: string | true | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === true || !Number.isFinite(n) || n < 1 || n > 60)
+    throw new Error(`--stats-interval must be a number of seconds between 1 and 60, got ${String(v)}`);
+  return Math.round(n * 1000);
+}

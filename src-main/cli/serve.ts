@@ -37,7 +37,14 @@ export async function serve(opts: ServeOptions): Promise<Served> {
   const last = rememberedPort(dataDir, 'dashboardPort');
   const wanted = opts.dashboardPort || last || 0;
   const dashboardAt = (port: number) =>
-    new DashboardServer({ staticDir: opts.staticDir, apiUrl: cluster.apiUrl, caPem: cluster.caPem, port });
+    new DashboardServer({
+      staticDir: opts.staticDir,
+      apiUrl: cluster.apiUrl,
+      caPem: cluster.caPem,
+      port,
+      token: cluster.token,
+      dataDir,
+    });
   let dashboard = dashboardAt(wanted);
   let url: string;
   let port: number;

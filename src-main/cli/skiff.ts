@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../common/logger';
-import { parseArgs, portFlag } from './args';
+import { countFlag, parseArgs, portFlag, statsIntervalFlag } from './args';
 import { parseImagePullMode } from '../common/image-pull';
 import { defaultDataDir, serve } from './serve';
 import { storeFlags } from './store-flags';
@@ -31,6 +31,10 @@ serve options:
   --docker-socket PATH  Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)
   --image-pull MODE     fallback: when a pull fails and Docker has the image, run the local
                         image (default) | strict: fail with ErrImagePull like upstream Kubernetes
+  --simulated-nodes N   also run N simulated nodes (kwok-style, for scale tests): Ready nodes
+                        skiff-sim-0… labelled and tainted skiff.dev/simulated=true:NoSchedule,
+                        whose pods are reported Running without containers
+  --stats-interval S    the kubelet's CPU/memory sampling period in seconds (default 10; 1-60)
   --log-level LEVEL     debug | info | warn | error (default info)
   --store SPEC          where cluster state lives: a directory (default DIR/store), memory://
                         (gone on exit) or etcd://HOST:PORT[,HOST:PORT] (an etcd cluster; the
@@ -87,9 +91,11 @@ async function main(argv: string[]): Promise<number> {
     nodeName: str('node-name'),
     sandboxImage: str('sandbox-image'),
     dockerSocket: str('docker-socket'),
+    simulatedNodes: countFlag(flags['simulated-nodes'], 'simulated-nodes', 1000),
     ...storeFlags(flags),
     imagePull:
       flags['image-pull'] === undefined ? undefined : parseImagePullMode(flags['image-pull'], '--image-pull'),
+    statsIntervalMs: statsIntervalFlag(flags['stats-interval']),
     staticDir: path.resolve(here, '../renderer'),
     logger: log,
     notice: (line) => process.stderr.write(`skiff: ${line}\n`),

@@ -6,7 +6,7 @@ import { ETCD_FLAGS, storeFlags } from './store-flags';
 import type { EtcdClientOptions } from '../control-plane/store/index';
 
 export const SNAPSHOT_USAGE = `Usage: skiff snapshot save FILE [--data-dir DIR | --store SPEC]
-       skiff snapshot restore FILE [--data-dir DIR | --store SPEC]
+       skiff snapshot restore FILE [--data-dir DIR | --store SPEC] [--encryption-config KEYFILE]
 
   save      Write every object of the store, read at one revision, to FILE (with a version
             header and a sha256 checksum). While Skiff runs on DIR the snapshot is taken by
@@ -14,6 +14,10 @@ export const SNAPSHOT_USAGE = `Usage: skiff snapshot save FILE [--data-dir DIR |
   restore   Load FILE into an empty store, every object with the resourceVersion it had.
             Refused while Skiff runs on DIR and when the store already holds anything: restore
             into a new data dir (or move the old store away), then start skiff serve on it.
+            Secrets are in FILE as they are stored, encrypted; their key is not. Give the
+            source data dir's pki/encryption-config.json as --encryption-config: its keys are
+            copied into DIR/pki (0600). Without it the restore names every secret it
+            cannot decrypt, and reading those answers 500 until the key is given.
 
 options:
   --data-dir DIR   the Skiff data dir (default ~/.skiff, or $SKIFF_DATA_DIR); its store is DIR/store
@@ -43,7 +47,7 @@ export async function snapshotCommand(
     );
   }
   if (flags['data-dir'] === true) throw new UsageError('--data-dir needs a value');
-  const known = ['data-dir', 'store', 'log-level', ...Object.values(ETCD_FLAGS)];
+  const known = ['data-dir', 'store', 'log-level', 'encryption-config', ...Object.values(ETCD_FLAGS)];
   const unknown = Object.keys(flags).filter((k) => !known.includes(k));
   if (unknown.length) throw new UsageError(`unknown option --${unknown[0]}`);
   const dataDir = path.resolve((flags['data-dir'] as string | undefined) ?? defaultDataDir());
@@ -55,6 +59,9 @@ export async function snapshotCommand(
     throw new UsageError((err as Error).message);
   }
   const target = path.resolve(file);
+  const keyFile = flags['encryption-config'];
+  if (keyFile === true) throw new UsageError('--encryption-config needs a file');
+  if (keyFile && verb !== 'restore') throw new UsageError('--encryption-config is an option of restore');
 
   if (verb === 'save') {
     const r = await saveClusterSnapshot({ dataDir, store, etcd }, target);
@@ -66,12 +73,24 @@ export async function snapshotCommand(
     );
     return 0;
   }
-  const r = await restoreClusterSnapshot({ dataDir, store, etcd }, target);
+  const r = await restoreClusterSnapshot({ dataDir, store, etcd }, target, {
+    encryptionConfig: keyFile ? path.resolve(keyFile) : undefined,
+  });
   out(
     `Restored snapshot ${target} into ${r.created ? 'the new store ' : ''}${r.store}: revision ${r.header.revision}, ` +
       `${r.header.keys} objects, ${size(r.bytes)} (saved ${r.header.createdAt} by Skiff ${r.header.skiffVersion}).\n` +
+      (r.keysImported.length
+        ? `Encryption keys ${r.keysImported.join(', ')} copied into ${path.join(dataDir, 'pki')}.\n`
+        : '') +
       (store ? '' : `Start it with: skiff serve --data-dir ${dataDir}\n`),
   );
+  if (r.undecryptable.length) {
+    out(
+      `warning: ${r.undecryptable.length} encrypted value(s) cannot be decrypted with the keys of ${dataDir} ` +
+        `(reading them answers 500); restore again with --encryption-config <source data dir>/pki/encryption-config.json:\n` +
+        r.undecryptable.map((u) => `  ${u.key}: ${u.error}\n`).join(''),
+    );
+  }
   return 0;
 }
 

@@ -53,7 +53,7 @@ function r(
 export const RESOURCES: ResourceType[] = [
   // core/v1
   r('', 'v1', 'Namespace', 'namespaces', false, { shortNames: ['ns'], subresources: ['status', 'finalize'] }),
-  r('', 'v1', 'Node', 'nodes', false, { shortNames: ['no'], subresources: ['status'] }),
+  r('', 'v1', 'Node', 'nodes', false, { shortNames: ['no'], subresources: ['status', 'proxy'] }),
   r('', 'v1', 'Pod', 'pods', true, {
     shortNames: ['po'],
     categories: ['all'],
@@ -77,7 +77,7 @@ export const RESOURCES: ResourceType[] = [
   r('', 'v1', 'Endpoints', 'endpoints', true, { shortNames: ['ep'] }),
   r('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
   r('', 'v1', 'Secret', 'secrets', true),
-  r('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'] }),
+  r('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'], subresources: ['token'] }),
   r('', 'v1', 'LimitRange', 'limitranges', true, { shortNames: ['limits'] }),
   r('', 'v1', 'ResourceQuota', 'resourcequotas', true, { shortNames: ['quota'], subresources: ['status'] }),
   r('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, {
@@ -184,6 +184,8 @@ export const RESOURCES: ResourceType[] = [
     verbs: ['create'],
   }),
   r('authentication.k8s.io', 'v1', 'SelfSubjectReview', 'selfsubjectreviews', false, { verbs: ['create'] }),
+  // TokenReview (webhook token authentication's API): create-only, never stored.
+  r('authentication.k8s.io', 'v1', 'TokenReview', 'tokenreviews', false, { verbs: ['create'] }),
   // discovery.k8s.io/v1
   r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
   // apiregistration.k8s.io/v1: stored and served; Skiff does not aggregate.

@@ -16,6 +16,13 @@ import { HttpsTransport } from './client/https-transport';
 import { clusterStoreSpec, readState } from './cluster';
 import { openBackend, type Backend, type EtcdClientOptions } from './store/index';
 import {
+  encryptionConfigPath,
+  importEncryptionKeys,
+  readEncryptionConfig,
+  transformerFromConfig,
+  undecryptableKeys,
+} from './apiserver/encryption';
+import {
   readSnapshot,
   restoreSnapshot,
   saveSnapshot,
@@ -138,6 +145,13 @@ async function saveThroughApi(running: RunningCluster, file: string): Promise<Sa
 
 /** What a restore did. */
 export interface ClusterRestoreResult extends RestoreResult {
+  /** Names of the encryption keys brought into the data dir from `--encryption-config`. */
+  keysImported: string[];
+  /**
+   * Encrypted values of the snapshot that the data dir's encryption config cannot decrypt (the
+   * key they were written with was not given): reading them answers 500 until it is.
+   */
+  undecryptable: { key: string; error: string }[];
   /** The store restored into (its spec). */
   store: string;
   /** True when the store did not exist and was made for the restore. */
@@ -152,6 +166,7 @@ export interface ClusterRestoreResult extends RestoreResult {
 export async function restoreClusterSnapshot(
   target: SnapshotTarget,
   file: string,
+  opts: { encryptionConfig?: string } = {},
 ): Promise<ClusterRestoreResult> {
   const running = await runningCluster(target.dataDir);
   if (running) {
@@ -160,8 +175,9 @@ export async function restoreClusterSnapshot(
       `Skiff is running on ${path.resolve(target.dataDir)} (API ${running.apiUrl}): stop it before restoring into its store`,
     );
   }
-  // The file is checked before anything is made or opened.
+  // The file (and the key file) are checked before anything is made or opened.
   const snap = await readSnapshot(file);
+  const keys = opts.encryptionConfig ? readEncryptionConfig(opts.encryptionConfig) : undefined;
   const spec = clusterStoreSpec(target);
   // A directory store: note what exists, so a failed restore removes only what it made.
   const dir = storeDir(spec);
@@ -174,7 +190,21 @@ export async function restoreClusterSnapshot(
       throw new Error(`restoring into ${spec}: ${err.message}`);
     });
     ok = true;
-    return { ...res, store: spec, created: made !== undefined };
+    // Snapshots hold secrets as they are stored: encrypted. The key travels separately (never
+    // in the snapshot), so the restored data dir gets the keys it is given, and says which
+    // values it still cannot read.
+    const keysImported = keys ? importEncryptionKeys(target.dataDir, keys) : [];
+    const cfgFile = encryptionConfigPath(target.dataDir);
+    const transformer = fs.existsSync(cfgFile)
+      ? transformerFromConfig(readEncryptionConfig(cfgFile))
+      : undefined;
+    return {
+      ...res,
+      store: spec,
+      created: made !== undefined,
+      keysImported,
+      undecryptable: undecryptableKeys(snap.kvs, transformer),
+    };
   } finally {
     await backend.close();
     if (!ok && made) fs.rmSync(made, { recursive: true, force: true });

@@ -14,10 +14,13 @@ import { KubeClient } from '../common/client/client';
 import { silentLogger, type Logger } from '../common/logger';
 import { HttpsTransport } from './client/https-transport';
 import { openBackend, type EtcdClientOptions } from './store/index';
+import { ensureEncryption, reencryptStale } from './apiserver/encryption';
 import type { Backend } from './store/backend';
 import { ObjectStore } from './apiserver/object-storage';
 import { ApiServer, ensureSystemNamespaces } from './apiserver/api-server';
 import { ensureToken } from './apiserver/certs';
+import { ServiceAccountTokenAuthenticator } from './apiserver/auth/serviceaccount-authenticator';
+import { TokenSigner, ensureServiceAccountKey } from './client/serviceaccount-token';
 import { writeKubeconfig } from './apiserver/kubeconfig';
 import { Scheduler } from './scheduler/scheduler';
 import { ControllerManager } from './controllers/controller-manager';
@@ -29,6 +32,7 @@ import { KubeProxy } from './proxy/kube-proxy';
 import { DnsServer, informerDnsView } from './proxy/dns';
 import { IngressController } from './proxy/ingress';
 import { NetworkAgentClient } from './proxy/agent/agent-client';
+import { SimKubelet } from './simkubelet/index';
 
 export interface ClusterOptions {
   /** Where the store, certificates and token live. */
@@ -58,6 +62,14 @@ export interface ClusterOptions {
    * port (the Ingress status and `Cluster.ingressUrl` say which).
    */
   ingressPort?: number;
+  /**
+   * Simulated nodes (kwok-style, for scale tests and benches): this many Ready Node objects,
+   * `skiff-sim-0` …, labelled and tainted `skiff.dev/simulated=true`, whose pods a fake kubelet
+   * reports Running without containers. Default 0.
+   */
+  simulatedNodes?: number;
+  /** The kubelet's resource sampling period (stats, metrics, history); default 10 s. */
+  statsIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -75,6 +87,8 @@ export interface Cluster {
   network: ClusterNetwork;
   /** Where the ingress controller answers, e.g. `http://127.0.0.1:80/`. */
   ingressUrl: string;
+  /** Names of the simulated nodes (empty without `simulatedNodes`). */
+  simulatedNodes: string[];
   /** Stops every component; running pods are left running for the next start to adopt. */
   stop(): Promise<void>;
 }
@@ -137,7 +151,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     });
     await backend.start();
     stops.push(() => backend.close());
-    const storage = new ObjectStore(backend);
+    // Secrets are encrypted at rest with the data dir's key (made on first start); values from
+    // before, or written with an older key, are rewritten with the current key now.
+    const encryption = ensureEncryption(dataDir);
+    await reencryptStale(backend, encryption.transformer, log.child('encryption'));
+    const storage = new ObjectStore(backend, { transformer: encryption.transformer });
 
     // The cluster network comes first: the API server allocates ClusterIPs from it. Containers
     // are scoped to this cluster by its kube-system namespace uid (Kubernetes' usual cluster
@@ -155,9 +173,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       ? await runtime.ensureClusterNetwork({ slot: state.network?.slot ?? 0 })
       : clusterNetworkForSlot(state.network?.slot ?? 0, 'none');
 
+    // One RSA key (`<dataDir>/pki/sa.key`) signs service-account tokens — the API server's
+    // TokenRequest and the legacy tokens controller — and the API server verifies them with it.
+    const saSigner = new TokenSigner(ensureServiceAccountKey(dataDir));
     const api = new ApiServer({
       storage,
       dataDir,
+      serviceAccountSigner: saSigner,
+      authenticators: [
+        new ServiceAccountTokenAuthenticator({ signer: saSigner, storage, logger: log.child('authn') }),
+      ],
       host: '127.0.0.1',
       port: await choosePort(opts.apiPort ?? 0, state.apiPort),
       token,
@@ -180,7 +205,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     stops.push(() => transport.close());
     const client = new KubeClient(transport);
 
-    const controllers = new ControllerManager(client, { logger: log.child('controller-manager') });
+    const controllers = new ControllerManager(client, {
+      logger: log.child('controller-manager'),
+      rootCaPem: caPem,
+      serviceAccountSigner: saSigner,
+    });
     // The scheduler shares the controller manager's informers: one pod watch per process.
     const scheduler = new Scheduler(client, {
       logger: log.child('scheduler'),
@@ -202,10 +231,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         // Pod volume files (configMap, secret, downwardAPI) and termination logs.
         rootDir: path.join(dataDir, 'kubelet'),
         imagePull: opts.imagePull,
+        statsIntervalMs: opts.statsIntervalMs,
         network,
       });
       await kubelet.start();
       stops.push(() => kubelet.stop());
+    }
+
+    let simulatedNodes: string[] = [];
+    if (opts.simulatedNodes && opts.simulatedNodes > 0) {
+      const sim = new SimKubelet(client, { nodes: opts.simulatedNodes, logger: log.child('sim-kubelet') });
+      stops.push(() => sim.stop());
+      await sim.run();
+      simulatedNodes = sim.nodeNames;
     }
 
     // The proxy runs without a kubelet too (host side only: no agent, so no ClusterIPs or DNS
@@ -251,6 +289,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       client,
       network,
       ingressUrl,
+      simulatedNodes,
       stop: stopAll,
     };
   } catch (err) {

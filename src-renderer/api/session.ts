@@ -7,6 +7,7 @@
 import { DESKTOP_API_GLOBAL, type DesktopApi } from '@common/desktop-api';
 
 const TOKEN_KEY = 'skiff.token';
+const CLUSTER_KEY = 'skiff.cluster';
 
 /** The desktop bridge, when running inside Electron. */
 export function desktopApi(): DesktopApi | undefined {
@@ -81,4 +82,52 @@ export function openExternal(url: string): void {
   const api = desktopApi();
   if (api) void api.openExternal(url);
   else window.open(url, '_blank', 'noopener,noreferrer');
+}
+
+/** The kubeconfig context chosen in the switcher ('' = the local Skiff cluster), per tab. */
+export function loadCluster(): string {
+  try {
+    return sessionStorage.getItem(CLUSTER_KEY) ?? '';
+  } catch (err) {
+    console.warn('sessionStorage unavailable', err);
+    return '';
+  }
+}
+
+export function saveCluster(name: string): void {
+  try {
+    if (name) sessionStorage.setItem(CLUSTER_KEY, name);
+    else sessionStorage.removeItem(CLUSTER_KEY);
+  } catch (err) {
+    console.warn('sessionStorage unavailable', err);
+  }
+}
+
+/**
+ * A call to the dashboard server's own API (`/dashboard/v1/…`: clusters, kubeconfig files,
+ * port-forwards), on this page's origin with the session token. Throws the Status message.
+ */
+export async function dashboardApi<T>(
+  token: string | null,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`/dashboard/v1/${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let doc: unknown;
+  try {
+    doc = text ? JSON.parse(text) : {};
+  } catch {
+    throw new Error(`dashboard server: HTTP ${res.status}`);
+  }
+  if (!res.ok) throw new Error((doc as { message?: string }).message ?? `HTTP ${res.status}`);
+  return doc as T;
 }

@@ -36,8 +36,66 @@ export function lineOf(text: string, offset: number): number {
   return n;
 }
 
+/** Largest Apply YAML text parsed (the API server takes 3 MiB per object; a few of them fit). */
+export const MAX_APPLY_YAML_BYTES = 8 * 1024 * 1024;
+/** Deepest nesting of mappings and lists accepted (the API server's MAX_BODY_DEPTH). */
+export const MAX_APPLY_YAML_DEPTH = 200;
+/** How many times aliases may be expanded (a "billion laughs" document is refused). */
+export const MAX_APPLY_YAML_ALIASES = 100;
+
+/**
+ * The documents of an Apply YAML text. Hostile text is an error on a document, never a hang or
+ * a crash: too large a text, alias bombs (maxAliasCount) and nesting deeper than
+ * MAX_APPLY_YAML_DEPTH (checked on the parsed nodes, before anything recursive runs).
+ */
 export function parseYamlDocs(text: string): YamlDoc[] {
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  if (text.length > MAX_APPLY_YAML_BYTES) return [tooBig(text)];
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+  } catch (err) {
+    // The parser recursing too deep (a RangeError) is the only way it throws.
+    return [failed(text, `This YAML cannot be read: ${err instanceof Error ? err.message : String(err)}`)];
+  }
+  return parseDocs(text, docs);
+}
+
+function failed(text: string, message: string): YamlDoc {
+  return {
+    index: 0,
+    from: 0,
+    to: text.length,
+    line: 1,
+    object: null,
+    errors: [{ from: 0, to: Math.min(1, text.length), message }],
+    label: 'Document 1',
+    doc: parseAllDocuments('{}')[0] as Document.Parsed,
+  };
+}
+
+function tooBig(text: string): YamlDoc {
+  return failed(
+    text,
+    `This YAML is ${(text.length / 1048576).toFixed(1)} MiB; at most ${MAX_APPLY_YAML_BYTES / 1048576} MiB can be applied at once.`,
+  );
+}
+
+/** Nesting depth of a parsed node, without recursion (bounded by MAX_APPLY_YAML_DEPTH + 1). */
+function tooDeep(root: unknown): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [n, d] = stack.pop()!;
+    if (!isCollection(n)) continue;
+    if (d > MAX_APPLY_YAML_DEPTH) return true;
+    for (const item of n.items as unknown[]) {
+      const v = isMap(n) ? (item as { value?: unknown }).value : item;
+      if (isCollection(v)) stack.push([v, d + 1]);
+    }
+  }
+  return false;
+}
+
+function parseDocs(text: string, docs: Document.Parsed[]): YamlDoc[] {
   const list = Array.isArray(docs) ? docs : [];
   const out: YamlDoc[] = [];
   list.forEach((doc, i) => {
@@ -49,9 +107,15 @@ export function parseYamlDocs(text: string): YamlDoc[] {
       message: e.message.split('\n')[0],
     }));
     let object: Record<string, unknown> | null = null;
+    if (!errors.length && doc.contents !== null && tooDeep(doc.contents))
+      errors.push({
+        from,
+        to: from + 1,
+        message: `This document is nested too deeply: at most ${MAX_APPLY_YAML_DEPTH} levels.`,
+      });
     if (!errors.length && doc.contents !== null) {
       try {
-        const js = doc.toJS({ maxAliasCount: 100 }) as unknown;
+        const js = doc.toJS({ maxAliasCount: MAX_APPLY_YAML_ALIASES }) as unknown;
         if (js && typeof js === 'object' && !Array.isArray(js)) object = js as Record<string, unknown>;
         else
           errors.push({

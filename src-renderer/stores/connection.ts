@@ -8,7 +8,7 @@ import { computed, markRaw, ref, shallowRef } from 'vue';
 import { ApiError, FetchTransport, KubeClient } from '@common/client';
 import { errorMessage } from '../models/format';
 import { parseReadyz, type ReadyzResult } from '../models/health';
-import { clearToken, resolveSession, saveToken } from '../api/session';
+import { clearToken, loadCluster, resolveSession, saveCluster, saveToken } from '../api/session';
 import type { LoadStatus } from './resource-store';
 import { allResourceStores } from './registry';
 import { useLimitRangesStore, useResourceQuotasStore } from './quotas';
@@ -37,6 +37,15 @@ export const useConnectionStore = defineStore('connection', () => {
   const status = ref<LoadStatus>('idle');
   const error = ref<string | null>(null);
   const serverVersion = ref<string | null>(null);
+  /** The kubeconfig context the pages show ('' = the local Skiff cluster). */
+  const cluster = ref('');
+  /**
+   * Whether the cluster serves Skiff's own APIs (/skiff/v1, /apis/skiff.dev): true for the local
+   * cluster; for a context, a probe of /apis/skiff.dev decides (404 = a plain Kubernetes).
+   */
+  const skiff = ref(true);
+  /** The base URL of the local cluster (the Electron-provided URL or '' = this page's origin). */
+  let localBase = '';
 
   let readyzTimer: ReturnType<typeof setTimeout> | undefined;
   let retryDelay = RETRY_MIN_MS;
@@ -47,10 +56,28 @@ export const useConnectionStore = defineStore('connection', () => {
   /** Reads the session (Electron bridge or URL fragment / sessionStorage) and connects. */
   function init(): void {
     const s = resolveSession();
-    baseUrl.value = s.baseUrl;
+    localBase = s.baseUrl;
     desktop.value = s.desktop;
+    cluster.value = loadCluster();
+    baseUrl.value = baseFor(cluster.value);
     if (s.token) void connect(s.token);
     else phase.value = 'no-token';
+  }
+
+  /** Where the pages reach a cluster: a context goes through the dashboard server's proxy. */
+  function baseFor(name: string): string {
+    if (!name) return localBase;
+    const origin = localBase || window.location.origin;
+    return `${origin}/clusters/${encodeURIComponent(name)}`;
+  }
+
+  /** Switches every store and watch to another cluster (a kubeconfig context, '' = Skiff). */
+  async function switchCluster(name: string): Promise<boolean> {
+    if (!token.value) return false;
+    cluster.value = name;
+    saveCluster(name);
+    baseUrl.value = baseFor(name);
+    return connect(token.value);
   }
 
   /** Verifies a token against an authenticated endpoint, then starts every store. */
@@ -66,6 +93,10 @@ export const useConnectionStore = defineStore('connection', () => {
       const v = await c.raw<{ gitVersion?: string }>({ method: 'GET', path: '/version' });
       serverVersion.value = v?.gitVersion ?? null;
       await c.raw({ method: 'GET', path: '/api' });
+      if (cluster.value) {
+        const probe = await c.transport.request({ method: 'GET', path: '/apis/skiff.dev' });
+        skiff.value = probe.status >= 200 && probe.status < 300;
+      } else skiff.value = true;
     } catch (err) {
       reportError(err);
       if ((phase.value as ConnectionPhase) === 'unauthorized') return false;
@@ -175,10 +206,17 @@ export const useConnectionStore = defineStore('connection', () => {
 
   const connected = computed(() => phase.value === 'connected');
   /** Where the API is, for tooltips: the Electron-provided URL or this page's origin (proxy). */
-  const apiLabel = computed(() => baseUrl.value || `${window.location.origin} (proxy)`);
+  const apiLabel = computed(() =>
+    cluster.value
+      ? `context ${cluster.value} (via the dashboard server)`
+      : baseUrl.value || `${window.location.origin} (proxy)`,
+  );
 
   return {
     baseUrl,
+    cluster,
+    skiff,
+    switchCluster,
     desktop,
     token,
     client,

@@ -41,10 +41,16 @@ export const useProcessStore = defineStore('process', () => {
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function refresh(): Promise<void> {
-    const client = useConnectionStore().client;
+    const conn = useConnectionStore();
+    const client = conn.client;
     clearTimeout(timer);
     try {
-      if (!client) return;
+      // Skiff's own process stats exist only on a Skiff cluster.
+      if (!client || !conn.skiff) {
+        stats.value = null;
+        status.value = 'idle';
+        return;
+      }
       const cur = await client.raw<ProcessStats>({ method: 'GET', path: '/skiff/v1/process' });
       cpu.value = cpuPercent(stats.value ?? undefined, cur) ?? cpu.value;
       stats.value = cur;

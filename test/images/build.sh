@@ -3,10 +3,12 @@
 # busybox-static and its applet links, imported with `docker import`.
 #   skiff-test/busybox:1   sh, httpd, wget, nc, dd... (CMD sh)
 #   skiff-test/busybox:2   the same content under a second tag (for image-change rollouts)
+#   skiff-test/kubectl:1   busybox plus the host's kubectl (build-kubectl.sh)
 # BUSYBOX=PATH picks the busybox binary (default: the one on PATH).
 set -euo pipefail
 BB=${BUSYBOX:-$(command -v busybox || true)}
 [ -n "$BB" ] && [ -x "$BB" ] || { echo "busybox-static is required (apt-get install -y busybox-static)" >&2; exit 1; }
+bash "$(dirname "$0")/build-kubectl.sh"
 if docker image inspect skiff-test/busybox:1 >/dev/null 2>&1 && docker image inspect skiff-test/busybox:2 >/dev/null 2>&1; then
   echo "test images present"; exit 0
 fi

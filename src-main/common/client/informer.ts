@@ -28,6 +28,14 @@ export interface InformerOptions {
   onError?(err: unknown): void;
   /** Called after every successful (re-)list, e.g. to clear an error state once the API is back. */
   onSync?(): void;
+  /**
+   * Deliver the first list page by page (adds as each page of `pageSize` arrives) instead of
+   * once complete, so a dashboard shows its first rows after the first page of 50,000 objects.
+   * Only the first list: a re-list still diffs against the cache once complete.
+   */
+  pagedInitialList?: boolean;
+  /** Objects per list page (default 500). */
+  pageSize?: number;
 }
 
 /**
@@ -111,15 +119,27 @@ export class Informer<T extends KubeObject> {
     const items: T[] = [];
     let cont: string | undefined;
     let rv = '';
+    let incremental = false;
     do {
       const list = await this.client.list<T>(this.type, {
         namespace: this.opts.namespace,
         labelSelector: this.opts.labelSelector,
         fieldSelector: this.opts.fieldSelector,
-        limit: 500,
+        limit: this.opts.pageSize ?? 500,
         continue: cont,
       });
-      items.push(...list.items);
+      if (this.opts.pagedInitialList && !this.synced && this.cache.size === 0 && !cont) incremental = true;
+      if (incremental) {
+        // First list into an empty cache: every object is an add, nothing can have gone.
+        for (const obj of list.items) {
+          const key = keyOf(obj);
+          const old = this.cache.get(key);
+          this.cache.set(key, obj);
+          if (!old) this.emit('add', obj);
+          else this.emit('update', obj, old);
+        }
+      }
+      for (const obj of list.items) items.push(obj);
       cont = list.metadata.continue || undefined;
       rv = list.metadata.resourceVersion ?? '';
     } while (cont);
@@ -127,6 +147,7 @@ export class Informer<T extends KubeObject> {
     for (const obj of items) {
       const key = keyOf(obj);
       seen.add(key);
+      if (incremental) continue;
       const old = this.cache.get(key);
       this.cache.set(key, obj);
       if (!old) this.emit('add', obj);

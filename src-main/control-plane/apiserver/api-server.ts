@@ -21,6 +21,9 @@ import { reconcileBootstrapPolicy } from './auth/rbac/bootstrap-policy';
 import { confirmNoEscalation } from './auth/rbac/escalation';
 import { PolicyIndex } from './auth/rbac/policy-index';
 import { requestInfo } from './auth/request-info';
+import type { TokenAuthenticator } from './auth/serviceaccount-authenticator';
+import { handleTokenReview, isTokenReview } from './auth/token-review';
+import { DEFAULT_ISSUER, type TokenSigner } from '../client/serviceaccount-token';
 import {
   requestUser,
   setRequestUser,
@@ -44,8 +47,15 @@ import {
   groups,
 } from './discovery';
 import { parseAccept, sendJson, sendStatus, sendText } from './http';
+import { handlePodFiles } from './pod-files';
 import { markUpgrade } from './pod-stream-proxy';
-import { WatchWebSocketServer, isWatchUpgrade, processStats } from './watch-websocket';
+import {
+  WatchWebSocketServer,
+  bearerFromProtocols,
+  isWatchUpgrade,
+  offeredProtocols,
+  processStats,
+} from './watch-websocket';
 import { METRICS_API_SERVICE, METRICS_GROUP, METRICS_TYPES, MetricsApi } from './metrics';
 import { buildOpenApi, openApiIndex, type OpenApiDoc } from './openapi';
 import { OpenApiV2Handler } from './openapi-v2';
@@ -93,6 +103,18 @@ export interface ApiServerOptions {
   authenticators?: Authenticator[];
   /** Decides whether an authenticated request may proceed. Default: RBAC (with system:masters allowed everything). */
   authorizer?: Authorizer;
+  /**
+   * Cut-offs for clients that send slowly (slowloris): the headers must arrive within
+   * `headersMs` (default 32 s, kube-apiserver's ReadHeaderTimeout) and the whole request, body
+   * included, within `requestMs` (default 60 s). Responses (watches, log follows) are not bound.
+   * `checkIntervalMs` is how often Node looks for such connections (default 5 s).
+   */
+  timeouts?: { headersMs?: number; requestMs?: number; checkIntervalMs?: number };
+  /**
+   * Signs the tokens TokenRequest (serviceaccounts/{name}/token) issues, like
+   * --service-account-signing-key-file; without it that subresource answers 404.
+   */
+  serviceAccountSigner?: TokenSigner;
 }
 
 /** Version reported on /version; kubectl's dispatcher picks its binary by the minor (G3). */
@@ -196,6 +218,7 @@ export class ApiServer {
       logger: this.logger,
       kubeletToken: opts.kubeletToken,
       network: this.network,
+      tokenSigner: opts.serviceAccountSigner,
     });
     // metrics.k8s.io is served here (from the kubelets' stats), like an aggregated APIService.
     this.metrics = new MetricsApi({
@@ -226,7 +249,11 @@ export class ApiServer {
         key: certs.keyPem,
         cert: certs.certPem,
         keepAlive: true,
-        requestTimeout: 0,
+        // Node's requestTimeout bounds receiving the request (headers and body), not the
+        // response: a slowloris client is cut off with a 408, a watch stream is not.
+        requestTimeout: this.opts.timeouts?.requestMs ?? 60_000,
+        headersTimeout: this.opts.timeouts?.headersMs ?? 32_000,
+        connectionsCheckingInterval: this.opts.timeouts?.checkIntervalMs ?? 5_000,
         // Node's cipher list, but at OpenSSL security level 0: busybox's ssl_client (the `wget`
         // of small images, e.g. `wget https://kubernetes.default.svc` from a pod) offers only
         // RSA+SHA1 handshake signatures, which level 1 refuses. The server still takes the
@@ -238,7 +265,6 @@ export class ApiServer {
       },
     );
     // Watches and log follows are long-lived: no idle timeout on responses in progress.
-    server.headersTimeout = 60_000;
     // Idle keep-alive connections stay open 90 s, as kube-apiserver's http.Server IdleTimeout.
     // With Node's default of 5 s, the first write of every component after a pause (the
     // controllers', scheduler's and kubelet's, each a hop of a pod start) paid a new TLS handshake.
@@ -256,6 +282,11 @@ export class ApiServer {
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       // Watches over WebSocket (browsers: one socket per watch, no 6-connection limit).
       if (isWatchUpgrade(req)) return this.watchSockets.handle(req, socket, head);
+      // exec/attach from a browser: the token rides in a subprotocol, as for watches.
+      if (!req.headers.authorization) {
+        const token = bearerFromProtocols(offeredProtocols(req));
+        if (token) req.headers.authorization = `Bearer ${token}`;
+      }
       const res = new ServerResponse(req);
       res.shouldKeepAlive = false;
       res.assignSocket(socket);
@@ -311,6 +342,14 @@ export class ApiServer {
       if (u) return u;
     }
     return undefined;
+  }
+
+  /** The authenticators that can judge a bare token (for TokenReview), in chain order. */
+  private tokenAuthenticators(): TokenAuthenticator[] {
+    return this.authenticators.filter(
+      (a): a is Authenticator & TokenAuthenticator =>
+        typeof (a as Partial<TokenAuthenticator>).authenticateToken === 'function',
+    );
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -419,6 +458,13 @@ export class ApiServer {
       }
       return this.resourceRoute(req, res, url, '', seg[1], seg.slice(2));
     }
+    // Skiff's container files endpoint (common/pod-files.ts): under /apis, outside discovery.
+    if (seg[0] === 'apis' && seg[1] === 'skiff.dev' && seg[2] === 'v1' && seg[3] === 'namespaces')
+      return handlePodFiles(req, res, seg.slice(3), url.searchParams, {
+        storage: this.opts.storage,
+        kubeletToken: this.opts.kubeletToken,
+        logger: this.logger,
+      });
     // Skiff's snapshot endpoint (common/snapshot-api.ts): under /apis, outside discovery.
     if (seg[0] === 'apis' && seg[1] === 'skiff.dev' && seg[2] === 'v1' && seg[3] === 'snapshots') {
       if (!this.snapshots) throw pathNotFound();
@@ -532,7 +578,9 @@ export class ApiServer {
     }
     const [plural, name, subresource, ...extra] = parts;
     const type: ResourceType | undefined = plural ? this.registry.find(group, version, plural) : undefined;
-    if (!type || extra.length) throw pathNotFound();
+    // nodes/{name}/proxy/{path...} is the one subresource with a path of its own.
+    const proxied = subresource === 'proxy' && type?.group === '' && type.plural === 'nodes';
+    if (!type || (extra.length && !proxied)) throw pathNotFound();
     if (namespace !== undefined && !type.namespaced) throw pathNotFound();
     if (name === '') throw pathNotFound();
     if (isReview(type))
@@ -540,7 +588,10 @@ export class ApiServer {
         authorizer: this.authorizer,
         rbac: this.rbac,
       });
+    if (isTokenReview(type))
+      return handleTokenReview(req, res, name, namespace, this.tokenAuthenticators(), [DEFAULT_ISSUER]);
     const r: ResourceRequest = { req, res, query: url.searchParams, type, namespace, name, subresource };
+    if (proxied) r.proxyPath = extra;
     if (type.group === METRICS_GROUP) return this.metrics.handle(r);
     await this.rest.handle(r);
   }

@@ -133,9 +133,19 @@ export async function handleReview(
       out.status = rulesReview(deps.rbac, self, typeof s.namespace === 'string' ? s.namespace : '');
       break;
     }
-    case 'selfsubjectreviews':
-      out.status = { userInfo: { username: ADMIN_USER.username, groups: [...ADMIN_USER.groups] } };
+    case 'selfsubjectreviews': {
+      // Who the request was authenticated as (pkg/registry/authentication/selfsubjectreview).
+      const u = requestUser(req) ?? ADMIN_USER;
+      out.status = {
+        userInfo: {
+          username: u.username,
+          ...(u.uid ? { uid: u.uid } : {}),
+          groups: [...u.groups],
+          ...(u.extra && Object.keys(u.extra).length ? { extra: u.extra } : {}),
+        },
+      };
       break;
+    }
     default:
       throw pathNotFound();
   }

@@ -33,6 +33,14 @@ function subresourceInfo(t: ResourceType, sub: string): SubresourceInfo {
       };
     case 'binding':
       return { name: sub, group: '', version: 'v1', kind: 'Binding', verbs: ['create'] };
+    case 'token':
+      return {
+        name: sub,
+        group: 'authentication.k8s.io',
+        version: 'v1',
+        kind: 'TokenRequest',
+        verbs: ['create'],
+      };
     case 'eviction':
       return { name: sub, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] };
     case 'log':
@@ -52,6 +60,9 @@ function subresourceInfo(t: ResourceType, sub: string): SubresourceInfo {
               : 'PodAttachOptions',
         verbs: ['create', 'get'],
       };
+    case 'proxy':
+      // Upstream lists every verb of the proxy; Skiff's is read-only (GET).
+      return { name: sub, group: '', version: 'v1', kind: 'NodeProxyOptions', verbs: ['get'] };
     case 'finalize':
       return { name: sub, ...self, verbs: ['update'] };
     case 'ephemeralcontainers':

@@ -125,8 +125,17 @@ export function parseYaml(text: string): unknown {
   if (real.length > 1)
     throw badRequest('the request body holds several YAML documents; send one object per request');
   if (!real.length) throw badRequest('the request body is empty; expected a JSON or YAML object');
-  return real[0].toJS({ maxAliasCount: 100 });
+  try {
+    // Aliases are expanded at most 100 times over (a "billion laughs" document is refused).
+    return real[0].toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+  } catch (err) {
+    // The yaml package throws a ReferenceError for alias bombs, a RangeError when too deep.
+    throw badRequest(`couldn't decode the request body as YAML: ${(err as Error).message}`);
+  }
 }
+
+/** How many times aliases may be expanded in one YAML body (the yaml package's maxAliasCount). */
+export const MAX_YAML_ALIAS_COUNT = 100;
 
 /** Writes a JSON answer. */
 export function sendJson(

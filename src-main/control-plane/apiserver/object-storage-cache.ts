@@ -1,6 +1,8 @@
 // The decoded-object cache of the object storage: each stored value parsed once per key and revision, deep-frozen and shared by lists and watches; pure, holds no backend.
 import type { KubeObject, ObjectMeta } from '../../common/types';
 import type { KeyValue } from '../store/backend';
+import { DecryptError, type ValueTransformer } from './encryption';
+import { StatusError } from './status';
 
 /** A parsed object cached per key: the newest seen revision and the one before it. */
 interface Cached {
@@ -14,9 +16,25 @@ interface Cached {
 export class ObjectCache {
   private readonly entries = new Map<string, Cached>();
 
-  /** A private, mutable copy of the object stored in `kv`. */
+  /** `transformer` decrypts stored values (encryption at rest); none = values are plain JSON. */
+  constructor(private readonly transformer?: ValueTransformer) {}
+
+  /**
+   * A private, mutable copy of the object stored in `kv`. A value that cannot be decrypted is a
+   * 500 naming the key and the cause (as kube-apiserver's "unable to transform key"), for this
+   * request only.
+   */
   fresh(kv: KeyValue): KubeObject {
-    const obj = JSON.parse(kv.value) as KubeObject;
+    let json = kv.value;
+    if (this.transformer) {
+      try {
+        json = this.transformer.fromStorage(kv.key, kv.value);
+      } catch (err) {
+        if (!(err instanceof DecryptError)) throw err;
+        throw new StatusError(500, 'InternalError', `Internal error occurred: ${err.message}`);
+      }
+    }
+    const obj = JSON.parse(json) as KubeObject;
     obj.metadata = obj.metadata ?? {};
     (obj.metadata as { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] }).resourceVersion = String(
       kv.modRevision,

@@ -78,7 +78,20 @@ export async function watchPrefix(
       buffered.push(events);
       return;
     }
-    for (const ev of events) handle(ev);
+    for (const ev of events) handleSafely(ev);
+  };
+  // A value that cannot be read (it does not decrypt) ends the watch with that 500, as
+  // kube-apiserver's watcher sends an ERROR event for an undecodable object; the process and
+  // every other watch carry on.
+  const handleSafely = (ev: StoreEvent) => {
+    try {
+      handle(ev);
+    } catch (err) {
+      if (!(err instanceof StatusError)) throw err;
+      emit({ type: 'ERROR', object: err.toStatus() as never });
+      stopped = true;
+      setImmediate(() => watcher.cancel());
+    }
   };
 
   // The backend ended the watch (too slow, or lost and not resumable): one ERROR event, after
@@ -124,7 +137,7 @@ export async function watchPrefix(
     if (stopped) return;
     for (const obj of initial) emit({ type: 'ADDED', object: obj });
     ready = true;
-    for (const batch of buffered.splice(0)) for (const ev of batch) handle(ev);
+    for (const batch of buffered.splice(0)) for (const ev of batch) handleSafely(ev);
   });
 
   return {

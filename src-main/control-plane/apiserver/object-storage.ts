@@ -28,6 +28,7 @@ import {
   type Backend,
   type KeyValue,
 } from '../store/backend';
+import type { ValueTransformer } from './encryption';
 import { ObjectCache } from './object-storage-cache';
 import {
   CONTINUE_EXPIRED_MESSAGE,
@@ -64,6 +65,8 @@ export interface ObjectStoreOptions {
   random?: () => number;
   /** Interval of BOOKMARK events on watches that allow them (default 60 s). */
   bookmarkIntervalMs?: number;
+  /** Encryption at rest (encryption.ts): values are transformed on their way to and from the Backend. */
+  transformer?: ValueTransformer;
 }
 
 export { CONTINUE_EXPIRED_MESSAGE };
@@ -102,7 +105,8 @@ export class ObjectStore implements ObjectStorage {
   private readonly newUid: () => string;
   private readonly random: () => number;
   private readonly bookmarkIntervalMs: number;
-  private readonly cache = new ObjectCache();
+  private readonly cache: ObjectCache;
+  private readonly transformer?: ValueTransformer;
   /** Per-key queue of guaranteedUpdate calls (see withKeyLock). */
   private readonly keyLocks = new Map<string, Promise<void>>();
   /** Field-selector attributes per kind: the API server registers each strategy's `fields`. */
@@ -116,6 +120,8 @@ export class ObjectStore implements ObjectStorage {
     this.newUid = opts.newUid ?? randomUUID;
     this.random = opts.random ?? Math.random;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
+    this.transformer = opts.transformer;
+    this.cache = new ObjectCache(opts.transformer);
   }
 
   // ---- keys ---------------------------------------------------------------------------------
@@ -135,10 +141,12 @@ export class ObjectStore implements ObjectStorage {
 
   // ---- serialization ------------------------------------------------------------------------
 
-  private serialize(t: ResourceType, obj: KubeObject): string {
+  /** The value stored under `key`: the object's JSON, encrypted if its resource is. */
+  private serialize(t: ResourceType, key: string, obj: KubeObject): string {
     const { resourceVersion: _rv, ...meta } = obj.metadata;
     const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = obj;
-    return JSON.stringify({ apiVersion: apiVersionOf(t), kind: t.kind, metadata: meta, ...rest });
+    const json = JSON.stringify({ apiVersion: apiVersionOf(t), kind: t.kind, metadata: meta, ...rest });
+    return this.transformer ? this.transformer.toStorage(key, json) : json;
   }
 
   // ---- selectors ----------------------------------------------------------------------------
@@ -207,7 +215,7 @@ export class ObjectStore implements ObjectStorage {
           if ((await this.backend.get(key)).kv) throw new KeyExistsError(key);
           return obj;
         }
-        const kv = await storeWrite(this.backend.create(key, this.serialize(t, obj)));
+        const kv = await storeWrite(this.backend.create(key, this.serialize(t, key, obj)));
         mut(obj).resourceVersion = String(kv.modRevision);
         return obj;
       } catch (err) {
@@ -458,7 +466,7 @@ export class ObjectStore implements ObjectStorage {
       return next;
     }
     if (dryRun) return next;
-    const res = await storeWrite(this.backend.update(key, this.serialize(t, next), kv.modRevision));
+    const res = await storeWrite(this.backend.update(key, this.serialize(t, key, next), kv.modRevision));
     if (!res.ok) return undefined;
     m.resourceVersion = String(res.kv!.modRevision);
     return next;
@@ -521,7 +529,7 @@ export class ObjectStore implements ObjectStorage {
       opts.mark?.(next);
       if (deepEqual(next, cur)) return cur;
       if (dryRun) return next;
-      const res = await storeWrite(this.backend.update(key, this.serialize(t, next), kv.modRevision));
+      const res = await storeWrite(this.backend.update(key, this.serialize(t, key, next), kv.modRevision));
       if (!res.ok) continue;
       m.resourceVersion = String(res.kv!.modRevision);
       return next;

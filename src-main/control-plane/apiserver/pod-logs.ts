@@ -78,6 +78,23 @@ function checkStarted(pod: Pod, container: string, previous: boolean): void {
   }
 }
 
+/** The kubelet address of a node: its InternalIP and daemonEndpoints port, or a 500 Status. */
+export async function kubeletEndpoint(
+  storage: ObjectStorage,
+  nodeName: string,
+): Promise<{ host: string; port: number }> {
+  const node = (await storage.get(R.nodes, undefined, nodeName)) as unknown as Node;
+  const host = (node.status?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!host || !port)
+    throw new StatusError(
+      500,
+      'InternalError',
+      `Internal error occurred: node "${node.metadata?.name}" has no kubelet endpoint (InternalIP and kubelet port)`,
+    );
+  return { host, port };
+}
+
 /** Streams a pod's log from its node's kubelet to the client. */
 export async function streamPodLogs(
   obj: KubeObject,
@@ -98,15 +115,7 @@ export async function streamPodLogs(
         `PodLogOptions "${pod.metadata?.name}" is invalid: ${p}: Invalid value: ${v}: must be greater than 0`,
       );
   }
-  const node = (await deps.storage.get(R.nodes, undefined, pod.spec!.nodeName!)) as unknown as Node;
-  const host = (node.status?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
-  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!host || !port)
-    throw new StatusError(
-      500,
-      'InternalError',
-      `Internal error occurred: node "${node.metadata?.name}" has no kubelet endpoint (InternalIP and kubelet port)`,
-    );
+  const { host, port } = await kubeletEndpoint(deps.storage, pod.spec!.nodeName!);
 
   const q = new URLSearchParams();
   for (const p of PASSTHROUGH) {

@@ -8,15 +8,15 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Node, Pod } from 'kubernetes-types/core/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
 import type { Logger } from '../../common/logger';
-import { R } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { boolParam } from './http';
-import { logContainer } from './pod-logs';
+import { kubeletEndpoint, logContainer } from './pod-logs';
 import type { ResourceRequest } from './request';
 import { StatusError, badRequest } from './status';
 import type { ObjectStorage } from './storage';
+import { BEARER_PROTOCOL_PREFIX } from './watch-websocket';
 
 interface Upgrade {
   socket: Duplex;
@@ -70,15 +70,7 @@ export async function proxyPodStream(
     const container = logContainer(pod, r.query.get('container'));
     path += `/${encodeURIComponent(container)}?${q}`;
   }
-  const node = (await deps.storage.get(R.nodes, undefined, pod.spec.nodeName)) as unknown as Node;
-  const host = (node.status?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
-  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!host || !port)
-    throw new StatusError(
-      500,
-      'InternalError',
-      `Internal error occurred: node "${node.metadata?.name}" has no kubelet endpoint (InternalIP and kubelet port)`,
-    );
+  const { host, port } = await kubeletEndpoint(deps.storage, pod.spec.nodeName);
 
   const upstream = net.connect({ host, port });
   upstream.setNoDelay(true);
@@ -101,6 +93,15 @@ export async function proxyPodStream(
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const k = raw[i]!.toLowerCase();
     if (k === 'authorization' || k === 'host') continue;
+    if (k === 'sec-websocket-protocol') {
+      // The client's token (a browser's `base64url.bearer.authorization.k8s.io.` offer) stays
+      // here: the kubelet gets the stream protocols only.
+      const kept = raw[i + 1]!.split(',')
+        .map((p) => p.trim())
+        .filter((p) => p && !p.startsWith(BEARER_PROTOCOL_PREFIX));
+      if (kept.length) lines.push(`${raw[i]}: ${kept.join(', ')}`);
+      continue;
+    }
     lines.push(`${raw[i]}: ${raw[i + 1]}`);
   }
   if (deps.kubeletToken) lines.push(`Authorization: Bearer ${deps.kubeletToken}`);

@@ -10,4 +10,6 @@ export interface ResourceRequest {
   namespace?: string;
   name?: string;
   subresource?: string;
+  /** nodes/proxy: the decoded path segments after `/proxy`. */
+  proxyPath?: string[];
 }

@@ -67,7 +67,8 @@ export class RestHandler {
     const action = s.actions?.[sub];
     if (action && action.method === method) return runAction(this.deps, r, s, action);
     const how = s.connect?.[sub];
-    if ((how === 'log' && method === 'GET') || how === 'upgrade') return connect(this.deps, r, how);
+    if (((how === 'log' || how === 'proxy') && method === 'GET') || how === 'upgrade')
+      return connect(this.deps, r, how);
     throw methodNotAllowed();
   }
 }

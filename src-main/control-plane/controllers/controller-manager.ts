@@ -19,7 +19,10 @@ import { PersistentVolumeController } from './persistentvolume-controller';
 import { ReplicaSetController } from './replicaset-controller';
 import { ReplicationControllerController } from './replication-controller';
 import { ResourceQuotaController } from './resourcequota-controller';
+import { RootCaCertPublisher } from './root-ca-cert-publisher';
 import { ServiceAccountController } from './serviceaccount-controller';
+import { ServiceAccountTokensController } from './serviceaccount-tokens-controller';
+import type { TokenSigner } from '../client/serviceaccount-token';
 import { StatefulSetController } from './statefulset-controller';
 import { TtlAfterFinishedController } from './ttl-after-finished-controller';
 
@@ -35,13 +38,21 @@ export interface ControllerManagerOptions {
   informers?: SharedInformers;
   /** Pod metrics for the HPA (default: the metrics.k8s.io API). */
   metrics?: MetricsSource;
+  /**
+   * The cluster CA (PEM), like --root-ca-file: published as `kube-root-ca.crt` in every
+   * namespace and put into legacy token Secrets. Without it neither controller runs.
+   */
+  rootCaPem?: string;
+  /** Signs legacy token Secrets (--service-account-private-key-file); without it that controller does not run. */
+  serviceAccountSigner?: TokenSigner;
 }
 
 /**
  * Skiff's kube-controller-manager: the workload controllers (Deployment, ReplicaSet, ReplicationController,
  * StatefulSet, DaemonSet, Job, CronJob, TTL-after-finished), the namespace, service-account,
  * endpoints/endpointslice, resource-quota, HPA, disruption (PDB) and persistent-volume
- * controllers and the garbage collector, over one set of shared informers, plus the
+ * controllers, the root-CA publisher and legacy service-account tokens controller (given the CA
+ * and signing key) and the garbage collector, over one set of shared informers, plus the
  * `kube-system/kube-controller-manager` Lease that the dashboard reads component health from.
  * Controllers start once every informer has listed, like WaitForCacheSync. Everything is
  * event-driven; only the HPA (15 s) and quota (5 min) resync on a timer, and Jobs, CronJobs
@@ -66,6 +77,8 @@ export class ControllerManager {
   readonly autoscalers: HorizontalPodAutoscalerController;
   readonly disruption: DisruptionController;
   readonly volumes: PersistentVolumeController;
+  readonly rootCaPublisher?: RootCaCertPublisher;
+  readonly serviceAccountTokens?: ServiceAccountTokensController;
   private readonly lease: LeaseRenewer;
   private readonly ownInformers: boolean;
   private readonly log: Logger;
@@ -113,6 +126,17 @@ export class ControllerManager {
     });
     this.disruption = new DisruptionController(client, this.informers, copts);
     this.volumes = new PersistentVolumeController(client, this.informers, copts);
+    if (opts.rootCaPem) {
+      this.rootCaPublisher = new RootCaCertPublisher(client, this.informers, opts.rootCaPem, copts);
+      if (opts.serviceAccountSigner)
+        this.serviceAccountTokens = new ServiceAccountTokensController(
+          client,
+          this.informers,
+          opts.serviceAccountSigner,
+          opts.rootCaPem,
+          copts,
+        );
+    }
     this.lease = new LeaseRenewer(client, {
       name: 'kube-controller-manager',
       holderIdentity: opts.holderIdentity ?? `${hostname()}_${randomUUID()}`,
@@ -142,6 +166,8 @@ export class ControllerManager {
       this.autoscalers,
       this.disruption,
       this.volumes,
+      ...(this.rootCaPublisher ? [this.rootCaPublisher] : []),
+      ...(this.serviceAccountTokens ? [this.serviceAccountTokens] : []),
     ];
   }
 

@@ -125,7 +125,7 @@ export class Kubelet {
       onError: (err) => log.warn('service watch failed; retrying', { err: String(err) }),
     });
     this.stats = new StatsCollector(runtime, log, { intervalMs: opts.statsIntervalMs, clock });
-    this.volumes = new VolumeManager(client, runtime, rootDir);
+    this.volumes = new VolumeManager(client, runtime, rootDir, clock);
 
     const event: PodEventSink = (pod, type, reason, message) => this.event(pod, type, reason, message);
     const podByUid = (uid: string) => this.informer.list().find((p) => p.metadata.uid === uid);

@@ -6,6 +6,7 @@ import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { Logger } from '../../common/logger';
 import { queryBool } from '../../common/parse-bool';
 import type { ContainerRuntime } from './runtime/runtime';
+import { FilesError, serveFiles } from './server-files';
 import { servePortForward } from './streaming/port-forward';
 import {
   WS_PORT_FORWARD_CHANNEL_PROTOCOLS,
@@ -152,6 +153,11 @@ export class KubeletServer {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://kubelet');
+    const files = /^\/files\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
+    if (files) {
+      await this.files(req, res, files.slice(1).map(decodeURIComponent) as [string, string, string], url);
+      return;
+    }
     if (req.method !== 'GET' && !/^\/(exec|attach|portForward)\//.test(url.pathname)) {
       sendStatus(res, 405, 'MethodNotAllowed', `method ${req.method} not allowed`);
       return;
@@ -303,6 +309,27 @@ export class KubeletServer {
     } else {
       acceptSpdy(socket, head, protocol);
       serveRemoteCommandSpdy(socket, protocol, opts, kind === 'exec' ? command : undefined, start, log);
+    }
+  }
+
+  /** Skiff's files endpoint: a running container's files through the runtime (server-files.ts). */
+  private async files(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    [ns, pod, container]: [string, string, string],
+    url: URL,
+  ): Promise<void> {
+    const files = this.runtime.files;
+    try {
+      if (!files) throw new FilesError(501, 'NotImplemented', 'this container runtime cannot serve files');
+      const target = await this.resolver.resolveStreamTarget(ns, pod, container);
+      if (!('id' in target)) throw new FilesError(target.code, target.reason, target.message);
+      await serveFiles(req, res, files, target.id, url.searchParams.get('path'));
+    } catch (err) {
+      if (!(err instanceof FilesError)) throw err;
+      if (!req.complete) req.resume();
+      if (res.headersSent) res.destroy();
+      else sendStatus(res, err.code, err.reason, err.message);
     }
   }
 

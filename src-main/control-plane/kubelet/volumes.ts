@@ -4,21 +4,26 @@
  * - emptyDir → an engine named volume per pod and volume (medium Memory → tmpfs of sizeLimit),
  *   shared by the pod's containers and removed with the pod;
  * - hostPath → a bind mount (DirectoryOrCreate/FileOrCreate create the path);
- * - configMap, secret, downwardAPI, projected → files written under the kubelet's root dir and
- *   bind-mounted read-only; they are rewritten (atomically, file by file) when the source
- *   changes, so a ConfigMap edit reaches mounted files within a refresh period;
+ * - configMap, secret, downwardAPI, projected (with serviceAccountToken sources: bound tokens
+ *   from TokenRequest, rotated by token-manager.ts) → files written under the kubelet's root
+ *   dir and bind-mounted read-only; they are rewritten atomically (atomic-writer.ts: the
+ *   `..data` symlink swap) when the source changes, so a ConfigMap edit or a rotated token
+ *   reaches mounted files within a refresh period and a reader never sees a torn set;
  * - persistentVolumeClaim → the bound PV's engine named volume (Skiff's local provisioner
  *   records it in `skiff.dev/docker-volume` / `spec.csi.volumeHandle`) or its hostPath. Volumes
  *   of deleted PVs are removed by gcVolumes() (reclaim policy Delete).
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Container, Volume } from 'kubernetes-types/core/v1';
+import type { Container, Volume, VolumeProjection } from 'kubernetes-types/core/v1';
 import { R } from '../../common/resources';
 import type { KubeClient } from '../../common/client/client';
 import { isNotFound } from '../../common/client/errors';
 import type { KubeObject, Pod as ApiPod } from '../../common/types';
+import { realClock, type Clock } from '../../common/clock';
+import { writeAtomically } from './atomic-writer';
 import { parseQuantity } from './pod-spec';
+import { TokenManager } from './token-manager';
 import { LABELS, type ContainerRuntime, type Mount } from './runtime/runtime';
 
 type Pod = ApiPod & KubeObject;
@@ -47,11 +52,16 @@ const PVC_VOLUME_LABEL = 'skiff.dev/pvc-volume';
 const DOCKER_VOLUME_ANNOTATION = 'skiff.dev/docker-volume';
 
 export class VolumeManager {
+  private readonly tokens: TokenManager;
+
   constructor(
     private readonly client: KubeClient,
     private readonly runtime: ContainerRuntime,
     private readonly rootDir: string,
-  ) {}
+    clock: Clock = realClock,
+  ) {
+    this.tokens = new TokenManager(client, clock);
+  }
 
   private podDir(uid: string): string {
     return path.join(this.rootDir, 'pods', uid, 'volumes');
@@ -89,6 +99,7 @@ export class VolumeManager {
 
   /** Removes what a pod's volumes left behind (files and emptyDir volumes). */
   async cleanup(uid: string): Promise<void> {
+    this.tokens.deletePod(uid);
     await rm(path.join(this.rootDir, 'pods', uid), { recursive: true, force: true });
     for (const name of await this.runtime.listVolumes({ [POD_UID_LABEL]: uid }))
       await this.runtime.removeVolume(name).catch(() => undefined);
@@ -134,9 +145,9 @@ export class VolumeManager {
     if (v.persistentVolumeClaim) return this.preparePvc(ns, v);
     if (v.configMap || v.secret || v.downwardAPI || v.projected) {
       const files = new Map<string, { data: Buffer; mode: number }>();
-      const sources = v.projected
+      const sources: VolumeProjection[] = v.projected
         ? (v.projected.sources ?? [])
-        : [{ configMap: v.configMap, secret: v.secret, downwardAPI: v.downwardAPI }];
+        : [{ configMap: v.configMap, secret: v.secret, downwardAPI: v.downwardAPI } as VolumeProjection];
       const defaultMode =
         v.projected?.defaultMode ??
         v.configMap?.defaultMode ??
@@ -182,6 +193,25 @@ export class VolumeManager {
             }
           } else for (const [k, d] of data) files.set(k, { data: d, mode: defaultMode });
         }
+        if (src.serviceAccountToken) {
+          const sat = src.serviceAccountToken;
+          let token: string;
+          try {
+            token = await this.tokens.token({
+              namespace: ns,
+              serviceAccount: pod.spec?.serviceAccountName || 'default',
+              pod: { name: pod.metadata.name!, uid },
+              audience: sat.audience || undefined,
+              expirationSeconds: sat.expirationSeconds ?? 3600,
+            });
+          } catch (err) {
+            throw new VolumeError(
+              'FailedMount',
+              `MountVolume.SetUp failed for volume "${v.name}" : failed to fetch token: ${(err as Error).message}`,
+            );
+          }
+          files.set(sat.path, { data: Buffer.from(token), mode: defaultMode });
+        }
         if (src.downwardAPI) {
           for (const it of src.downwardAPI.items ?? []) {
             let value = '';
@@ -215,7 +245,7 @@ export class VolumeManager {
         }
       }
       const dir = path.join(this.podDir(uid), v.name);
-      await syncDir(dir, files);
+      await writeAtomically(dir, files);
       return { type: 'bind', source: dir, readOnly: true };
     }
     throw new VolumeError('FailedMount', `volume "${v.name}": this volume type is not supported by Skiff`);
@@ -248,30 +278,4 @@ export class VolumeManager {
     });
     return { type: 'volume', source: name, readOnly };
   }
-}
-
-/**
- * Makes `dir` hold exactly `files`: changed files are written to a temporary name and renamed
- * (a reader never sees half a file), stale ones removed. Files only change when their content or
- * mode does, so an unchanged source costs a read per file.
- */
-async function syncDir(dir: string, files: Map<string, { data: Buffer; mode: number }>): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  for (const [rel, f] of files) {
-    if (rel.includes('..') || path.isAbsolute(rel)) continue;
-    const p = path.join(dir, rel);
-    await mkdir(path.dirname(p), { recursive: true });
-    const old = await readFile(p).catch(() => undefined);
-    if (old && old.equals(f.data)) {
-      await chmod(p, f.mode & 0o777);
-      continue;
-    }
-    const tmp = path.join(path.dirname(p), `.${path.basename(p)}.tmp`);
-    await writeFile(tmp, f.data, { mode: f.mode & 0o777 });
-    await chmod(tmp, f.mode & 0o777);
-    await rename(tmp, p);
-  }
-  const wanted = new Set([...files.keys()].map((k) => k.split('/')[0]));
-  for (const e of await readdir(dir))
-    if (!wanted.has(e)) await rm(path.join(dir, e), { recursive: true, force: true });
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { KubeClient } from '../../../src-main/common/client';
 import type { TransportRequest, TransportResponse } from '../../../src-main/common/client/transport';
 import type { KubeObject } from '../../../src-main/common/types';
-import { ApiServer } from '../../../src-main/control-plane/apiserver/api-server';
+import { ApiServer, type ApiServerOptions } from '../../../src-main/control-plane/apiserver/api-server';
 import { HttpsTransport } from '../../../src-main/control-plane/client/https-transport';
 import type { InFlightLimits } from '../../../src-main/control-plane/apiserver/inflight';
 import {
@@ -16,6 +16,12 @@ import {
   type ObjectStoreOptions,
 } from '../../../src-main/control-plane/apiserver/object-storage';
 import { openBackend, type Backend } from '../../../src-main/control-plane/store';
+import type { Clock } from '../../../src-main/common/clock';
+import { ServiceAccountTokenAuthenticator } from '../../../src-main/control-plane/apiserver/auth/serviceaccount-authenticator';
+import {
+  TokenSigner,
+  ensureServiceAccountKey,
+} from '../../../src-main/control-plane/client/serviceaccount-token';
 
 /** A started API server and clients for it. */
 export interface TestApi {
@@ -24,6 +30,8 @@ export interface TestApi {
   token: string;
   dataDir: string;
   api: ApiServer;
+  /** With `serviceAccountTokens`: the signer TokenRequest uses (its key is `<dataDir>/pki/sa.key`). */
+  signer?: TokenSigner;
   storage: ObjectStore;
   backend: Backend;
   client: KubeClient;
@@ -35,20 +43,35 @@ export interface TestApi {
 
 /** Starts an ApiServer on a random port with a fresh data dir. */
 export async function startApi(
-  opts: { kubeletToken?: string; inFlight?: InFlightLimits; store?: ObjectStoreOptions } = {},
+  opts: {
+    kubeletToken?: string;
+    inFlight?: InFlightLimits;
+    store?: ObjectStoreOptions;
+    timeouts?: ApiServerOptions['timeouts'];
+    /** Issue and authenticate service-account tokens, as cluster.ts does. */
+    serviceAccountTokens?: boolean;
+    clock?: Clock;
+  } = {},
 ): Promise<TestApi> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'skiff-api-'));
   const backend = openBackend('memory://');
   await backend.start();
   const storage = new ObjectStore(backend, opts.store);
   const token = 'test-token-0123456789';
+  const signer = opts.serviceAccountTokens ? new TokenSigner(ensureServiceAccountKey(dataDir)) : undefined;
   const api = new ApiServer({
+    clock: opts.clock,
+    serviceAccountSigner: signer,
+    authenticators: signer
+      ? [new ServiceAccountTokenAuthenticator({ signer, storage, clock: opts.clock })]
+      : undefined,
     storage,
     dataDir,
     port: 0,
     token,
     kubeletToken: opts.kubeletToken,
     inFlight: opts.inFlight,
+    timeouts: opts.timeouts,
     backend,
   });
   const { url, caPem } = await api.start();
@@ -61,6 +84,7 @@ export async function startApi(
     token,
     dataDir,
     api,
+    signer,
     storage,
     backend,
     client,

@@ -198,7 +198,9 @@ describe.skipIf(!ready)('local :latest images with no registry', () => {
     expect(why).not.toContain('HTTP code');
     // The kubelet records "Failed to pull" and then "Error: ErrImagePull"; they are two separate
     // event writes, so the second may land a moment after the first.
-    await eventually(async () => (await events(t, 'missing-run')).some((e) => e.message === 'Error: ErrImagePull'));
+    await eventually(async () =>
+      (await events(t, 'missing-run')).some((e) => e.message === 'Error: ErrImagePull'),
+    );
     // ErrImagePull is soon replaced by the back-off, which keeps the pod Pending.
     await eventually(async () => (await waiting(t, 'missing-run'))?.reason === 'ImagePullBackOff', 30_000);
     expect((await pod(t, 'missing-run')).status.phase).toBe('Pending');

@@ -257,7 +257,8 @@ describe.skipIf(!ready)('PodSpec semantics on Docker', () => {
     expect(
       await exec('conf', 'cat /etc/cfg/app.conf; echo; cat /etc/sec/password; echo; cat /etc/info/labels'),
     ).toBe('v=1\ns3cret\ntier="web"');
-    expect(await exec('conf', 'stat -c %a /etc/sec/password')).toBe('400\n');
+    // The file is a symlink through ..data (the AtomicWriter layout, as on any kubelet): -L.
+    expect(await exec('conf', 'stat -L -c %a /etc/sec/password')).toBe('400\n');
     expect(await exec('conf', 'mount | grep " /scratch " | cut -d" " -f5')).toBe('tmpfs\n');
     const r = await t.kubectl(['patch', 'configmap', 'cfg', '-p', '{"data":{"app.conf":"v=2"}}']);
     expect(r.code, r.stderr).toBe(0);

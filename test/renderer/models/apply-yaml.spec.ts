@@ -124,3 +124,35 @@ spec:
     expect(compactDiff(long, 1).map((l) => l.op)).toEqual(['…', ' ', '-', '+', ' ', '…']);
   });
 });
+
+describe('Apply YAML refuses hostile text with a readable error', () => {
+  it('a billion-laughs alias bomb', () => {
+    const bomb =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\n' +
+      'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' +
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n' +
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n' +
+      'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n';
+    const [d] = parseYamlDocs(bomb);
+    expect(d.object).toBeNull();
+    expect(d.errors[0].message).toMatch(/alias count|resource exhaustion/i);
+  });
+
+  it('deep nesting, flow and block', () => {
+    const flow = parseYamlDocs('x: ' + '['.repeat(300) + ']'.repeat(300));
+    expect(flow[0].object).toBeNull();
+    expect(flow[0].errors[0].message).toMatch(/nested too deeply: at most 200 levels/);
+    const block = parseYamlDocs(
+      Array.from({ length: 400 }, (_, i) => `${' '.repeat(i)}a:`).join('\n') + ' 1\n',
+    );
+    expect(block[0].object).toBeNull();
+    expect(block[0].errors[0].message).toMatch(/nested too deeply|cannot be read/);
+    // A normal document still parses.
+    expect(parseYamlDocs('a: {b: [1, 2]}')[0].object).toEqual({ a: { b: [1, 2] } });
+  });
+
+  it('text larger than the limit', () => {
+    const [d] = parseYamlDocs('a: ' + 'x'.repeat(9 * 1024 * 1024));
+    expect(d.errors[0].message).toMatch(/at most 8 MiB can be applied at once/);
+  });
+});

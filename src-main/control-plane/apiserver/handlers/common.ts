@@ -10,6 +10,7 @@ import type { ResourceRequest } from '../request';
 import { managerOf, trackUpdate } from '../ssa';
 import { badRequest, notFound } from '../status';
 import type { ObjectStorage } from '../storage';
+import type { TokenSigner } from '../../client/serviceaccount-token';
 import { TABLE_CONTENT_TYPE, includeObjectParam, toTable } from '../table';
 
 /** What the REST layer needs from the server. */
@@ -21,6 +22,8 @@ export interface RestDeps {
   kubeletToken?: string;
   /** The cluster's address plan, for Service admission. */
   network?: ClusterNetwork;
+  /** Signs service-account tokens (TokenRequest); without it serviceaccounts/token answers 404. */
+  tokenSigner?: TokenSigner;
 }
 
 /** The `fieldValidation` query parameter. */

@@ -1,8 +1,9 @@
-// Subresources for the REST router: /status and /scale write rules and the Scale view (used by get/update/patch), the strategies' own actions (binding, eviction, finalize) and node streams (log, exec, attach, portforward); imports no verb handler.
+// Subresources for the REST router: /status and /scale write rules and the Scale view (used by get/update/patch), the strategies' own actions (binding, eviction, finalize) and node streams (log, exec, attach, portforward, nodes/proxy); imports no verb handler.
 import type { KubeObject } from '../../../common/types';
 import { badRequest, invalid } from '../status';
 import { decodeBody, readBody, sendStatusBody } from '../http';
 import { clone } from '../patch';
+import { proxyNode } from '../node-proxy';
 import { streamPodLogs } from '../pod-logs';
 import { isUpgrade, proxyPodStream } from '../pod-stream-proxy';
 import { strategyFor, type Strategy } from '../registry';
@@ -90,7 +91,9 @@ export async function runAction(
     name: r.name!,
     now: () => deps.clock.now(),
     dryRun: () => dryRun(r.query),
+    tokenSigner: deps.tokenSigner,
   });
+  if (object && action.ownKind) return sendObject(deps, r, s, 201, object);
   if (object) return sendObject(deps, r, s, 200, withType(r.type, object));
   sendStatusBody(r.res, 201, {
     kind: 'Status',
@@ -102,8 +105,13 @@ export async function runAction(
 }
 
 /** A stream from the object's node: its logs (GET), or exec/attach/portforward (an Upgrade request). */
-export async function connect(deps: RestDeps, r: ResourceRequest, how: 'log' | 'upgrade'): Promise<void> {
+export async function connect(
+  deps: RestDeps,
+  r: ResourceRequest,
+  how: 'log' | 'upgrade' | 'proxy',
+): Promise<void> {
   const proxy = { storage: deps.storage, kubeletToken: deps.kubeletToken, logger: deps.logger };
+  if (how === 'proxy') return proxyNode(r, proxy);
   if (how === 'log') {
     const pod = await deps.storage.get(r.type, r.namespace, r.name!);
     return streamPodLogs(pod, r, proxy);

@@ -7,6 +7,7 @@ import type { ClusterNetwork } from '../../../common/network';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import type { ResourceType } from '../../../common/resources';
 import type { KubeObject } from '../../../common/types';
+import type { TokenSigner } from '../../client/serviceaccount-token';
 import type { FieldGetter, ObjectStorage, StorageDeleteOptions } from '../storage';
 import { Errors, validateMeta } from './validation';
 
@@ -79,6 +80,8 @@ export interface ActionContext {
   name: string;
   now(): number;
   dryRun(): boolean;
+  /** Signs service-account tokens (serviceaccounts/token); absent when the server issues none. */
+  tokenSigner?: TokenSigner;
 }
 
 /**
@@ -87,6 +90,11 @@ export interface ActionContext {
  */
 export interface SubresourceAction {
   method: 'POST' | 'PUT';
+  /**
+   * The answer is an object of the subresource's own kind (a TokenRequest), sent as is with 201
+   * Created, rather than the parent's kind with 200.
+   */
+  ownKind?: boolean;
   /** Runs on the decoded body; returns the object to answer with (200), or nothing for a 201 Success. */
   run(body: unknown, ctx: ActionContext): Promise<KubeObject | undefined>;
 }
@@ -137,8 +145,11 @@ export interface Strategy {
   delete?(ctx: DeleteContext): Promise<KubeObject>;
   /** Subresources with a body of their own kind, by subresource name. */
   actions?: Record<string, SubresourceAction>;
-  /** Subresources streamed from the node, by name: `log` (GET) or `upgrade` (exec, attach, portforward). */
-  connect?: Record<string, 'log' | 'upgrade'>;
+  /**
+   * Subresources streamed from the node, by name: `log` (GET), `upgrade` (exec, attach,
+   * portforward) or `proxy` (nodes/proxy: GET to the kubelet).
+   */
+  connect?: Record<string, 'log' | 'upgrade' | 'proxy'>;
 }
 
 /** Metadata validation common to all kinds, with the DNS-1123 subdomain rule by default. */

@@ -1,6 +1,7 @@
 // The CRI-shaped container runtime interface the kubelet programs against; pure types, imports only common/ (runtime/docker implements it).
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { ClusterNetwork } from '../../../common/network';
+import type { FileEntry } from '../../../common/pod-files';
 
 /** The address plan of a cluster network (defined in common/network.ts, pure). */
 export type { ClusterNetwork };
@@ -58,6 +59,11 @@ export interface ContainerRuntime {
    * Failing to connect surfaces as an 'error' on the stream.
    */
   portForward(sandboxId: string, port: number): Promise<Duplex>;
+  /**
+   * A container's files (Skiff's files endpoint, common/pod-files.ts). Optional: CRI has no
+   * such call; a runtime without it makes the kubelet answer 501.
+   */
+  readonly files?: ContainerFiles;
 
   /** Creates a named volume when missing (idempotent). */
   ensureVolume(name: string, opts?: VolumeOptions): Promise<void>;
@@ -321,6 +327,18 @@ export interface StreamSession {
   done: Promise<{ exitCode?: number }>;
   /** Cuts the session (the client went away). */
   close(): void;
+}
+
+/** Reading and writing files of a container without tools in its image (the engine's archive API). */
+export interface ContainerFiles {
+  /** What a path is (symlinks not followed), or undefined when it does not exist. */
+  stat(id: string, path: string): Promise<FileEntry | undefined>;
+  /** The entries of a directory (following a symlinked directory), directories first. */
+  list(id: string, dir: string): Promise<FileEntry[]>;
+  /** The bytes of a regular file. */
+  read(id: string, path: string): Promise<Readable>;
+  /** Creates or replaces `dir/name` with `data` (mode 0644). */
+  write(id: string, dir: string, name: string, data: Buffer): Promise<void>;
 }
 
 /** Options of a log read. */

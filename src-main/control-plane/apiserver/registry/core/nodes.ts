@@ -32,6 +32,7 @@ export const nodeStrategy: Strategy = {
   type: R.nodes,
   hasStatus: true,
   createWithStatus: true,
+  connect: { proxy: 'proxy' },
   fields: (obj) => ({ 'spec.unschedulable': String((obj as unknown as Node).spec?.unschedulable ?? false) }),
   validate(obj): StatusCause[] {
     return validateObjectMeta(R.nodes, obj).causes;

@@ -12,6 +12,7 @@ import { AGE_COLUMN, NAME_COLUMN, age, col, isObject, validateObjectMeta, type S
 import { Errors, immutable } from '../validation';
 import { defaultPodSpec, validatePodSpec } from './pod-spec';
 import { bindingAction, deletePod, evictionAction } from './pod-subresources';
+import { serviceAccountAdmission } from './serviceaccount-admission';
 
 /** Defaults only pods get (SetDefaults_Pod and the admission plugins), never templates. */
 function defaultPodOnly(spec: PodSpec | undefined): void {
@@ -105,8 +106,12 @@ function restarts(pod: Pod, now: number): string {
 export const podStrategy: Strategy = {
   type: R.pods,
   hasStatus: true,
-  // LimitRanger (ResourceQuota runs for every kind in the serving storage).
-  admit: limitRanger,
+  // LimitRanger, then ServiceAccount, in kube-apiserver's plugin order (ResourceQuota runs for
+  // every kind in the serving storage).
+  async admit(obj, ctx) {
+    await limitRanger(obj, ctx);
+    await serviceAccountAdmission(obj, ctx);
+  },
   delete: (ctx) => deletePod(ctx.storage, ctx.namespace, ctx.name, ctx.opts),
   actions: { binding: bindingAction, eviction: evictionAction },
   connect: { log: 'log', exec: 'upgrade', attach: 'upgrade', portforward: 'upgrade' },

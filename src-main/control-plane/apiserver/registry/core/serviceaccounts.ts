@@ -1,7 +1,8 @@
-/** core/v1 ServiceAccounts (pkg/registry/core/serviceaccount): metadata validation and the Secrets Table. */
+/** core/v1 ServiceAccounts (pkg/registry/core/serviceaccount): metadata validation, the Secrets Table and the token subresource. */
 import type { ServiceAccount } from 'kubernetes-types/core/v1';
 import { R } from '../../../../common/resources';
 import { AGE_COLUMN, NAME_COLUMN, age, col, validateObjectMeta, type Strategy } from '../strategy';
+import { tokenRequestAction } from './serviceaccount-token';
 
 /** ServiceAccount strategy. */
 export const serviceAccountStrategy: Strategy = {
@@ -9,6 +10,7 @@ export const serviceAccountStrategy: Strategy = {
   hasStatus: false,
   topLevelFields: ['secrets', 'imagePullSecrets', 'automountServiceAccountToken'],
   validate: (obj) => validateObjectMeta(R.serviceaccounts, obj).causes,
+  actions: { token: tokenRequestAction() },
   table: {
     columns: [
       NAME_COLUMN,

@@ -20,6 +20,7 @@ import {
 } from '../runtime';
 import type { ClusterNetwork } from '../../../../common/network';
 import type { NetworkAgentStatus } from '../runtime';
+import { DockerContainerFiles } from './archive';
 import { ensureClusterNetwork, ensureNetworkAgent, removeClusterNetwork } from './cluster-network';
 import { containerCreateRequest, sandboxCreateRequest } from './container-config';
 import { containerStatusOf, sandboxStatusOf } from './container-status';
@@ -54,6 +55,8 @@ export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
   readonly sandboxImage: string;
   readonly managedBy: string;
+  /** Files of containers through the engine's archive API. */
+  readonly files: DockerContainerFiles;
   private sandboxImageReady?: Promise<void>;
   /** Inspect results keyed by `id:state`: a container's details only change with its state. */
   private readonly inspectCache = new Map<string, ContainerStatus>();
@@ -67,6 +70,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.docker = opts.socketPath ? new Docker({ socketPath: opts.socketPath }) : new Docker();
     this.sandboxImage = opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE;
     this.managedBy = opts.managedBy ?? 'skiff';
+    this.files = new DockerContainerFiles(this.docker);
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,136 @@
+/**
+ * In-cluster identity on real Docker: a pod gets the projected kube-api-access volume (token,
+ * namespace, ca.crt) and KUBERNETES_SERVICE_HOST/PORT; the mounted token is one the API server
+ * accepts (TokenReview), bound to that pod; and a pod running kubectl (skiff-test/kubectl:1,
+ * the host's kubectl in a busybox image) uses the in-cluster config — no kubeconfig — to run
+ * `kubectl auth whoami` as system:serviceaccount:default:default.
+ *
+ * `runPod` runs one command in a pod to completion and returns its phase and logs, so RBAC cases
+ * (403 before a RoleBinding, 200 after) can be added as more `it`s over the same cluster.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { R, findByKind } from '../../../src-main/common/resources';
+import type { KubeObject } from '../../../src-main/common/types';
+import { dockerAvailable, eventually } from './helpers/docker';
+import { kubectlAvailable, startTestCluster, type TestCluster } from './helpers/cluster';
+
+const ready = (await dockerAvailable()) && (await kubectlAvailable());
+const BUSYBOX = 'skiff-test/busybox:1';
+const KUBECTL_IMAGE = 'skiff-test/kubectl:1';
+
+function imagePresent(image: string): boolean {
+  try {
+    execFileSync('docker', ['image', 'inspect', image], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!ready)('service-account tokens in pods (real Docker)', () => {
+  let t: TestCluster;
+
+  /** Runs `command` in a one-container pod (restartPolicy Never) and waits for it to finish. */
+  async function runPod(
+    name: string,
+    image: string,
+    command: string[],
+    spec: Record<string, unknown> = {},
+  ): Promise<{ phase: string; logs: string; pod: KubeObject }> {
+    await t.cluster.client.create(R.pods, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image, imagePullPolicy: 'Never', command }],
+        ...spec,
+      },
+    } as KubeObject);
+    const pod = await eventually(async () => {
+      const p = await t.cluster.client.get<any>(R.pods, name, 'default');
+      if (p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+        throw new Error(`phase ${p.status?.phase}`);
+      return p as KubeObject;
+    }, 90_000);
+    const r = await t.kubectl(['logs', name]);
+    return { phase: (pod.status as { phase: string }).phase, logs: r.stdout, pod };
+  }
+
+  beforeAll(async () => {
+    execFileSync('bash', [path.join(__dirname, '../../images/build.sh')], { stdio: 'pipe' });
+    t = await startTestCluster('sa-node');
+    // The default account and kube-root-ca.crt come from the controller manager.
+    await eventually(() => t.cluster.client.get(R.serviceaccounts, 'default', 'default'), 30_000);
+    await eventually(() => t.cluster.client.get(R.configmaps, 'kube-root-ca.crt', 'default'), 30_000);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("mounts token, namespace and ca.crt; the token is the pod's and the API accepts it", async () => {
+    const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+    const r = await runPod('sa-files', BUSYBOX, [
+      'sh',
+      '-c',
+      `cat ${dir}/token; echo; echo ---; cat ${dir}/namespace; echo; echo ---; cat ${dir}/ca.crt; echo ---; ` +
+        `env | grep ^KUBERNETES_SERVICE_; echo ---; ls -l ${dir}/`,
+    ]);
+    expect(r.phase, r.logs).toBe('Succeeded');
+    const [token, ns, ca, env, ls] = r.logs.split('---\n').map((s) => s.trim());
+    expect(ns).toBe('default');
+    expect(ca).toBe(t.cluster.caPem.trim());
+    expect(env).toMatch(/^KUBERNETES_SERVICE_HOST=\d+\.\d+\.\d+\.\d+$/m);
+    expect(env).toMatch(/^KUBERNETES_SERVICE_PORT=443$/m);
+    // The AtomicWriter's layout: names are symlinks through ..data.
+    expect(ls).toMatch(/token -> \.\.data\/token/);
+    const review = await t.cluster.client.create<any>(
+      findByKind('authentication.k8s.io/v1', 'TokenReview')!,
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenReview',
+        metadata: {},
+        spec: { token },
+      } as KubeObject,
+    );
+    expect(review.status).toMatchObject({
+      authenticated: true,
+      user: {
+        username: 'system:serviceaccount:default:default',
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+        extra: {
+          'authentication.kubernetes.io/pod-name': ['sa-files'],
+          'authentication.kubernetes.io/pod-uid': [r.pod.metadata.uid],
+        },
+      },
+    });
+  });
+
+  it('automountServiceAccountToken: false mounts nothing', async () => {
+    const r = await runPod(
+      'sa-none',
+      BUSYBOX,
+      ['sh', '-c', 'ls /var/run/secrets/kubernetes.io/serviceaccount || echo absent'],
+      {
+        automountServiceAccountToken: false,
+      },
+    );
+    expect(r.logs).toContain('absent');
+  });
+
+  it('kubectl in a pod uses the in-cluster config: auth whoami is the service account', async () => {
+    expect(imagePresent(KUBECTL_IMAGE), 'test/images/build-kubectl.sh builds it').toBe(true);
+    const r = await runPod('whoami', KUBECTL_IMAGE, [
+      'kubectl',
+      'auth',
+      'whoami',
+      '-o',
+      'jsonpath={.status.userInfo.username}',
+    ]);
+    expect(r.phase, r.logs).toBe('Succeeded');
+    expect(r.logs.trim()).toBe('system:serviceaccount:default:default');
+  });
+});
