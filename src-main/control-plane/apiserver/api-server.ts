@@ -3,6 +3,7 @@
  * version endpoints, discovery, OpenAPI v3 and v2 and the REST routes of every resource in
  * common/resources.ts. The only component that touches the store.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import https from 'node:https';
 import tls from 'node:tls';
 import { ServerResponse, type IncomingMessage } from 'node:http';
@@ -13,11 +14,18 @@ import { R, RESOURCES, type ResourceType } from '../../common/resources';
 import type { KubeObject } from '../../common/types';
 import { handleReview, isReview } from './authz';
 import { AdminTokenAuthenticator } from './auth/admin-token';
+import { forbidden } from './auth/forbidden';
+import { impersonate } from './auth/impersonation';
+import { RbacAuthorizer } from './auth/rbac/authorizer';
+import { reconcileBootstrapPolicy } from './auth/rbac/bootstrap-policy';
+import { confirmNoEscalation } from './auth/rbac/escalation';
+import { PolicyIndex } from './auth/rbac/policy-index';
+import { requestInfo } from './auth/request-info';
 import type { TokenAuthenticator } from './auth/serviceaccount-authenticator';
 import { handleTokenReview, isTokenReview } from './auth/token-review';
 import { DEFAULT_ISSUER, type TokenSigner } from '../client/serviceaccount-token';
 import {
-  alwaysAllow,
+  requestUser,
   setRequestUser,
   type Authenticator,
   type Authorizer,
@@ -93,7 +101,7 @@ export interface ApiServerOptions {
    * first that recognises a request's credentials decides who it is from.
    */
   authenticators?: Authenticator[];
-  /** Decides whether an authenticated request may proceed. Default: allow (no RBAC). */
+  /** Decides whether an authenticated request may proceed. Default: RBAC (with system:masters allowed everything). */
   authorizer?: Authorizer;
   /**
    * Cut-offs for clients that send slowly (slowloris): the headers must arrive within
@@ -170,6 +178,11 @@ export class ApiServer {
   private readonly authenticators: Authenticator[];
   /** Decides every authenticated request (RBAC); see auth/types.ts. */
   readonly authorizer: Authorizer;
+  /** RBAC over the policy index: the default authorizer, escalation checks and the reviews. */
+  readonly rbac: RbacAuthorizer;
+  private readonly policy: PolicyIndex;
+  /** The request whose handling is in progress (for the write guard's escalation check). */
+  private readonly current = new AsyncLocalStorage<IncomingMessage>();
   private readonly watchSockets = new WatchWebSocketServer((req, res) => this.dispatch(req, res));
   private address = '';
 
@@ -177,9 +190,11 @@ export class ApiServer {
 
   constructor(private readonly opts: ApiServerOptions) {
     this.authenticators = [new AdminTokenAuthenticator(opts.token), ...(opts.authenticators ?? [])];
-    this.authorizer = opts.authorizer ?? alwaysAllow;
     this.network = opts.network ?? clusterNetworkForSlot(0, 'none');
     this.logger = opts.logger ?? silentLogger;
+    this.policy = new PolicyIndex(opts.storage, this.logger);
+    this.rbac = new RbacAuthorizer(this.policy);
+    this.authorizer = opts.authorizer ?? this.rbac;
     this.clock = opts.clock ?? realClock;
     this.openapiV2 = new OpenApiV2Handler(() => this.clock.now());
     this.inFlight = new InFlightLimiter(opts.inFlight);
@@ -191,6 +206,12 @@ export class ApiServer {
     });
     const serving = new ServingStorage(opts.storage, this.registry, this.clock, this.network);
     serving.onWrite((t, op, obj) => this.crds.onWrite(t, op, obj));
+    // Writes through this server reach the RBAC index before their response (see policy-index.ts).
+    serving.onWrite((t, op, obj) => this.policy.apply(t, op, obj));
+    serving.guardWrites((t, obj, old) => {
+      const req = this.current.getStore();
+      confirmNoEscalation(this.rbac, req && requestUser(req), t, obj, old);
+    });
     this.rest = new RestHandler({
       storage: serving,
       clock: this.clock,
@@ -218,6 +239,9 @@ export class ApiServer {
       if (s.fields) this.opts.storage.registerFields(this.registry.storageType(t), s.fields);
     }
     await this.ensureNamespaces();
+    // The rbac/bootstrap-roles post-start hook, then the authorizer's index.
+    await reconcileBootstrapPolicy(this.opts.storage, this.clock);
+    await this.policy.start();
     await this.crds.start();
     const certs = ensureCerts(this.opts.dataDir, servingNames(this.network));
     const server = https.createServer(
@@ -299,6 +323,7 @@ export class ApiServer {
     if (!server) return;
     this.server = undefined;
     this.crds.stop();
+    this.policy.stop();
     this.watchSockets.closeAll();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
@@ -347,11 +372,16 @@ export class ApiServer {
         await this.publicRoute(path, url, res);
         return;
       }
-      const user = await this.authenticate(req);
-      if (!user) throw unauthorized();
+      const authenticated = await this.authenticate(req);
+      if (!authenticated) throw unauthorized();
+      const user = await impersonate(req, authenticated, this.authorizer);
       setRequestUser(req, user);
+      const info = requestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      const attrs = { ...info, user };
+      const decision = await this.authorizer.authorize(attrs);
+      if (decision.decision !== 'allow') throw forbidden(attrs, decision.reason);
       this.inFlight.admit(req, res, url);
-      await this.route(req, res, path, url);
+      await this.current.run(req, () => this.route(req, res, path, url));
     } catch (err) {
       if (err instanceof StatusError) {
         // Drain what the client is still sending so the connection stays usable.
@@ -553,7 +583,11 @@ export class ApiServer {
     if (!type || (extra.length && !proxied)) throw pathNotFound();
     if (namespace !== undefined && !type.namespaced) throw pathNotFound();
     if (name === '') throw pathNotFound();
-    if (isReview(type)) return handleReview(req, res, type, url.searchParams, name, namespace);
+    if (isReview(type))
+      return handleReview(req, res, type, url.searchParams, name, namespace, {
+        authorizer: this.authorizer,
+        rbac: this.rbac,
+      });
     if (isTokenReview(type))
       return handleTokenReview(req, res, name, namespace, this.tokenAuthenticators(), [DEFAULT_ISSUER]);
     const r: ResourceRequest = { req, res, query: url.searchParams, type, namespace, name, subresource };

@@ -1,8 +1,9 @@
 /**
- * Self-subject reviews: authorization.k8s.io/v1 SelfSubjectAccessReview and
- * SelfSubjectRulesReview, authentication.k8s.io/v1 SelfSubjectReview — what `kubectl auth can-i`
- * (also `--list`) and `kubectl auth whoami` ask. Skiff has one user: whoever holds the cluster
- * token is the administrator (`system:masters`), so every review is answered from that identity.
+ * Reviews: authorization.k8s.io/v1 SelfSubjectAccessReview and SelfSubjectRulesReview (what
+ * `kubectl auth can-i`, also `--list`, asks), SubjectAccessReview and the namespaced
+ * LocalSubjectAccessReview (answered for the user named in the spec; asking needs permission,
+ * as any create), authentication.k8s.io/v1 SelfSubjectReview (`kubectl auth whoami`). Access
+ * reviews are decided by the server's authorizer, rules reviews listed by RBAC's rule resolver.
  * Nothing is stored; the object is returned with its status filled in, as kube-apiserver does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,12 +13,21 @@ import { decodeBody, readBody, sendJson } from './http';
 import { badRequest, invalid, methodNotAllowed, pathNotFound } from './status';
 
 import { ADMIN_USER } from './auth/admin-token';
-import { requestUser } from './auth/types';
+import type { RbacAuthorizer } from './auth/rbac/authorizer';
+import { requestUser, type Attributes, type Authorizer, type UserInfo } from './auth/types';
+
+/** What the access and rules reviews are answered from. */
+export interface ReviewDeps {
+  authorizer: Authorizer;
+  rbac: RbacAuthorizer;
+}
 
 /** The plural resource names of the review kinds this module answers. */
 export const REVIEW_RESOURCES = new Set([
   'authorization.k8s.io/selfsubjectaccessreviews',
   'authorization.k8s.io/selfsubjectrulesreviews',
+  'authorization.k8s.io/subjectaccessreviews',
+  'authorization.k8s.io/localsubjectaccessreviews',
   'authentication.k8s.io/selfsubjectreviews',
 ]);
 
@@ -38,8 +48,9 @@ export async function handleReview(
   query: URLSearchParams,
   name: string | undefined,
   namespace: string | undefined,
+  deps: ReviewDeps,
 ): Promise<void> {
-  if ((req.method ?? 'GET') !== 'POST' || name !== undefined || namespace !== undefined) {
+  if ((req.method ?? 'GET') !== 'POST' || name !== undefined || (namespace !== undefined) !== t.namespaced) {
     if (!req.complete) req.resume();
     throw methodNotAllowed(`${t.plural}.${t.group} only supports create (POST on the collection)`);
   }
@@ -67,7 +78,10 @@ export async function handleReview(
   };
   const spec = body.spec === undefined || body.spec === null ? {} : body.spec;
   if (t.plural !== 'selfsubjectreviews' && !isObject(spec)) throw badRequest('spec must be an object');
+  const self = requestUser(req) ?? ADMIN_USER;
   switch (t.plural) {
+    case 'subjectaccessreviews':
+    case 'localsubjectaccessreviews':
     case 'selfsubjectaccessreviews': {
       const s = spec as Record<string, unknown>;
       const causes: StatusCause[] = [];
@@ -84,10 +98,31 @@ export async function handleReview(
             `Invalid value: ${hasRes ? '"..."' : 'null'}: exactly one of nonResourceAttributes or resourceAttributes must be specified`,
           ),
         );
+      let user = self;
+      if (t.plural !== 'selfsubjectaccessreviews') {
+        if (typeof s.user !== 'string' && !Array.isArray(s.groups))
+          causes.push(
+            field('spec.user', 'Invalid value: "": at least one of user or group must be specified'),
+          );
+        user = {
+          username: typeof s.user === 'string' ? s.user : '',
+          groups: Array.isArray(s.groups) ? s.groups.filter((g): g is string => typeof g === 'string') : [],
+          ...(typeof s.uid === 'string' ? { uid: s.uid } : {}),
+        };
+      }
+      const ra = hasRes ? (s.resourceAttributes as Record<string, unknown>) : undefined;
+      if (t.plural === 'localsubjectaccessreviews' && ra && (ra.namespace ?? '') !== namespace)
+        causes.push(
+          field(
+            'spec.resourceAttributes.namespace',
+            `Invalid value: ${JSON.stringify(ra.namespace ?? '')}: must match metadata.namespace`,
+          ),
+        );
       if (causes.length) throw invalid(t.kind, '', t.group, causes);
       out.spec = s;
-      // system:masters may do anything (upstream's authorizer short-circuits the group).
-      out.status = { allowed: true };
+      if (t.plural === 'localsubjectaccessreviews')
+        out.metadata = { ...meta, namespace, creationTimestamp: null };
+      out.status = await accessReview(deps.authorizer, user, s);
       break;
     }
     case 'selfsubjectrulesreviews': {
@@ -95,19 +130,7 @@ export async function handleReview(
       if (s.namespace !== undefined && typeof s.namespace !== 'string')
         throw invalid(t.kind, '', t.group, [field('spec.namespace', 'must be a string')]);
       out.spec = s;
-      out.status = {
-        resourceRules: [
-          {
-            verbs: ['create'],
-            apiGroups: ['authorization.k8s.io'],
-            resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
-          },
-          { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
-          { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
-        ],
-        nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-        incomplete: false,
-      };
+      out.status = rulesReview(deps.rbac, self, typeof s.namespace === 'string' ? s.namespace : '');
       break;
     }
     case 'selfsubjectreviews': {
@@ -127,6 +150,74 @@ export async function handleReview(
       throw pathNotFound();
   }
   sendJson(res, 201, out);
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** SubjectAccessReviewStatus for one user and the spec's resource or non-resource attributes. */
+async function accessReview(
+  authorizer: Authorizer,
+  user: UserInfo,
+  s: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  let a: Attributes;
+  if (isObject(s.resourceAttributes)) {
+    const r = s.resourceAttributes;
+    a = {
+      user,
+      isResourceRequest: true,
+      path: '',
+      verb: str(r.verb),
+      namespace: str(r.namespace) || undefined,
+      apiGroup: str(r.group),
+      apiVersion: str(r.version),
+      resource: str(r.resource),
+      subresource: str(r.subresource) || undefined,
+      name: str(r.name) || undefined,
+    };
+  } else {
+    const n = s.nonResourceAttributes as Record<string, unknown>;
+    a = { user, isResourceRequest: false, path: str(n.path), verb: str(n.verb) };
+  }
+  const d = await authorizer.authorize(a);
+  if (d.decision === 'allow') {
+    // RBAC names the binding that allowed it; system:masters is allowed before RBAC is asked.
+    return { allowed: true, ...(d.reason ? { reason: d.reason } : {}) };
+  }
+  return {
+    allowed: false,
+    ...(d.decision === 'deny' ? { denied: true } : {}),
+    ...(d.reason ? { reason: d.reason } : {}),
+  };
+}
+
+/** SubjectRulesReviewStatus: the rules RBAC gives `user` in `namespace` plus the cluster-wide ones. */
+function rulesReview(rbac: RbacAuthorizer, user: UserInfo, namespace: string): Record<string, unknown> {
+  const { rules, errors } = rbac.rulesFor(user, namespace || undefined);
+  const resourceRules: Record<string, unknown>[] = [];
+  const nonResourceRules: Record<string, unknown>[] = [];
+  // The privileged-group authorizer in front of RBAC contributes everything for system:masters.
+  if (user.groups.includes('system:masters')) {
+    resourceRules.push({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] });
+    nonResourceRules.push({ verbs: ['*'], nonResourceURLs: ['*'] });
+  }
+  for (const r of rules) {
+    if (r.nonResourceURLs?.length)
+      nonResourceRules.push({ verbs: [...r.verbs], nonResourceURLs: [...r.nonResourceURLs] });
+    else
+      resourceRules.push({
+        verbs: [...r.verbs],
+        apiGroups: [...(r.apiGroups ?? [])],
+        resources: [...(r.resources ?? [])],
+        ...(r.resourceNames?.length ? { resourceNames: [...r.resourceNames] } : {}),
+      });
+  }
+  return {
+    resourceRules,
+    nonResourceRules,
+    incomplete: errors.length > 0,
+    ...(errors.length ? { evaluationError: errors.join(', ') } : {}),
+  };
 }
 
 function field(path: string, message: string): StatusCause {

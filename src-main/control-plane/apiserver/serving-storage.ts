@@ -43,9 +43,16 @@ export type WriteListener = (
   obj: KubeObject,
 ) => Promise<void> | void;
 
+/**
+ * Something that may refuse a write before it is stored (RBAC escalation prevention): gets the
+ * new object and, on updates, the current one; throws a StatusError to refuse.
+ */
+export type WriteGuard = (t: ResourceType, obj: KubeObject, old: KubeObject | undefined) => void;
+
 /** ObjectStorage with conversion to and from storage versions. */
 export class ServingStorage implements ObjectStorage {
   private readonly listeners: WriteListener[] = [];
+  private readonly guards: WriteGuard[] = [];
 
   constructor(
     private readonly inner: ObjectStorage,
@@ -64,6 +71,11 @@ export class ServingStorage implements ObjectStorage {
     this.listeners.push(fn);
   }
 
+  /** Registers a write guard (run on every create and changing update, dry runs included). */
+  guardWrites(fn: WriteGuard): void {
+    this.guards.push(fn);
+  }
+
   private async notify(t: ResourceType, op: 'create' | 'update' | 'delete', obj: KubeObject): Promise<void> {
     for (const l of this.listeners) await l(t, op, obj);
   }
@@ -78,6 +90,7 @@ export class ServingStorage implements ObjectStorage {
     opts: { dryRun?: boolean; uid?: string } = {},
   ): Promise<KubeObject> {
     const st = this.registry.storageType(t);
+    for (const g of this.guards) g(t, obj, undefined);
     await this.admitQuota(t, obj);
     const uid = opts.uid ?? obj.metadata?.uid;
     const created = await this.inner.create(st, st === t ? obj : convertObject(obj, t, st), { ...opts, uid });
@@ -114,6 +127,7 @@ export class ServingStorage implements ObjectStorage {
         const next = await tryUpdate(view);
         // Returning the current object untouched is how callers say "no change".
         if (next === view && cur) return cur;
+        for (const g of this.guards) g(t, next, view);
         if (!cur) await this.admitQuota(t, next);
         const s = strategyFor(t);
         if (view && s.admitUpdate && next.metadata.deletionTimestamp === undefined)

@@ -20,6 +20,7 @@ import { ReplicaSetController } from './replicaset-controller';
 import { ReplicationControllerController } from './replication-controller';
 import { ResourceQuotaController } from './resourcequota-controller';
 import { RootCaCertPublisher } from './root-ca-cert-publisher';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation-controller';
 import { ServiceAccountController } from './serviceaccount-controller';
 import { ServiceAccountTokensController } from './serviceaccount-tokens-controller';
 import type { TokenSigner } from '../client/serviceaccount-token';
@@ -78,6 +79,7 @@ export class ControllerManager {
   readonly disruption: DisruptionController;
   readonly volumes: PersistentVolumeController;
   readonly rootCaPublisher?: RootCaCertPublisher;
+  readonly clusterRoleAggregation: ClusterRoleAggregationController;
   readonly serviceAccountTokens?: ServiceAccountTokensController;
   private readonly lease: LeaseRenewer;
   private readonly ownInformers: boolean;
@@ -126,6 +128,7 @@ export class ControllerManager {
     });
     this.disruption = new DisruptionController(client, this.informers, copts);
     this.volumes = new PersistentVolumeController(client, this.informers, copts);
+    this.clusterRoleAggregation = new ClusterRoleAggregationController(client, this.informers, copts);
     if (opts.rootCaPem) {
       this.rootCaPublisher = new RootCaCertPublisher(client, this.informers, opts.rootCaPem, copts);
       if (opts.serviceAccountSigner)
@@ -166,6 +169,7 @@ export class ControllerManager {
       this.autoscalers,
       this.disruption,
       this.volumes,
+      this.clusterRoleAggregation,
       ...(this.rootCaPublisher ? [this.rootCaPublisher] : []),
       ...(this.serviceAccountTokens ? [this.serviceAccountTokens] : []),
     ];

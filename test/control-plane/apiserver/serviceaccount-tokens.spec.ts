@@ -203,7 +203,24 @@ describe('authenticating service-account tokens', () => {
       uid: saUid,
       groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
     });
+    // Authenticated, but RBAC grants a service account nothing until it is bound: 403, worded as
+    // kube-apiserver words it; after a RoleBinding to the `view` ClusterRole, 200.
+    const denied = await call('GET', '/api/v1/namespaces/default/configmaps', undefined, tok);
+    expect(denied.status).toBe(403);
+    expect(denied.json.message).toBe(
+      'configmaps is forbidden: User "system:serviceaccount:default:robot" cannot list resource "configmaps" in API group "" in the namespace "default"',
+    );
+    const bound = await call('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'robot-view' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'ServiceAccount', name: 'robot', namespace: 'default' }],
+    });
+    expect(bound.status).toBe(201);
     expect((await call('GET', '/api/v1/namespaces/default/configmaps', undefined, tok)).status).toBe(200);
+    // view does not include secrets.
+    expect((await call('GET', '/api/v1/namespaces/default/secrets', undefined, tok)).status).toBe(403);
     // The admin token is still the admin.
     expect((await whoami(t.token)).json.status.userInfo.username).toBe('skiff-admin');
   });

@@ -133,4 +133,36 @@ describe.skipIf(!ready)('service-account tokens in pods (real Docker)', () => {
     expect(r.phase, r.logs).toBe('Succeeded');
     expect(r.logs.trim()).toBe('system:serviceaccount:default:default');
   });
+  it('RBAC in a pod: get pods is 403 until a RoleBinding to view, then 200; secrets stay 403; can-i --list matches', async () => {
+    const sa = 'system:serviceaccount:default:default';
+    const before = await runPod('rbac-before', KUBECTL_IMAGE, ['kubectl', 'get', 'pods']);
+    expect(before.phase, before.logs).toBe('Failed');
+    expect(before.logs).toContain(
+      `Error from server (Forbidden): pods is forbidden: User "${sa}" cannot list resource "pods" in API group "" in the namespace "default"`,
+    );
+    const bind = await t.kubectl([
+      'create',
+      'rolebinding',
+      'default-view',
+      '--clusterrole=view',
+      '--serviceaccount=default:default',
+    ]);
+    expect(bind.code, bind.stderr).toBe(0);
+    const after = await runPod('rbac-after', KUBECTL_IMAGE, ['kubectl', 'get', 'pods', '-o', 'name']);
+    expect(after.phase, after.logs).toBe('Succeeded');
+    expect(after.logs).toContain('pod/rbac-before');
+    const secrets = await runPod('rbac-secrets', KUBECTL_IMAGE, ['kubectl', 'get', 'secrets']);
+    expect(secrets.phase, secrets.logs).toBe('Failed');
+    expect(secrets.logs).toContain(
+      `secrets is forbidden: User "${sa}" cannot list resource "secrets" in API group "" in the namespace "default"`,
+    );
+    const list = await runPod('rbac-list', KUBECTL_IMAGE, ['kubectl', 'auth', 'can-i', '--list']);
+    expect(list.phase, list.logs).toBe('Succeeded');
+    const rows = list.logs.split('\n');
+    const row = (resource: string) => rows.find((l) => l.split(/\s+/)[0] === resource);
+    expect(row('pods'), list.logs).toMatch(/\[get list watch\]/);
+    expect(row('deployments.apps'), list.logs).toMatch(/\[get list watch\]/);
+    expect(row('secrets'), list.logs).toBeUndefined();
+    expect(row('selfsubjectreviews.authentication.k8s.io'), list.logs).toMatch(/\[create\]/);
+  }, 240_000);
 });
