@@ -14,5 +14,9 @@ const app = createApp(App);
 const pinia = createPinia();
 app.use(pinia);
 useConnectionStore(pinia).init();
-app.use(createAppRouter());
-app.mount('#app');
+const router = createAppRouter();
+app.use(router);
+// vue-router listens to address-bar changes only once its first navigation has finished (the
+// page's chunk loaded): mounting before that shows a shell whose links and hash changes are
+// dropped on a slow machine. Mount when the first route is settled.
+void router.isReady().finally(() => app.mount('#app'));
