@@ -194,42 +194,41 @@ data: { token: ${Buffer.from(fromYaml).toString('base64')} }
     if (!store.embedded) await etcd!.start();
   }, 240_000);
 
-  it.runIf(store.embedded)(
-    'restores into a fresh data dir: without the key it names the secrets and answers 500 for them only; with it they read',
-    async () => {
-      const bare = path.join(root, 'bare');
-      const r = await skiffCli(['snapshot', 'restore', snapFile, '--data-dir', bare]);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toContain('cannot be decrypted');
-      expect(r.stdout).toContain('/registry/secrets/default/s');
-      expect(r.stdout).toContain('/registry/secrets/default/from-yaml');
-      skiff = await startSkiff({ dataDir: bare });
-      const denied = await kubectl(skiff.kubeconfig, ['get', 'secret', 's']);
-      expect(denied.code).not.toBe(0);
-      expect(denied.stderr).toMatch(/unable to transform key "\/registry\/secrets\/default\/s"/);
-      expect((await kubectl(skiff.kubeconfig, ['get', 'configmap', 'plain'])).code).toBe(0);
-      await skiff.destroy();
-      skiff = undefined;
+  // A snapshot of either store restores into a new embedded data dir (restoring into a second etcd
+  // is covered by snapshot-roundtrip; a key prefix on the same etcd is not a new store, since etcd's
+  // revisions are global).
+  it('restores into a fresh data dir: without the key it names the secrets and answers 500 for them only; with it they read', async () => {
+    const bare = path.join(root, 'bare');
+    const r = await skiffCli(['snapshot', 'restore', snapFile, '--data-dir', bare]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('cannot be decrypted');
+    expect(r.stdout).toContain('/registry/secrets/default/s');
+    expect(r.stdout).toContain('/registry/secrets/default/from-yaml');
+    skiff = await startSkiff({ dataDir: bare });
+    const denied = await kubectl(skiff.kubeconfig, ['get', 'secret', 's']);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toMatch(/unable to transform key "\/registry\/secrets\/default\/s"/);
+    expect((await kubectl(skiff.kubeconfig, ['get', 'configmap', 'plain'])).code).toBe(0);
+    await skiff.destroy();
+    skiff = undefined;
 
-      const keyed = path.join(root, 'keyed');
-      const k = await skiffCli([
-        'snapshot',
-        'restore',
-        snapFile,
-        '--data-dir',
-        keyed,
-        '--encryption-config',
-        path.join(dataDir, 'pki', 'encryption-config.json'),
-      ]);
-      expect(k.code, k.stderr).toBe(0);
-      expect(k.stdout).toContain('Encryption keys key1 copied');
-      expect(k.stdout).not.toContain('cannot be decrypted');
-      expect(fs.statSync(path.join(keyed, 'pki', 'encryption-config.json')).mode & 0o777).toBe(0o600);
-      skiff = await startSkiff({ dataDir: keyed });
-      const got = await kubectl(skiff.kubeconfig, ['get', 'secret', 's', '-o', 'jsonpath={.data.password}']);
-      expect(got.code, got.stderr).toBe(0);
-      expect(Buffer.from(got.stdout, 'base64').toString()).toBe(literal);
-    },
-    240_000,
-  );
+    const keyed = path.join(root, 'keyed');
+    const k = await skiffCli([
+      'snapshot',
+      'restore',
+      snapFile,
+      '--data-dir',
+      keyed,
+      '--encryption-config',
+      path.join(dataDir, 'pki', 'encryption-config.json'),
+    ]);
+    expect(k.code, k.stderr).toBe(0);
+    expect(k.stdout).toContain('Encryption keys key1 copied');
+    expect(k.stdout).not.toContain('cannot be decrypted');
+    expect(fs.statSync(path.join(keyed, 'pki', 'encryption-config.json')).mode & 0o777).toBe(0o600);
+    skiff = await startSkiff({ dataDir: keyed });
+    const got = await kubectl(skiff.kubeconfig, ['get', 'secret', 's', '-o', 'jsonpath={.data.password}']);
+    expect(got.code, got.stderr).toBe(0);
+    expect(Buffer.from(got.stdout, 'base64').toString()).toBe(literal);
+  }, 240_000);
 });

@@ -83,7 +83,7 @@ describe.skipIf(!hasEtcd)('EtcdBackend on a real etcd', () => {
       await fx.backend.start();
       return fx;
     },
-    true,
+    { durable: true, importsSnapshots: false },
   );
 
   describe('etcd specifics', () => {

@@ -39,7 +39,7 @@ backendContract(
     await fx.backend.start();
     return fx;
   },
-  true,
+  { durable: true, importsSnapshots: true },
 );
 
 async function started(dir: string, opts = {}): Promise<WalBackend> {
