@@ -164,3 +164,25 @@ export class Notifier {
     this.toasted.clear();
   }
 }
+
+/** The dashboard route of an alert's object (hash-router path). */
+export function alertRoute(a: Alert): string {
+  const seg = (s: string) => encodeURIComponent(s);
+  if (a.kind === 'Node') return `/nodes/${seg(a.name)}`;
+  if (a.kind === 'Deployment') return `/deployments/${seg(a.namespace)}/${seg(a.name)}`;
+  return `/pods/${seg(a.namespace)}/${seg(a.name)}`;
+}
+
+/** A short title for an alert's toast. */
+export function alertTitle(a: Alert): string {
+  const what = a.kind === 'Node' ? `Node ${a.name}` : `${a.kind} ${a.namespace}/${a.name}`;
+  const label: Record<AlertReason, string> = {
+    CrashLoopBackOff: 'CrashLoopBackOff',
+    OOMKilled: 'OOMKilled',
+    FailedScheduling: 'cannot be scheduled',
+    ImagePullBackOff: 'ImagePullBackOff',
+    NodeNotReady: 'NotReady',
+    ProgressDeadlineExceeded: 'rollout stuck',
+  };
+  return `${what}: ${label[a.reason]}`;
+}

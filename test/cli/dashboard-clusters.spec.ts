@@ -39,7 +39,7 @@ function fakeApi(tag: string, seen: Seen[]) {
     seen.push({
       path: req.url ?? '',
       authorization: req.headers.authorization,
-      clientCn: peer && 'subject' in peer ? peer.subject?.CN : undefined,
+      clientCn: peer && 'subject' in peer ? String(peer.subject?.CN ?? '') || undefined : undefined,
     });
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/api/v1/pods' && url.searchParams.get('watch') === '1') {
