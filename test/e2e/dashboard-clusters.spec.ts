@@ -136,7 +136,9 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: switching to another clu
     await expect(page.getByTestId('cluster-select').innerText()).resolves.toContain('second');
     if (SHOTS) {
       await page.screenshot({ path: path.join(SHOTS, 'dashboard-clusters-pods-light.png') });
+      await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; }' });
       await page.emulateMedia({ colorScheme: 'dark' });
+      await page.waitForTimeout(400);
       await page.screenshot({ path: path.join(SHOTS, 'dashboard-clusters-pods-dark.png') });
       await page.getByTestId('cluster-select').click();
       await menu().getByTestId('cluster-option-first').waitFor();
