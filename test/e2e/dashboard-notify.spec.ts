@@ -62,7 +62,9 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: alert toasts in Chromium
     expect(await page.locator('.n-notification').first().innerText()).toContain(`Pod ${NS}/crasher`);
     if (SHOTS) {
       await page.screenshot({ path: path.join(SHOTS, 'dashboard-notify-toast-light.png') });
+      await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; }' });
       await page.emulateMedia({ colorScheme: 'dark' });
+      await page.waitForTimeout(400);
       await page.screenshot({ path: path.join(SHOTS, 'dashboard-notify-toast-dark.png') });
       await page.emulateMedia({ colorScheme: 'light' });
     }
