@@ -133,6 +133,8 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: switching to another clu
       'the second cluster’s pods on the Pods page',
     );
     await page.getByText(`far-away-${TAG}-1`).first().waitFor();
+    // The second cluster is a Skiff too: the capability probe keeps its Skiff-only panels.
+    await page.getByTestId('status-process').waitFor();
     await expect(page.getByTestId('cluster-select').innerText()).resolves.toContain('second');
     if (SHOTS) {
       await page.screenshot({ path: path.join(SHOTS, 'dashboard-clusters-pods-light.png') });
