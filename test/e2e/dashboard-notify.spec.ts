@@ -92,5 +92,15 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: alert toasts in Chromium
       '#/settings',
     );
     await page.getByTestId('settings-muted').filter({ hasText: NS }).waitFor();
+    if (SHOTS) {
+      await page.getByTestId('settings-clusters').scrollIntoViewIfNeeded();
+      await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; }' });
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.waitForTimeout(400);
+        await page.screenshot({ path: path.join(SHOTS, `dashboard-settings-clusters-notify-${scheme}.png`) });
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
   }, 180_000);
 });
