@@ -13,8 +13,9 @@
  *   flips between Running and CrashLoopBackOff does not toast at every restart.
  * - Muted namespaces never toast (their alerts are still tracked, so unmuting is quiet).
  *
- * Events are not watched for this: every condition above is on the objects themselves, and
- * each watch costs one of the browser's six connections per host.
+ * Events are not watched for this: every condition above is on the objects themselves (the
+ * pods, nodes and deployments stores most pages watch anyway), and an object's state is what is
+ * still true, where an Event may describe something long over.
  */
 import type { Deployment, Node, Pod } from './kube';
 
