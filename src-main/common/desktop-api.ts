@@ -16,6 +16,19 @@ export interface DesktopApi {
   getSettings(): Promise<DesktopSettingsView>;
   /** Changes some settings (validated by the main process); answers the new view. */
   setSettings(patch: Partial<DesktopSettings>): Promise<DesktopSettingsView>;
+  /**
+   * Shows an OS notification (the in-app toast's twin when the window is not focused); a click
+   * focuses the window and opens `route` (a hash route such as `/pods/ns/name`).
+   */
+  notify(n: DesktopNotification): Promise<void>;
+}
+
+/** One OS notification asked for by the renderer. */
+export interface DesktopNotification {
+  title: string;
+  body: string;
+  /** A dashboard route (starts with '/'), opened when the notification is clicked. */
+  route?: string;
 }
 
 import type { ImagePullMode } from './image-pull';

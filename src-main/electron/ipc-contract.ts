@@ -8,6 +8,8 @@ export const IPC = {
   getSettings: 'skiff:get-settings',
   /** Changes settings (a Partial<DesktopSettings>); answers the new view. */
   setSettings: 'skiff:set-settings',
+  /** Shows an OS notification (a DesktopNotification). */
+  notify: 'skiff:notify',
 } as const;
 
 /** What the main process answers on IPC.config. */

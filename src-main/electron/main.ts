@@ -4,7 +4,7 @@
  * and opens one secure window on the dashboard. Windows, tray, menus, settings and typed IPC
  * only — no cluster logic lives here.
  */
-import { app, BrowserWindow, Menu, Tray, dialog, ipcMain, nativeImage, shell } from 'electron';
+import { app, BrowserWindow, Menu, Notification, Tray, dialog, ipcMain, nativeImage, shell } from 'electron';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,24 @@ function registerIpc(): void {
     if (!fromOurWindow(e.sender)) return { error: 'not allowed' };
     if (typeof url !== 'string' || !isLocalUrl(url)) return { error: 'only localhost URLs can be opened' };
     await shell.openExternal(url);
+    return { result: undefined };
+  });
+  ipcMain.handle(IPC.notify, (e, n: unknown): IpcResult<void> => {
+    if (!fromOurWindow(e.sender)) return { error: 'not allowed' };
+    const d = n as { title?: unknown; body?: unknown; route?: unknown } | null;
+    if (!d || typeof d.title !== 'string' || typeof d.body !== 'string')
+      return { error: 'a notification needs a title and a body' };
+    if (!Notification.isSupported()) return { result: undefined };
+    const route = typeof d.route === 'string' && d.route.startsWith('/') ? d.route : undefined;
+    const note = new Notification({ title: d.title.slice(0, 200), body: d.body.slice(0, 1000) });
+    note.on('click', () => {
+      if (!win) return;
+      if (win.isMinimized()) win.restore();
+      win.focus();
+      // The renderer's router uses hash history: setting the hash navigates without a reload.
+      if (route) void win.webContents.executeJavaScript(`location.hash = ${JSON.stringify(route)}`);
+    });
+    note.show();
     return { result: undefined };
   });
   ipcMain.handle(IPC.getSettings, (e): IpcResult<DesktopSettingsView> => {

@@ -3,7 +3,12 @@
  * raw ipcRenderer. The renderer then talks to the cluster over the Kubernetes HTTP API.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { DesktopApi, DesktopSettings, DesktopSettingsView } from '../common/desktop-api';
+import type {
+  DesktopApi,
+  DesktopNotification,
+  DesktopSettings,
+  DesktopSettingsView,
+} from '../common/desktop-api';
 import { DESKTOP_API_GLOBAL } from '../common/desktop-api';
 import { IPC, type DesktopConfig, type IpcResult } from './ipc-contract';
 
@@ -26,6 +31,10 @@ const api: DesktopApi = Object.freeze({
     const res = (await ipcRenderer.invoke(IPC.setSettings, patch)) as IpcResult<DesktopSettingsView>;
     if ('error' in res) throw new Error(res.error);
     return res.result;
+  },
+  async notify(n: DesktopNotification): Promise<void> {
+    const res = (await ipcRenderer.invoke(IPC.notify, n)) as IpcResult<void>;
+    if ('error' in res) throw new Error(res.error);
   },
 });
 

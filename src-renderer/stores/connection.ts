@@ -41,7 +41,8 @@ export const useConnectionStore = defineStore('connection', () => {
   const cluster = ref('');
   /**
    * Whether the cluster serves Skiff's own APIs (/skiff/v1, /apis/skiff.dev): true for the local
-   * cluster; for a context, a probe of /apis/skiff.dev decides (404 = a plain Kubernetes).
+   * cluster; for a context, a probe of GET /skiff/v1/process decides (404 = a plain Kubernetes).
+   * `/apis/skiff.dev` itself has no group discovery on Skiff, so it cannot be the probe.
    */
   const skiff = ref(true);
   /** The base URL of the local cluster (the Electron-provided URL or '' = this page's origin). */
@@ -94,7 +95,7 @@ export const useConnectionStore = defineStore('connection', () => {
       serverVersion.value = v?.gitVersion ?? null;
       await c.raw({ method: 'GET', path: '/api' });
       if (cluster.value) {
-        const probe = await c.transport.request({ method: 'GET', path: '/apis/skiff.dev' });
+        const probe = await c.transport.request({ method: 'GET', path: '/skiff/v1/process' });
         skiff.value = probe.status >= 200 && probe.status < 300;
       } else skiff.value = true;
     } catch (err) {

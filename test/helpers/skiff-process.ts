@@ -82,7 +82,7 @@ export function tempDir(prefix = 'skiff-test-'): string {
 
 /** Starts serve mode on `dataDir` (fresh if omitted) and waits for its three ready lines. */
 export async function startSkiff(
-  opts: { dataDir?: string; extraArgs?: string[]; timeoutMs?: number } = {},
+  opts: { dataDir?: string; extraArgs?: string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SkiffProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const kubeconfig = path.join(dataDir, 'kubeconfig');
@@ -102,7 +102,7 @@ export async function startSkiff(
       'warn',
       ...(opts.extraArgs ?? []),
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
   );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

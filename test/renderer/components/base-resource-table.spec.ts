@@ -3,7 +3,7 @@
  * The generic resource table: kubectl columns of a kind, sorting done here (so keyboard order
  * is screen order), ↑/↓/Enter to open, Space to select, and names with HTML kept as text.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { mount } from '@vue/test-utils';
 import BaseResourceTable from '../../../src-renderer/components/base/BaseResourceTable.vue';
 import { KINDS } from '../../../src-renderer/models/kinds';
@@ -37,6 +37,8 @@ const names = (w: ReturnType<typeof mountTable>) =>
   w.findAll('tbody tr[data-testid]').map((r) => r.attributes('data-testid')!.replace('configmap-row-', ''));
 
 describe('BaseResourceTable', () => {
+  // The table reads the connection store (whether the cluster is a Skiff, for Expose).
+  beforeEach(() => setActivePinia(createPinia()));
   it('shows the kind’s kubectl columns, sorted by namespace/name by default', () => {
     const w = mountTable();
     const heads = w.findAll('th').map((t) => t.text());

@@ -6,13 +6,16 @@ import { takeTokenFromLocation } from '../../../src-renderer/api/session';
 
 /** A fake API behind `fetch`: answers by path; `down` makes every request fail like a dead socket. */
 function fakeApi() {
-  const state = { down: false, token: 'good', calls: [] as string[] };
+  const state = { down: false, token: 'good', calls: [] as string[], skiffContexts: ['other-skiff'] };
   const json = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   const fetchFn = vi.fn(async (url: string, init?: RequestInit) => {
     state.calls.push(url);
     if (state.down) throw new TypeError('Failed to fetch');
-    const path = url.replace(/^https?:\/\/[^/]+/, '');
+    const full = url.replace(/^https?:\/\/[^/]+/, '');
+    // A kubeconfig context is reached as /clusters/<context>/… on the dashboard server.
+    const ctx = /^\/clusters\/([^/]+)(\/.*)$/.exec(full);
+    const path = ctx ? ctx[2] : full;
     if (path.startsWith('/readyz'))
       return new Response('[+]ping ok\n[+]etcd ok\nreadyz check passed\n', { status: 200 });
     if (path === '/version') return json(200, { gitVersion: 'v1.32.4' });
@@ -20,6 +23,8 @@ function fakeApi() {
     if (auth !== `Bearer ${state.token}`)
       return json(401, { kind: 'Status', code: 401, message: 'Unauthorized', reason: 'Unauthorized' });
     if (path === '/api') return json(200, { kind: 'APIVersions', versions: ['v1'] });
+    if (path === '/skiff/v1/process' && (!ctx || state.skiffContexts.includes(ctx[1])))
+      return json(200, { pid: 1, cpuSeconds: 1, rssBytes: 1 });
     return json(404, { kind: 'Status', code: 404, message: 'not found' });
   });
   return { state, fetchFn };
@@ -45,6 +50,23 @@ describe('connection store', () => {
     expect(c.serverVersion).toBe('v1.32.4');
     await vi.waitFor(() => expect(c.readyz?.checks.map((x) => x.name)).toEqual(['ping', 'etcd']));
     expect(sessionStorage.getItem('skiff.token')).toBe('good');
+  });
+
+  it('switches to a context through the dashboard proxy and probes whether it is a Skiff', async () => {
+    const api = fakeApi();
+    vi.stubGlobal('fetch', api.fetchFn);
+    const c = useConnectionStore();
+    expect(await c.connect('good')).toBe(true);
+    expect(c.skiff).toBe(true);
+    expect(await c.switchCluster('plain-k8s')).toBe(true);
+    expect(c.baseUrl).toMatch(/\/clusters\/plain-k8s$/);
+    expect(c.skiff).toBe(false);
+    expect(api.state.calls.some((u) => u.endsWith('/clusters/plain-k8s/skiff/v1/process'))).toBe(true);
+    expect(await c.switchCluster('other-skiff')).toBe(true);
+    expect(c.skiff).toBe(true);
+    expect(sessionStorage.getItem('skiff.cluster')).toBe('other-skiff');
+    expect(await c.switchCluster('')).toBe(true);
+    expect(c.skiff).toBe(true);
   });
 
   it('goes to unauthorized on 401', async () => {
