@@ -131,8 +131,10 @@ describe.skipIf(!hasDocker || !hasChromium || !hasNoShell)('dashboard: pod shell
       .exec(await screen())!
       .slice(1)
       .map(Number);
-    expect(cols).toBeGreaterThan(80);
-    expect(rows).toBeGreaterThan(5);
+    const domRows = await page.getByTestId('shell-terminal').locator('.xterm-rows > div').count();
+    expect(rows).toBe(domRows);
+    expect(cols).toBeGreaterThan(40);
+    expect([rows, cols]).not.toEqual([24, 80]);
     await shot('pod-shell');
 
     await typeInTerminal('exit 3');
