@@ -4,11 +4,23 @@
 #   skiff-test/busybox:1   sh, httpd, wget, nc, dd... (CMD sh)
 #   skiff-test/busybox:2   the same content under a second tag (for image-change rollouts)
 #   skiff-test/kubectl:1   busybox plus the host's kubectl (build-kubectl.sh)
+#   skiff-test/noshell:1   no shell at all: one binary, /sleep (busybox named after its applet,
+#                          so it runs nothing but sleep), for exec failures and ephemeral debug
 # BUSYBOX=PATH picks the busybox binary (default: the one on PATH).
 set -euo pipefail
 BB=${BUSYBOX:-$(command -v busybox || true)}
 [ -n "$BB" ] && [ -x "$BB" ] || { echo "busybox-static is required (apt-get install -y busybox-static)" >&2; exit 1; }
 bash "$(dirname "$0")/build-kubectl.sh"
+if ! docker image inspect skiff-test/noshell:1 >/dev/null 2>&1; then
+  ns=$(mktemp -d)
+  mkdir -p "$ns/tmp" "$ns/etc" "$ns/proc" "$ns/sys" "$ns/dev"
+  # Busybox picks its applet from argv[0]: named `sleep` it is only sleep (`/sleep sh` fails with
+  # "invalid number"), and there is no /bin, so neither `sh` nor `/bin/sh` can be exec'd.
+  cp "$BB" "$ns/sleep"
+  tar -C "$ns" -c . | docker import -c 'CMD ["/sleep", "infinity"]' - skiff-test/noshell:1 >/dev/null
+  rm -rf "$ns"
+  echo "built skiff-test/noshell:1"
+fi
 if docker image inspect skiff-test/busybox:1 >/dev/null 2>&1 && docker image inspect skiff-test/busybox:2 >/dev/null 2>&1; then
   echo "test images present"; exit 0
 fi
