@@ -1,6 +1,7 @@
 import type { Taint, Container } from 'kubernetes-types/core/v1';
 import type { Node, Pod } from '../../common/types';
 import { matchesNodeSelectorAndAffinity, tolerates, untoleratedTaint } from '../../common/scheduling';
+import type { SchedulingPlugin, SchedulingReason } from '../../common/scheduling-decision';
 import { milliCpu, quantityValue } from './quantity';
 
 /** CPU (millicores), memory (bytes) and pod count. */
@@ -16,6 +17,17 @@ export interface NodeInfo {
   requested: Resources;
   /** Requests with kube-scheduler's non-zero defaults, used only for scoring. */
   nonZeroRequested: Resources;
+  /** Host ports of the pods bound to the node (NodePorts' UsedPorts). */
+  usedPorts: UsedPort[];
+}
+
+/** One host port a bound pod holds. */
+export interface UsedPort {
+  hostIP: string;
+  protocol: string;
+  port: number;
+  /** namespace/name of the pod holding it. */
+  pod: string;
 }
 
 /** Why a node was filtered out, and whether preemption could ever help there. */
@@ -85,7 +97,7 @@ export function buildNodeInfos(nodes: Node[], pods: Pod[]): Map<string, NodeInfo
   const infos = new Map<string, NodeInfo>();
   for (const node of nodes) {
     const zero = (): Resources => ({ milliCpu: 0, memory: 0, pods: 0 });
-    infos.set(node.metadata!.name!, { node, requested: zero(), nonZeroRequested: zero() });
+    infos.set(node.metadata!.name!, { node, requested: zero(), nonZeroRequested: zero(), usedPorts: [] });
   }
   for (const pod of pods) addPod(infos, pod);
   return infos;
@@ -104,47 +116,128 @@ export function addPod(infos: Map<string, NodeInfo>, pod: Pod, nodeName = pod.sp
   info.nonZeroRequested.milliCpu += nz.milliCpu;
   info.nonZeroRequested.memory += nz.memory;
   info.nonZeroRequested.pods += 1;
+  const who = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+  for (const p of hostPortsOf(pod)) info.usedPorts.push({ ...p, pod: who });
+}
+
+/** The host ports a pod asks for (containers' ports with a hostPort). */
+export function hostPortsOf(pod: Pod): Omit<UsedPort, 'pod'>[] {
+  const out: Omit<UsedPort, 'pod'>[] = [];
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])])
+    for (const p of c.ports ?? [])
+      if (p.hostPort)
+        out.push({ hostIP: p.hostIP || '0.0.0.0', protocol: p.protocol || 'TCP', port: p.hostPort });
+  return out;
+}
+
+/** Whether two host port claims collide (HostPortInfo.CheckConflict: 0.0.0.0 overlaps every IP). */
+function portsConflict(a: Omit<UsedPort, 'pod'>, b: Omit<UsedPort, 'pod'>): boolean {
+  if (a.port !== b.port || a.protocol !== b.protocol) return false;
+  return a.hostIP === b.hostIP || a.hostIP === '0.0.0.0' || b.hostIP === '0.0.0.0';
 }
 
 function nodeReady(node: Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+/** Plugins whose refusal preemption cannot fix (UnschedulableAndUnresolvable). */
+const UNRESOLVABLE: ReadonlySet<SchedulingPlugin> = new Set([
+  'NodeReady',
+  'NodeUnschedulable',
+  'TaintToleration',
+  'NodeAffinity',
+  'NodeName',
+]);
+
 /**
- * Runs the filter plugins against one node, in kube-scheduler's order (NodeUnschedulable,
- * TaintToleration, NodeAffinity/nodeSelector, NodeResourcesFit). Returns undefined when the
- * pod fits, else the reasons worded as kube-scheduler words them.
+ * Runs every filter plugin against one node, in kube-scheduler's order (NodeUnschedulable,
+ * TaintToleration, NodeAffinity/nodeSelector, NodeName, NodePorts, NodeResourcesFit), and
+ * returns each refusal with its numbers; empty when the pod fits. Unlike kube-scheduler, which
+ * stops at the first failing plugin, all are run: the dashboard shows every field to change.
  */
-export function filterNode(pod: Pod, info: NodeInfo): FilterFailure | undefined {
+export function explainNode(pod: Pod, info: NodeInfo): SchedulingReason[] {
   const node = info.node;
   const tolerations = pod.spec?.tolerations ?? [];
-  if (!nodeReady(node)) return { reasons: ['node(s) not ready'], unresolvable: true };
+  const out: SchedulingReason[] = [];
+  if (!nodeReady(node)) out.push({ plugin: 'NodeReady', message: 'node(s) not ready' });
   if (node.spec?.unschedulable) {
     // Behaves like the NodeUnschedulable plugin: a toleration of the unschedulable taint lets it in.
     const taint: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
     if (!tolerations.some((t) => tolerates(t, taint)))
-      return { reasons: ['node(s) were unschedulable'], unresolvable: true };
+      out.push({
+        plugin: 'NodeUnschedulable',
+        message: 'node(s) were unschedulable',
+        taint: { key: taint.key, effect: taint.effect },
+      });
   }
   const taint = untoleratedTaint(tolerations, node);
   if (taint)
-    return {
-      reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`],
-      unresolvable: true,
-    };
-  if (!matchesNodeSelectorAndAffinity(pod.spec, node))
-    return { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
-  if (pod.spec?.nodeName && pod.spec.nodeName !== node.metadata?.name) {
-    return { reasons: ["node(s) didn't match the requested node name"], unresolvable: true };
+    out.push({
+      plugin: 'TaintToleration',
+      message: `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`,
+      taint: {
+        key: taint.key,
+        effect: taint.effect,
+        ...(taint.value !== undefined ? { value: taint.value } : {}),
+      },
+    });
+  if (!matchesNodeSelectorAndAffinity(pod.spec, node)) {
+    const labels = node.metadata?.labels ?? {};
+    const named = Object.keys(pod.spec?.nodeSelector ?? {});
+    out.push({
+      plugin: 'NodeAffinity',
+      message: "node(s) didn't match Pod's node affinity/selector",
+      nodeLabels: Object.fromEntries(named.map((k) => [k, labels[k] ?? null])),
+    });
+  }
+  if (pod.spec?.nodeName && pod.spec.nodeName !== node.metadata?.name)
+    out.push({ plugin: 'NodeName', message: "node(s) didn't match the requested node name" });
+  for (const want of hostPortsOf(pod)) {
+    const taken = info.usedPorts.find((u) => portsConflict(u, want));
+    if (taken) {
+      out.push({
+        plugin: 'NodePorts',
+        message: "node(s) didn't have free ports for the requested pod ports",
+        hostPort: { port: want.port, protocol: want.protocol, hostIP: want.hostIP, usedBy: taken.pod },
+      });
+      break;
+    }
   }
   const alloc = allocatable(node);
   const req = podRequests(pod);
-  const reasons: string[] = [];
-  if (info.requested.pods + 1 > alloc.pods) reasons.push('Too many pods');
+  const fit = (resource: 'cpu' | 'memory' | 'pods', requested: number, allocatable: number, used: number) =>
+    out.push({
+      plugin: 'NodeResourcesFit',
+      message: resource === 'pods' ? 'Too many pods' : `Insufficient ${resource}`,
+      resource,
+      requested,
+      allocatable,
+      used,
+    });
+  if (info.requested.pods + 1 > alloc.pods) fit('pods', 1, alloc.pods, info.requested.pods);
   if (req.milliCpu > 0 && req.milliCpu > alloc.milliCpu - info.requested.milliCpu)
-    reasons.push('Insufficient cpu');
+    fit('cpu', req.milliCpu, alloc.milliCpu, info.requested.milliCpu);
   if (req.memory > 0 && req.memory > alloc.memory - info.requested.memory)
-    reasons.push('Insufficient memory');
-  return reasons.length ? { reasons, unresolvable: false } : undefined;
+    fit('memory', req.memory, alloc.memory, info.requested.memory);
+  return out;
+}
+
+/**
+ * The filter verdict worded as kube-scheduler words it: undefined when the pod fits, else the
+ * reasons of the first failing plugin (the FitError histogram counts those only).
+ */
+export function filterNode(pod: Pod, info: NodeInfo): FilterFailure | undefined {
+  return failureOf(explainNode(pod, info));
+}
+
+/** The FilterFailure of explainNode's reasons (the first failing plugin's). */
+export function failureOf(reasons: readonly SchedulingReason[]): FilterFailure | undefined {
+  if (!reasons.length) return undefined;
+  const plugin = reasons[0].plugin;
+  return {
+    reasons: reasons.filter((r) => r.plugin === plugin).map((r) => r.message),
+    unresolvable: UNRESOLVABLE.has(plugin),
+  };
 }
 
 /**

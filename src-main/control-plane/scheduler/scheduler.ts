@@ -11,10 +11,21 @@ import { R } from '../../common/resources';
 import type { KubeObject, Node, Pod } from '../../common/types';
 import { EventRecorder, Controller, SharedInformers, type ReconcileResult, LeaseRenewer } from '../client';
 import {
+  MAX_DECISION_NODES,
+  SCHEDULING_ANNOTATION,
+  SCHEDULING_DECISION_VERSION,
+  formatSchedulingDecision,
+  sameDecision,
+  schedulingDecisionOf,
+  type NodeDecision,
+  type SchedulingDecision,
+} from '../../common/scheduling-decision';
+import {
   addPod,
   allocatable,
   buildNodeInfos,
-  filterNode,
+  explainNode,
+  failureOf,
   fitErrorMessage,
   podHoldsResources,
   scoreNode,
@@ -60,6 +71,8 @@ export class Scheduler extends Controller {
   /** Pods that did not fit, waiting for a cluster change. */
   private readonly unschedulable = new Set<string>();
   private readonly attempts = new Map<string, number>();
+  /** The decision last published on each pending pod (its skiff.dev/scheduling annotation). */
+  private readonly decisions = new Map<string, SchedulingDecision>();
 
   constructor(
     private readonly client: KubeClient,
@@ -133,6 +146,7 @@ export class Scheduler extends Controller {
     if (!pod || !this.responsible(pod) || this.assumed.has(key)) {
       this.unschedulable.delete(key);
       this.attempts.delete(key);
+      this.decisions.delete(key);
       return;
     }
     const nodes = [...this.nodes.list()].sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
@@ -143,10 +157,13 @@ export class Scheduler extends Controller {
       addPod(infos, a.pod, a.nodeName);
     }
     const failures: FilterFailure[] = [];
+    const verdicts: NodeDecision[] = [];
     let best: { name: string; score: number } | undefined;
     for (const node of nodes) {
       const info = infos.get(node.metadata.name!)!;
-      const f = filterNode(pod, info);
+      const reasons = explainNode(pod, info);
+      verdicts.push({ node: node.metadata.name!, fit: !reasons.length, reasons });
+      const f = failureOf(reasons);
       if (f) {
         failures.push(f);
         continue;
@@ -158,6 +175,7 @@ export class Scheduler extends Controller {
     if (!best) {
       const msg = fitErrorMessage(nodes.length, failures);
       await this.markUnschedulable(pod, msg);
+      await this.publishDecision(pod, msg, verdicts);
       this.unschedulable.add(key);
       const n = this.attempts.get(key) ?? 0;
       this.attempts.set(key, n + 1);
@@ -170,6 +188,9 @@ export class Scheduler extends Controller {
     const key = keyOf(pod);
     const { namespace, name } = pod.metadata;
     this.assumed.set(key, { pod, nodeName });
+    // Read before the binding: the informer may drop our record of it while we wait.
+    const published =
+      this.decisions.has(key) || pod.metadata.annotations?.[SCHEDULING_ANNOTATION] !== undefined;
     const binding = {
       apiVersion: 'v1',
       kind: 'Binding',
@@ -185,9 +206,11 @@ export class Scheduler extends Controller {
       if (isNotFound(err) || isConflict(err)) return;
       throw err;
     }
+    this.decisions.delete(key);
     this.unschedulable.delete(key);
     this.attempts.delete(key);
     this.log.debug(`bound ${key} to ${nodeName}`);
+    if (published) await this.clearDecision(pod);
     await this.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
   }
 
@@ -221,6 +244,52 @@ export class Scheduler extends Controller {
       }
     }
     await this.event(pod, 'Warning', 'FailedScheduling', message);
+  }
+
+  /**
+   * Publishes the attempt's per-node verdicts in the skiff.dev/scheduling annotation, only when
+   * they differ from the last published ones (a retry reaching the same outcome writes nothing).
+   */
+  private async publishDecision(
+    pod: Pod & KubeObject,
+    message: string,
+    verdicts: NodeDecision[],
+  ): Promise<void> {
+    const key = keyOf(pod);
+    const last = this.decisions.get(key) ?? schedulingDecisionOf(pod);
+    const next: SchedulingDecision = {
+      version: SCHEDULING_DECISION_VERSION,
+      attemptTime: rfc3339(this.clock.now()),
+      message,
+      nodes: verdicts.slice(0, MAX_DECISION_NODES),
+      ...(verdicts.length > MAX_DECISION_NODES ? { omittedNodes: verdicts.length - MAX_DECISION_NODES } : {}),
+    };
+    if (last && sameDecision(last, next)) {
+      this.decisions.set(key, last);
+      return;
+    }
+    try {
+      await this.client.patch(R.pods, pod.metadata.name!, pod.metadata.namespace, {
+        metadata: { annotations: { [SCHEDULING_ANNOTATION]: formatSchedulingDecision(next) } },
+      });
+      this.decisions.set(key, next);
+    } catch (err) {
+      // Gone meanwhile: nothing to explain. Anything else is retried with the pod.
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** A bound pod's decision is history: the annotation is removed (best effort). */
+  private async clearDecision(pod: Pod & KubeObject): Promise<void> {
+    try {
+      await this.client.patch(R.pods, pod.metadata.name!, pod.metadata.namespace, {
+        metadata: { annotations: { [SCHEDULING_ANNOTATION]: null } },
+      });
+    } catch (err) {
+      // Readers ignore the annotation on a bound pod, so a failure here misleads nobody.
+      if (!isNotFound(err))
+        this.log.warn(`clearing ${SCHEDULING_ANNOTATION} on ${keyOf(pod)}: ${(err as Error).message}`);
+    }
   }
 
   private async event(
@@ -260,6 +329,7 @@ export class Scheduler extends Controller {
     }
     if (p.spec?.nodeName) this.assumed.delete(key);
     this.unschedulable.delete(key);
+    this.decisions.delete(key);
     // A bound pod that finished frees its requests.
     if (old.spec?.nodeName && podHoldsResources(old) && !podHoldsResources(p)) this.moveAllToActive();
   }
@@ -269,6 +339,7 @@ export class Scheduler extends Controller {
     this.assumed.delete(key);
     this.unschedulable.delete(key);
     this.attempts.delete(key);
+    this.decisions.delete(key);
     if (p.spec?.nodeName && podHoldsResources(p)) this.moveAllToActive();
   }
 }
