@@ -101,8 +101,10 @@ async function subtitleCount(page: Page): Promise<number> {
 }
 
 export async function runUiBench(): Promise<Record<string, number>> {
-  if (!fs.existsSync(CHROMIUM)) throw new BenchError(`Chromium is missing at ${CHROMIUM} (apt-get install -y chromium)`);
-  if (!(PODS > 0 && RATE > 0 && SECONDS > 0)) throw new BenchError('BENCH_UI_PODS/RATE/SECONDS must be positive');
+  if (!fs.existsSync(CHROMIUM))
+    throw new BenchError(`Chromium is missing at ${CHROMIUM} (apt-get install -y chromium)`);
+  if (!(PODS > 0 && RATE > 0 && SECONDS > 0))
+    throw new BenchError('BENCH_UI_PODS/RATE/SECONDS must be positive');
   console.log(`ui bench: ${PODS} pods on ${NODES} simulated nodes, ${RATE} updates/s for ${SECONDS} s`);
   let skiff: SkiffProcess | undefined;
   const browser = await launchChromium();
@@ -183,7 +185,14 @@ export async function runUiBench(): Promise<Record<string, number>> {
       }
     };
     const tStart = performance.now();
-    const heapTimer = setInterval(() => void heapBytes(cdp).then((h) => heaps.push(h), () => undefined), 1000);
+    const heapTimer = setInterval(
+      () =>
+        void heapBytes(cdp).then(
+          (h) => heaps.push(h),
+          () => undefined,
+        ),
+      1000,
+    );
     while (sent + skipped < total) {
       const due = Math.min(total, Math.floor(((performance.now() - tStart) / 1000) * RATE));
       while (sent + skipped < due) {
@@ -216,7 +225,9 @@ export async function runUiBench(): Promise<Record<string, number>> {
     console.log(row('long tasks during updates', `${during.length}`, '—'));
     console.log(row('long tasks over 50 ms (updates)', `${over50}`, '0', over50 === 0));
     console.log(row('longest task during updates', `${Math.round(longest)} ms`, '≤ 50 ms', longest <= 50));
-    console.log(row('JS heap after load', `${mb(heapLoaded).toFixed(0)} MB`, '≤ 300 MB', mb(heapLoaded) <= 300));
+    console.log(
+      row('JS heap after load', `${mb(heapLoaded).toFixed(0)} MB`, '≤ 300 MB', mb(heapLoaded) <= 300),
+    );
     console.log(row('JS heap max', `${mb(heapMax).toFixed(0)} MB`, '≤ 300 MB', mb(heapMax) <= 300));
     if (failed) console.log(`  ${failed} updates failed; last: ${lastError}`);
     if (skipped) console.log(`  ${skipped} updates skipped (${IN_FLIGHT} already in flight)`);
