@@ -117,7 +117,7 @@ function metricColumn(
   return {
     key,
     title,
-    width: 84,
+    width: 96,
     numeric: true,
     contextual: true,
     value: (o, c) => pctValue(o, c) || (usageOf(o, c) ? 'n/a' : '—'),
@@ -174,22 +174,23 @@ export const KINDS: Record<string, KindSpec> = {
     section: 'Workloads',
     emptyHint:
       'Deploy a container from the Deploy page, or apply a manifest with kubectl — pods appear here live.',
-    // At 1280 px: name, namespace, ready, status, restarts, age, node, %CPU/R and %MEM/R fit;
-    // the pod IP and the %-of-limit columns are one click away in the column picker.
-    defaultHidden: ['ip', 'cpuL', 'memL'],
+    // At 1280 px (1,014 px of table beside the sidebar): name, namespace, ready, status,
+    // restarts, node, %CPU/R and %MEM/R fit without a sideways scroll; age, the pod IP and the
+    // %-of-limit columns are one click away in the column picker.
+    defaultHidden: ['age', 'ip', 'cpuL', 'memL'],
     columns: [
-      { key: 'ready', title: 'Ready', width: 82, value: (o) => podReady(as<Pod>(o)) },
+      { key: 'ready', title: 'Ready', width: 84, value: (o) => podReady(as<Pod>(o)) },
       {
         key: 'status',
         title: 'Status',
-        width: 140,
+        width: 120,
         value: (o) => podStatus(as<Pod>(o)),
         tone: (o) => statusTone(podStatus(as<Pod>(o))),
       },
-      { key: 'restarts', title: 'Restarts', width: 90, numeric: true, value: (o) => podRestarts(as<Pod>(o)) },
+      { key: 'restarts', title: 'Restarts', width: 94, numeric: true, value: (o) => podRestarts(as<Pod>(o)) },
       age,
       { key: 'ip', title: 'IP', width: 104, value: (o) => as<Pod>(o).status?.podIP ?? '' },
-      { key: 'node', title: 'Node', width: 120, value: (o) => as<Pod>(o).spec?.nodeName ?? '' },
+      { key: 'node', title: 'Node', width: 100, value: (o) => as<Pod>(o).spec?.nodeName ?? '' },
       metricColumn('cpuR', '%CPU/R', 'cpu', 'requests'),
       metricColumn('cpuL', '%CPU/L', 'cpu', 'limits'),
       metricColumn('memR', '%MEM/R', 'memory', 'requests'),

@@ -123,6 +123,19 @@ describe.skipIf(!hasChromium)('dashboard Pods page at scale (simulated nodes) in
     const n = await rowsInDom();
     expect(n).toBeGreaterThan(5);
     expect(n).toBeLessThan(120);
+    // At 1280 px the default columns fit: no sideways scroll, Node and the % columns in view.
+    const heads = (await page.locator('[data-testid="pod-table"] thead th').allTextContents()).map((t) =>
+      t.trim(),
+    );
+    expect(heads).toEqual(
+      expect.arrayContaining(['Name', 'Status', 'Ready', 'Restarts', 'Node', '%CPU/R', '%MEM/R']),
+    );
+    const overflow = await page.evaluate(() => {
+      const body = document.querySelector('[data-testid="pod-table"] .n-data-table-base-table-body');
+      const inner = body?.querySelector('table, .v-vl-items');
+      return { client: body?.clientWidth ?? 0, scroll: inner?.scrollWidth ?? Infinity };
+    });
+    expect(overflow.scroll).toBeLessThanOrEqual(overflow.client + 1);
   }, 120_000);
 
   it('a watch update changes a visible row', async () => {

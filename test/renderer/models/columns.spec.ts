@@ -6,7 +6,7 @@ const pods = KINDS.pods!;
 
 describe('list columns (column picker)', () => {
   it('hides the kind defaults until the user chooses', () => {
-    expect(hiddenColumnsOf(pods, {})).toEqual(['ip', 'cpuL', 'memL']);
+    expect(hiddenColumnsOf(pods, {})).toEqual(['age', 'ip', 'cpuL', 'memL']);
     expect(hiddenColumnsOf(KINDS.deployments!, {})).toEqual([]);
   });
 
@@ -17,10 +17,10 @@ describe('list columns (column picker)', () => {
 
   it('toggles one column from the defaults, in column order, leaving other kinds alone', () => {
     const shown = toggleColumn(pods, { services: ['ports'] }, 'ip', true);
-    expect(shown).toEqual({ services: ['ports'], pods: ['cpuL', 'memL'] });
-    const hidden = toggleColumn(pods, shown, 'age', false);
-    expect(hidden.pods).toEqual(['age', 'cpuL', 'memL']);
-    expect(hiddenColumnsOf(pods, hidden)).toEqual(['age', 'cpuL', 'memL']);
+    expect(shown).toEqual({ services: ['ports'], pods: ['age', 'cpuL', 'memL'] });
+    const hidden = toggleColumn(pods, shown, 'restarts', false);
+    expect(hidden.pods).toEqual(['restarts', 'age', 'cpuL', 'memL']);
+    expect(hiddenColumnsOf(pods, hidden)).toEqual(['restarts', 'age', 'cpuL', 'memL']);
   });
 
   it('ignores malformed stored preferences', () => {
