@@ -63,6 +63,27 @@ function row(label: string, value: string, target: string, ok?: boolean): string
   return `${label.padEnd(34)} ${value.padStart(12)}   ${target.padEnd(14)} ${mark}`;
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The 15 functions with the most self time in a CDP CPU profile. */
+function printTopFunctions(profile: CpuProfile): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id)?.callFrame;
+    if (!f) return;
+    const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  console.log('  top self time during updates:');
+  for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    console.log(`    ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`);
+}
+
 async function heapBytes(cdp: CDPSession): Promise<number> {
   const { metrics } = (await cdp.send('Performance.getMetrics')) as {
     metrics: { name: string; value: number }[];
@@ -184,6 +205,13 @@ export async function runUiBench(): Promise<Record<string, number>> {
         inFlight--;
       }
     };
+    // BENCH_UI_PROFILE=FILE: a CDP CPU profile of the update phase (open it in DevTools), and
+    // the top self-time functions printed.
+    const profileFile = process.env.BENCH_UI_PROFILE;
+    if (profileFile) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     const tStart = performance.now();
     const heapTimer = setInterval(
       () =>
@@ -205,6 +233,11 @@ export async function runUiBench(): Promise<Record<string, number>> {
     while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await page.waitForTimeout(1000);
     clearInterval(heapTimer);
+    if (profileFile) {
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+      fs.writeFileSync(profileFile, JSON.stringify(profile));
+      printTopFunctions(profile);
+    }
     const probe = await page.evaluate(probeOf);
     if (probe.error) throw new BenchError(`longtask observer: ${probe.error}`);
     const during = probe.longtasks.filter((t) => t.start >= startMark);
