@@ -161,10 +161,12 @@ export async function runUiBench(): Promise<Record<string, number>> {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     await page.goto(`${skiff.dashboardUrl}/#/pods?token=${encodeURIComponent(skiff.token)}`);
-    // Page functions say window.performance: the bundler renames a bare `performance` (the
+    // Page functions say globalThis.performance: the bundler renames a bare `performance` (the
     // Node import) and the page's CSP forbids string evaluation.
-    const probeOf = () => (window as unknown as { __bench: Probe }).__bench;
-    await page.waitForFunction(() => (window as unknown as { __bench: Probe }).__bench.firstRowMs !== null);
+    const probeOf = () => (globalThis as unknown as { __bench: Probe }).__bench;
+    await page.waitForFunction(
+      () => (globalThis as unknown as { __bench: Probe }).__bench.firstRowMs !== null,
+    );
     const firstRowMs = (await page.evaluate(probeOf)).firstRowMs!;
     const tAll = performance.now();
     await until('the page to list every pod', async () => (await subtitleCount(page)) >= PODS, 180_000, 200);
@@ -176,7 +178,9 @@ export async function runUiBench(): Promise<Record<string, number>> {
 
     // Updates: RATE per second for SECONDS, at most IN_FLIGHT at once (late ticks are dropped,
     // not queued, so the load stays bounded), every tenth on a pod of the first screen.
-    const startMark = await page.evaluate(() => window.performance.now());
+    const startMark = await page.evaluate(() =>
+      (globalThis as unknown as { performance: { now(): number } }).performance.now(),
+    );
     const total = RATE * SECONDS;
     let sent = 0;
     let done = 0;
