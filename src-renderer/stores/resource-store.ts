@@ -49,7 +49,10 @@ export const resourceStoreConfig = {
   idleReleaseMs: 120_000,
   /** Watch over WebSocket where the transport offers it. */
   websocket: true,
-  /** Caches bigger than this publish changes at most once per `batchMs` (smaller: per microtask). */
+  /**
+   * Caches bigger than this publish changes at most once per `batchMs` (smaller: per microtask;
+   * past 10,000 objects once per size/100 ms, at most 1 s).
+   */
   batchThreshold: 2000,
   batchMs: 100,
 };
@@ -88,7 +91,10 @@ export function defineResourceStore<T extends KubeObject>(id: string, type: Reso
         return;
       }
       // Big cache: coalesce, but never wait longer than batchMs after the previous publish.
-      const wait = Math.max(0, resourceStoreConfig.batchMs - (Date.now() - lastFlush));
+      // Each publish costs the pages O(n), so the interval grows with the cache past 10,000
+      // objects (50,000: 500 ms, at most 1 s) — fewer, not longer, main-thread tasks.
+      const interval = Math.max(resourceStoreConfig.batchMs, Math.min(1000, map.size / 100));
+      const wait = Math.max(0, interval - (Date.now() - lastFlush));
       flushTimer = setTimeout(flush, wait);
     }
 

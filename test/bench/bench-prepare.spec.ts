@@ -93,7 +93,7 @@ describe.skipIf(!ready)('benches on an engine without the test images', () => {
     expect(r.code).toBe(2);
     expect(lastJson(r.stdout)).toEqual({
       bench: 'nope',
-      error: 'unknown benchmark "nope"; available: api, startup, proxy, store',
+      error: 'unknown benchmark "nope"; available: api, startup, proxy, store, ui',
     });
   }, 300_000);
 });

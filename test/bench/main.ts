@@ -8,12 +8,14 @@ import { runStartupBench } from './startup-bench';
 import { BenchError } from './bench-error';
 import { runProxyBench } from './proxy-bench';
 import { runStoreBench } from './store-bench';
+import { runUiBench } from './ui-bench';
 
 const SUITES: Record<string, () => Promise<Record<string, number>>> = {
   api: () => runApiBench(),
   startup: () => runStartupBench(),
   proxy: () => runProxyBench(),
   store: () => runStoreBench(),
+  ui: () => runUiBench(),
 };
 
 const name = process.argv[2] ?? 'api';

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { SortedView, naturalCompare } from '../../../src-renderer/models/sorted-view';
+
+interface Row {
+  name: string;
+  n: number;
+}
+const rows = (k: number): Row[] => Array.from({ length: k }, (_v, i) => ({ name: `pod-${i}`, n: i % 7 }));
+const byN = { id: 'n', value: (r: Row) => r.n };
+const reference = (rs: Row[]) =>
+  [...rs].sort((a, b) => a.n - b.n || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((r) => r.name);
+
+describe('SortedView', () => {
+  it('compares naturally and case-insensitively', () => {
+    expect(['pod-10', 'pod-9', 'Pod-1', 'pod-09a'].sort(naturalCompare)).toEqual([
+      'Pod-1',
+      'pod-9',
+      'pod-09a',
+      'pod-10',
+    ]);
+  });
+
+  it('re-places only changed rows and matches a full sort', () => {
+    const view = new SortedView<Row>(
+      (r) => r.name,
+      (r) => r.name,
+    );
+    let data = rows(5000);
+    expect(view.update(data, byN).map((r) => r.name)).toEqual(reference(data));
+    expect(view.lastUpdate).toBe('full');
+    // One changed, one gone, one new: incremental, same result as sorting everything.
+    data = data.filter((r) => r.name !== 'pod-3');
+    const i10 = data.findIndex((r) => r.name === 'pod-10');
+    data[i10] = { name: 'pod-10', n: 6 };
+    data.push({ name: 'pod-x', n: 0 });
+    const out = view.update(data, byN);
+    expect(view.lastUpdate).toBe('incremental');
+    expect(out.map((r) => r.name)).toEqual(reference(data));
+    expect(out.find((r) => r.name === 'pod-10')).toBe(data[i10]);
+  });
+
+  it('sorts in full on a new order and descends on the value only', () => {
+    const view = new SortedView<Row>(
+      (r) => r.name,
+      (r) => r.name,
+    );
+    const data = rows(20);
+    view.update(data, byN);
+    const out = view.update(data, { id: 'n-desc', value: (r) => r.n, descending: true });
+    expect(view.lastUpdate).toBe('full');
+    expect(out[0]!.n).toBe(6);
+    expect(out.filter((r) => r.n === 6).map((r) => r.name)).toEqual(['pod-13', 'pod-6']);
+  });
+});
