@@ -146,7 +146,7 @@ class Forward {
       const scheme = this.up.server.protocol === 'https:' ? 'wss:' : 'ws:';
       const p = upstreamPath(
         this.up.server,
-        `/api/v1/namespaces/${encodeURIComponent(v.namespace)}/pods/${encodeURIComponent(v.pod)}/portforward?port=${v.podPort}`,
+        `/api/v1/namespaces/${encodeURIComponent(v.namespace)}/pods/${encodeURIComponent(v.pod)}/portforward?ports=${v.podPort}`,
       );
       const headers: Record<string, string> = {};
       if (auth.authorization) headers.authorization = auth.authorization;
@@ -163,10 +163,27 @@ class Forward {
     // The first frame on each channel is the port number, not data.
     const seen = new Set<number>();
     socket.binaryType = 'nodebuffer';
+    // The first failure of this connection is the one to show; closing after it adds noise.
+    let failed = false;
+    const fail = (message: string) => {
+      if (!failed) v.lastError = message;
+      failed = true;
+      done();
+    };
     socket.on('unexpected-response', (_req, res) => {
       if (res.statusCode === 401) this.up.invalidate();
-      v.lastError = `port-forward refused: HTTP ${res.statusCode}`;
-      done();
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text = (text + d).slice(0, 2000)));
+      res.on('end', () => {
+        let msg = text.trim();
+        try {
+          msg = String((JSON.parse(text) as { message?: string }).message ?? msg);
+        } catch {
+          // not a Status: keep the text
+        }
+        fail(`port-forward refused: HTTP ${res.statusCode}${msg ? `: ${msg}` : ''}`);
+      });
     });
     socket.on('open', () => {
       sock.on('data', (d: Buffer) => {
@@ -188,18 +205,14 @@ class Forward {
         v.bytesIn += body.length;
         sock.write(body);
       } else if (ch === 1 && body.length) {
-        v.lastError = body.toString('utf8');
-        done();
+        fail(body.toString('utf8'));
       }
     });
     socket.on('close', () => {
       sock.end();
       done();
     });
-    socket.on('error', (err) => {
-      v.lastError = err.message;
-      done();
-    });
+    socket.on('error', (err) => fail(err.message));
   }
 
   async stop(): Promise<void> {
