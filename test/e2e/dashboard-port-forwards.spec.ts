@@ -137,8 +137,8 @@ describe.skipIf(!hasDocker)('dashboard server: session port-forwards', () => {
     expect(podForward).toMatchObject({ kind: 'pod', name: 'web', pod: 'web', podPort: 8080 });
     expect(podForward.localPort).toBeGreaterThan(0);
     expect(podForward.url).toBe(`http://127.0.0.1:${podForward.localPort}/`);
-    await get(podForward.url).catch(() => "");
-    console.log("DEBUG", JSON.stringify((await api("GET", "port-forwards")).doc));
+    await get(podForward.url).catch(() => '');
+    console.log('DEBUG', JSON.stringify((await api('GET', 'port-forwards')).doc));
     expect((await get(podForward.url)).trim()).toBe(BODY);
     // Several connections in a row, each its own stream.
     for (let i = 0; i < 3; i++) expect(await get(`${podForward.url}index.html`)).toContain(BODY);
