@@ -68,6 +68,8 @@ import {
   scanWal,
   type SnapshotData,
   type WalEntry,
+  checkImport,
+  toEntry,
 } from './wal-format';
 
 /** Tuning knobs of the embedded store. */
@@ -598,37 +600,5 @@ export class WalBackend implements Backend {
 export class MemoryBackend extends WalBackend {
   constructor(opts: WalBackendOptions = {}) {
     super(undefined, opts);
-  }
-}
-
-/** A change as the WAL (and a snapshot's history) records it. */
-function toEntry(ev: StoreEvent): WalEntry {
-  const { key, value, createRevision, modRevision } = ev.kv;
-  return ev.type === 'DELETE'
-    ? { r: modRevision, k: key, d: 1 }
-    : { r: modRevision, k: key, v: value, c: createRevision };
-}
-
-/** What importSnapshot accepts: unique keys, revisions that could have produced them. */
-function checkImport(kvs: KeyValue[], revision: number): void {
-  if (!Number.isInteger(revision) || revision < 0)
-    throw new Error(`store: importSnapshot revision must be a whole number >= 0, got ${revision}`);
-  const seen = new Set<string>();
-  for (const kv of kvs) {
-    if (seen.has(kv.key)) throw new Error(`store: importSnapshot has key ${kv.key} twice`);
-    seen.add(kv.key);
-    if (typeof kv.value !== 'string')
-      throw new Error(`store: importSnapshot value of ${kv.key} is not a string`);
-    const ok =
-      Number.isInteger(kv.createRevision) &&
-      Number.isInteger(kv.modRevision) &&
-      kv.createRevision >= 1 &&
-      kv.createRevision <= kv.modRevision &&
-      kv.modRevision <= revision;
-    if (!ok)
-      throw new Error(
-        `store: importSnapshot key ${kv.key} has createRevision ${kv.createRevision} and modRevision ` +
-          `${kv.modRevision}; need 1 <= createRevision <= modRevision <= ${revision}`,
-      );
   }
 }

@@ -12,7 +12,7 @@
  * file is never mistaken for a complete one. Version 1 (still read) had no history: C = R.
  */
 import { crc32 } from 'node:zlib';
-import type { KeyValue } from './backend';
+import type { KeyValue, StoreEvent } from './backend';
 
 /** One logged write: a put (value set) or a delete (`d`) of key `k` at revision `r`. */
 export interface WalEntry {
@@ -212,4 +212,36 @@ export function decodeSnapshot(text: string): SnapshotData {
   if (compacted + events.length !== head.revision || events.some((e, i) => e.r !== compacted + 1 + i))
     throw new Error('snapshot: history does not add up to its revision');
   return { revision: head.revision, compacted, base, events, samples: head.samples };
+}
+
+/** A change as the WAL (and a snapshot's history) records it. */
+export function toEntry(ev: StoreEvent): WalEntry {
+  const { key, value, createRevision, modRevision } = ev.kv;
+  return ev.type === 'DELETE'
+    ? { r: modRevision, k: key, d: 1 }
+    : { r: modRevision, k: key, v: value, c: createRevision };
+}
+
+/** What importSnapshot accepts: unique keys, revisions that could have produced them. */
+export function checkImport(kvs: KeyValue[], revision: number): void {
+  if (!Number.isInteger(revision) || revision < 0)
+    throw new Error(`store: importSnapshot revision must be a whole number >= 0, got ${revision}`);
+  const seen = new Set<string>();
+  for (const kv of kvs) {
+    if (seen.has(kv.key)) throw new Error(`store: importSnapshot has key ${kv.key} twice`);
+    seen.add(kv.key);
+    if (typeof kv.value !== 'string')
+      throw new Error(`store: importSnapshot value of ${kv.key} is not a string`);
+    const ok =
+      Number.isInteger(kv.createRevision) &&
+      Number.isInteger(kv.modRevision) &&
+      kv.createRevision >= 1 &&
+      kv.createRevision <= kv.modRevision &&
+      kv.modRevision <= revision;
+    if (!ok)
+      throw new Error(
+        `store: importSnapshot key ${kv.key} has createRevision ${kv.createRevision} and modRevision ` +
+          `${kv.modRevision}; need 1 <= createRevision <= modRevision <= ${revision}`,
+      );
+  }
 }

@@ -21,8 +21,11 @@ function prng(seed: number): (n: number) => number {
   };
 }
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-crash-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-crash-'));
+const dir = path.join(root, 'data');
+// Where the child records each acknowledged write (see helpers/store-child.ts).
+const ackFile = path.join(root, 'acks');
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -111,14 +114,14 @@ describe('crash consistency (SIGKILL at random moments)', () => {
       const ctx = `seed ${SEED}, cycle ${cycle}`;
       // Now and then, a start that is killed during its recovery (snapshot writing, WAL cut).
       if (cycle > 0 && rand(4) === 0) {
-        const early = await spawnStoreChild(['writer', dir, '-1', '-1', '0']);
+        const early = await spawnStoreChild(['writer', dir, '-1', '-1', '0', ackFile]);
         await sleep(rand(60));
         if (early.lines.some((l) => l.startsWith('ERROR')))
           throw new Error(`${ctx}: ${early.lines.join('\n')}`);
         await kill(early);
         midRecoveryKills++;
       }
-      const c = await spawnStoreChild(['writer', dir, String(cycle), String(prev), String(from)]);
+      const c = await spawnStoreChild(['writer', dir, String(cycle), String(prev), String(from), ackFile]);
       // Every start-up succeeds, and quickly.
       const ready = await c.waitFor(/^READY /, 20_000).catch((err: Error) => {
         throw new Error(`${ctx}: start-up failed: ${err.message}`);
@@ -148,7 +151,9 @@ describe('crash consistency (SIGKILL at random moments)', () => {
         c.lines.filter((l) => l.startsWith('ERROR')),
         ctx,
       ).toEqual([]);
-      prevAcks = c.lines
+      prevAcks = fs
+        .readFileSync(ackFile, 'utf8')
+        .split('\n')
         .filter((l) => l.startsWith('ACK '))
         .map((l) => {
           const [, w, seq, r] = l.split(' ').map(Number);

@@ -5,17 +5,23 @@
  *   killed.
  * - `open DIR`: opens the store, prints `OPENED <revision>`, closes and exits 0; a failure
  *   prints `ERROR <message>` and exits 3.
- * - `writer DIR CYCLE PREV FROM`: the crash harness. Prints `READY <revision> <compacted>`; if
+ * - `writer DIR CYCLE PREV FROM ACKS`: the crash harness. Prints `READY <revision> <compacted>`; if
  *   PREV >= 0, replays the watch history of cycle PREV's keys from revision FROM (`EV` lines),
  *   then `DIGEST` of every live key; then `WRITING` and writes as fast as it can with
- *   concurrent sequential writers (helpers/crash-ops.ts), printing `ACK w seq revision` once
- *   each write is acknowledged, until it is killed. CYCLE -1 only recovers and waits.
+ *   concurrent sequential writers (helpers/crash-ops.ts), appending `ACK w seq revision` to the
+ *   file ACKS once each write is acknowledged, until it is killed. CYCLE -1 only recovers and
+ *   waits.
  */
+import fs from 'node:fs';
 import { WalBackend } from '../../../../src-main/control-plane/store/wal-backend';
 import type { StoreEvent } from '../../../../src-main/control-plane/store/backend';
 import { WRITERS, crashOp, digest } from './crash-ops';
 
-// Pipes are synchronous on Linux: a line written before SIGKILL reaches the parent.
+/** Writes one writer cycle may issue; below the history kept (retainRevisions 3000). */
+const MAX_WRITES_PER_CYCLE = 2500;
+
+// Progress lines. Not for acknowledgements: Node writes to a pipe asynchronously, so lines still
+// queued in this process when it is SIGKILLed never reach the parent.
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -41,14 +47,20 @@ async function main(): Promise<void> {
     return;
   }
   if (mode === 'writer') {
-    const [cycle, prev, from] = rest.map(Number);
-    await writer(dir, cycle, prev, from);
+    const [cycle, prev, from] = rest.slice(0, 3).map(Number);
+    await writer(dir, cycle, prev, from, rest[3]);
     return;
   }
   throw new Error(`store-child: unknown mode ${mode}`);
 }
 
-async function writer(dir: string, cycle: number, prev: number, from: number): Promise<void> {
+async function writer(
+  dir: string,
+  cycle: number,
+  prev: number,
+  from: number,
+  ackFile: string | undefined,
+): Promise<void> {
   // Small WAL and a tight compaction window, so crashes also land in snapshots and compactions.
   const b = new WalBackend(dir, {
     maxWalBytes: 256 * 1024,
@@ -75,10 +87,17 @@ async function writer(dir: string, cycle: number, prev: number, from: number): P
     setInterval(() => undefined, 60_000);
     return;
   }
+  if (!ackFile) throw new Error('store-child: writer needs an ACKS file');
+  // A synchronous write() into the page cache: it is in the file before the next write starts,
+  // and a SIGKILL cannot take it back.
+  const acks = fs.openSync(ackFile, 'w');
   out('WRITING');
+  // A kill that comes late (a loaded machine) must not let one cycle outrun the 3000 revisions
+  // of history kept, or the next start could not replay it: stop issuing writes well before.
+  let issued = 0;
   await Promise.all(
     Array.from({ length: WRITERS }, async (_, w) => {
-      for (let seq = 0; ; seq++) {
+      for (let seq = 0; issued++ < MAX_WRITES_PER_CYCLE; seq++) {
         const op = crashOp(cycle, w, seq);
         let r: number;
         if (op.type === 'DELETE') r = checked(await b.delete(op.key, 0), op.key).revision;
@@ -88,10 +107,12 @@ async function writer(dir: string, cycle: number, prev: number, from: number): P
             ? checked(await b.update(op.key, op.value, cur.modRevision), op.key).revision
             : (await b.create(op.key, op.value)).modRevision;
         }
-        out(`ACK ${w} ${seq} ${r}`);
+        fs.writeSync(acks, `ACK ${w} ${seq} ${r}\n`);
       }
     }),
   );
+  out('DONE');
+  setInterval(() => undefined, 60_000);
 }
 
 /** Each writer owns its keys, so a conditional write can only succeed. */
