@@ -9,7 +9,11 @@
  * (403 before a RoleBinding, 200 after) can be added as more `it`s over the same cluster.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { R, findByKind } from '../../../src-main/common/resources';
 import type { KubeObject } from '../../../src-main/common/types';
@@ -38,11 +42,12 @@ describe.skipIf(!ready)('service-account tokens in pods (real Docker)', () => {
     image: string,
     command: string[],
     spec: Record<string, unknown> = {},
+    namespace = 'default',
   ): Promise<{ phase: string; logs: string; pod: KubeObject }> {
     await t.cluster.client.create(R.pods, {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name, namespace: 'default' },
+      metadata: { name, namespace },
       spec: {
         restartPolicy: 'Never',
         terminationGracePeriodSeconds: 1,
@@ -51,12 +56,12 @@ describe.skipIf(!ready)('service-account tokens in pods (real Docker)', () => {
       },
     } as KubeObject);
     const pod = await eventually(async () => {
-      const p = await t.cluster.client.get<any>(R.pods, name, 'default');
+      const p = await t.cluster.client.get<any>(R.pods, name, namespace);
       if (p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
         throw new Error(`phase ${p.status?.phase}`);
       return p as KubeObject;
     }, 90_000);
-    const r = await t.kubectl(['logs', name]);
+    const r = await t.kubectl(['logs', '-n', namespace, name]);
     return { phase: (pod.status as { phase: string }).phase, logs: r.stdout, pod };
   }
 
@@ -164,5 +169,55 @@ describe.skipIf(!ready)('service-account tokens in pods (real Docker)', () => {
     expect(row('deployments.apps'), list.logs).toMatch(/\[get list watch\]/);
     expect(row('secrets'), list.logs).toBeUndefined();
     expect(row('selfsubjectreviews.authentication.k8s.io'), list.logs).toMatch(/\[create\]/);
+  }, 240_000);
+
+  it('@kubernetes/client-node in a pod, with its in-cluster config: listing pods is 403 until a RoleBinding allows it, then the list', async () => {
+    // The client and a script using it, bundled into one file and run by the host's node in a
+    // busybox image (test/images/build-node-client.sh): no registry, no npm in the pod.
+    const bundle = path.join(os.tmpdir(), `skiff-node-client-${process.pid}.js`);
+    await esbuild.build({
+      entryPoints: [path.join(__dirname, '../../images/node-client/list-pods.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: bundle,
+      logLevel: 'warning',
+    });
+    const tag = createHash('sha256').update(fs.readFileSync(bundle)).digest('hex').slice(0, 12);
+    execFileSync('bash', [path.join(__dirname, '../../images/build-node-client.sh'), bundle, tag], {
+      stdio: 'pipe',
+    });
+    fs.rmSync(bundle, { force: true });
+    const image = `skiff-test/node-client:${tag}`;
+    const ns = 'client-node';
+    await t.cluster.client.create(R.namespaces, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns },
+    } as KubeObject);
+    await eventually(() => t.cluster.client.get(R.serviceaccounts, 'default', ns), 30_000);
+    await eventually(() => t.cluster.client.get(R.configmaps, 'kube-root-ca.crt', ns), 30_000);
+
+    const before = await runPod('list-before', image, ['node', '/app/main.js'], {}, ns);
+    expect(before.phase, before.logs).toBe('Failed');
+    expect(before.logs).toMatch(/^SERVER https:\/\/\S+:\d+$/m);
+    expect(before.logs).toContain(
+      `ERROR 403 pods is forbidden: User "system:serviceaccount:${ns}:default" cannot list resource "pods" in API group "" in the namespace "${ns}"`,
+    );
+    const bind = await t.kubectl([
+      'create',
+      'rolebinding',
+      'pod-reader',
+      '-n',
+      ns,
+      '--clusterrole=view',
+      `--serviceaccount=${ns}:default`,
+    ]);
+    expect(bind.code, bind.stderr).toBe(0);
+    const after = await runPod('list-after', image, ['node', '/app/main.js'], {}, ns);
+    expect(after.phase, after.logs).toBe('Succeeded');
+    const names = /^PODS (.*)$/m.exec(after.logs)?.[1]?.split(',') ?? [];
+    expect(names, after.logs).toEqual(expect.arrayContaining(['list-before', 'list-after']));
   }, 240_000);
 });
