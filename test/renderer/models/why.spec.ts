@@ -55,7 +55,7 @@ function decision(nodes: SchedulingDecision['nodes'], message = '0/1 nodes are a
   return formatSchedulingDecision({ version: 1, attemptTime: '2026-01-01T00:00:00Z', message, nodes });
 }
 
-const bigMemory = {
+const bigMemory: Partial<NonNullable<Pod['spec']>> = {
   containers: [
     { name: 'sidecar', image: 'x', resources: { requests: { memory: '64Mi' } } },
     { name: 'app', image: 'x', resources: { requests: { memory: '4000Gi', cpu: '100m' } } },
