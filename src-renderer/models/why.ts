@@ -235,7 +235,11 @@ function describeReason(pod: Pod, node: string, r: SchedulingReason): string {
       const used = r.used ?? 0;
       if (res === 'pods') return `Node ${node} already runs its maximum of ${alloc} pods.`;
       const free = Math.max(0, alloc - used);
-      return `Node ${node} has ${amount(res, alloc)} ${res === 'cpu' ? 'of CPU' : 'of memory'} allocatable, ${amount(res, used)} of it already requested by other pods — ${amount(res, free)} free; this pod requests ${amount(res, r.requested ?? 0)}.`;
+      const taken =
+        used > 0
+          ? `${amount(res, used)} of it already requested by other pods`
+          : 'none of it requested by other pods';
+      return `Node ${node} has ${amount(res, alloc)} ${res === 'cpu' ? 'of CPU' : 'of memory'} allocatable, ${taken} — ${amount(res, free)} free; this pod requests ${amount(res, r.requested ?? 0)}.`;
     }
     case 'TaintToleration': {
       const t = r.taint;
@@ -483,9 +487,15 @@ function commandField(ref: ContainerRef): { path: FieldPath; label: string } {
   return { path: [...ref.path, 'image'], label: 'image' };
 }
 
+/** A word as a shell would need it: single-quoted when it has spaces or quotes. */
+function shellQuote(w: string): string {
+  if (w !== '' && !/[\s'"$`\\;&|<>]/.test(w)) return w;
+  return `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
 function commandText(c: Container): string | undefined {
   const parts = [...(c.command ?? []), ...(c.args ?? [])];
-  return parts.length ? parts.map((p) => (/\s/.test(p) ? JSON.stringify(p) : p)).join(' ') : undefined;
+  return parts.length ? parts.map(shellQuote).join(' ') : undefined;
 }
 
 function explainOom(pod: Pod, ctx: WhyContext, ref: ContainerRef, restarting: boolean): Why {
@@ -793,7 +803,10 @@ export function explainRollout(d: Deployment, pods: readonly RolloutPod[]): Why 
   const troubled = pods.filter((p) => p.why);
   if (!deadline && !failure && !(unavailable > 0 && troubled.length)) return undefined;
   const details: string[] = [];
-  if (deadline) details.push(`Progressing: ${deadline.message ?? 'ProgressDeadlineExceeded'}`);
+  if (deadline)
+    details.push(
+      `Progress deadline (${d.spec?.progressDeadlineSeconds ?? 600}s) exceeded: ${deadline.message ?? 'no new pod became available in time.'}`,
+    );
   if (failure) details.push(`ReplicaFailure: ${failure.message ?? failure.reason ?? ''}`);
   details.push(
     `${s.availableReplicas ?? 0} of ${desired} replicas available, ${s.updatedReplicas ?? 0} up to date${unavailable ? `, ${unavailable} unavailable` : ''}.`,

@@ -273,7 +273,7 @@ const cases: Case[] = [
     ctx: { logs: ['starting', 'config missing'] },
     reason: 'CrashLoop',
     headline: /^Container app keeps crashing: it exits with code 3\.$/,
-    details: /Last exit: code 3\..*Restarted 4 times.*Command: sh -c "exit 3"/s,
+    details: /Last exit: code 3\..*Restarted 4 times.*Command: sh -c 'exit 3'/s,
     field: 'spec.containers[0].command',
   },
   {
@@ -611,7 +611,7 @@ describe('explainRollout', () => {
       'Rollout of web is stuck — 2 pods: not enough memory: requests 4000Gi memory; the node has 23 GiB allocatable — lower resources.requests.memory.',
     );
     expect(w.details.join('\n')).toMatch(
-      /timed out progressing[\s\S]*0 of 2 replicas available, 2 up to date, 2 unavailable/,
+      /Progress deadline \(600s\) exceeded: ReplicaSet "web-5d8" has timed out progressing[\s\S]*0 of 2 replicas available, 2 up to date, 2 unavailable/,
     );
     expect(w.pods?.map((p) => p.name)).toEqual(['web-1', 'web-2']);
     expect(w.field?.text).toBe('spec.template.spec.containers[1].resources.requests.memory');
