@@ -83,6 +83,13 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: why isn’t my pod runni
       viewport: { width: 1280, height: 800 },
       colorScheme: 'light',
     });
+    // The crash and the stuck rollout raise toasts (dashboard-notify covers them): the namespace
+    // is muted, as its toasts' Mute button would, so they cover neither the page nor the dialog.
+    await context.addInitScript((ns) => {
+      (
+        globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }
+      ).localStorage.setItem('skiff.mutedNamespaces', JSON.stringify([ns]));
+    }, NS);
     page = await context.newPage();
     page.setDefaultTimeout(60_000);
     const applied = await kubectl(skiff.kubeconfig, ['apply', '-f', '-'], { input: yaml });
@@ -109,12 +116,6 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: why isn’t my pod runni
   async function shot(name: string): Promise<void> {
     if (!SHOTS) return;
     fs.mkdirSync(SHOTS, { recursive: true });
-    // The crash and the stuck rollout raise toasts; mute the namespace so they do not cover the page.
-    const mute = page.getByTestId('alert-mute');
-    if (await mute.count()) {
-      await mute.first().click();
-      await page.getByTestId('alert-toast').first().waitFor({ state: 'detached', timeout: 10_000 });
-    }
     await page.waitForTimeout(400);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
