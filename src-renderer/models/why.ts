@@ -14,7 +14,7 @@ import {
 import type { Container, ContainerStatus, Deployment, Event, KubeObject, Pod } from './kube';
 import { formatBytes, formatCpu, parseQuantity } from './format';
 import { formatPath, type FieldPath } from './openapi-validate';
-import type { StatusTone } from './pod';
+import { podStatus, type StatusTone } from './pod';
 
 /** What kind of trouble an explanation is about. */
 export type WhyReason =
@@ -54,7 +54,11 @@ export interface WhyField {
 export interface WhyPod {
   name: string;
   namespace: string;
+  /** kubectl's STATUS of the pod (Pending, CrashLoopBackOff…). */
+  status: string;
   headline: string;
+  /** Its cause is the one the explanation leads with (the callout need not repeat it). */
+  sameAsLead: boolean;
 }
 
 /** One explanation. */
@@ -63,6 +67,8 @@ export interface Why {
   tone: Extract<StatusTone, 'error' | 'warning'>;
   /** One sentence: what is wrong. */
   headline: string;
+  /** For rollouts: the pods' leading cause, one sentence under the headline. */
+  cause?: string;
   /** Facts behind it, with the numbers, one per line. */
   details: string[];
   /** What to do, in words ("lower resources.requests.memory to at most 21 GiB"). */
@@ -821,14 +827,15 @@ export function explainRollout(d: Deployment, pods: readonly RolloutPod[]): Why 
   const lead = top?.[0]?.why;
   const name = d.metadata.name ?? '';
   const problem = lead
-    ? `${plural(top.length, 'pod')}: ${lead.headline.charAt(0).toLowerCase()}${lead.headline.slice(1)}`
+    ? `${top.length === troubled.length && top.length === desired ? (top.length === 1 ? 'its pod is' : top.length === 2 ? 'both pods are' : `all ${top.length} pods are`) : `${plural(top.length, 'pod')} ${top.length === 1 ? 'is' : 'are'}`} not running`
     : failure
       ? (failure.message ?? 'the ReplicaSet cannot create pods')
       : 'new pods do not become available';
   return {
     reason: 'RolloutStuck',
     tone: deadline || failure ? 'error' : 'warning',
-    headline: `Rollout of ${name} is ${deadline ? 'stuck' : 'not progressing'} — ${problem}`,
+    headline: `Rollout of ${name} is ${deadline ? 'stuck' : 'not progressing'}: ${problem.replace(/\.$/, '')}.`,
+    ...(lead ? { cause: lead.headline } : {}),
     details: [...details, ...(lead ? lead.details : [])],
     fix: lead?.fix,
     field:
@@ -838,7 +845,9 @@ export function explainRollout(d: Deployment, pods: readonly RolloutPod[]): Why 
     pods: troubled.map((p) => ({
       name: p.pod.metadata.name ?? '',
       namespace: p.pod.metadata.namespace ?? '',
+      status: podStatus(p.pod),
       headline: p.why!.headline,
+      sameAsLead: p.why!.headline === lead?.headline,
     })),
     ...(lead?.logs ? { logs: lead.logs } : {}),
   };

@@ -212,7 +212,10 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: why isn’t my pod runni
     await go(`#/deployments/${NS}/heavy`);
     const headline = page.getByTestId('why-headline').filter({ hasText: 'Rollout of heavy is stuck' });
     await headline.waitFor({ timeout: 90_000 });
-    expect(await headline.textContent()).toContain('2 pods: not enough memory: requests 4000Gi memory');
+    expect(await headline.textContent()).toBe('Rollout of heavy is stuck: both pods are not running.');
+    expect(await page.getByTestId('why-cause').textContent()).toContain(
+      'Not enough memory: requests 4000Gi memory; the node has',
+    );
     expect(await page.getByTestId('why-details').textContent()).toMatch(
       /Progress deadline \(5s\) exceeded: ReplicaSet "heavy-\w+" has timed out progressing/,
     );

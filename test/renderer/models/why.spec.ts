@@ -607,9 +607,14 @@ describe('explainRollout', () => {
     )!;
     expect(w.reason).toBe('RolloutStuck');
     expect(w.tone).toBe('error');
-    expect(w.headline).toBe(
-      'Rollout of web is stuck — 2 pods: not enough memory: requests 4000Gi memory; the node has 23 GiB allocatable — lower resources.requests.memory.',
+    expect(w.headline).toBe('Rollout of web is stuck: both pods are not running.');
+    expect(w.cause).toBe(
+      'Not enough memory: requests 4000Gi memory; the node has 23 GiB allocatable — lower resources.requests.memory.',
     );
+    expect(w.pods?.map((p) => [p.status, p.sameAsLead])).toEqual([
+      ['Pending', true],
+      ['Pending', true],
+    ]);
     expect(w.details.join('\n')).toMatch(
       /Progress deadline \(600s\) exceeded: ReplicaSet "web-5d8" has timed out progressing[\s\S]*0 of 2 replicas available, 2 up to date, 2 unavailable/,
     );
