@@ -15,6 +15,7 @@ import { type Browser, type Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium } from '../helpers/browser';
 import { dockerAvailable } from '../helpers/docker';
 import { kubectl, startSkiff, type SkiffProcess } from '../helpers/skiff-process';
+import { parseQuantity } from '../../src-main/common/quantity';
 
 const hasDocker = dockerAvailable();
 const hasChromium = chromiumAvailable();
@@ -135,9 +136,8 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: why isn’t my pod runni
     ]);
     expect(r.code, r.stderr).toBe(0);
     const q = r.stdout.trim();
-    const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(q);
-    expect(m, `allocatable memory ${q}`).not.toBeNull();
-    const bytes = Number(m![1]) * { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, '': 1 }[m![2] ?? ''];
+    const bytes = parseQuantity(q);
+    expect(bytes, `allocatable memory ${q}`).toBeGreaterThan(0);
     const gib = bytes / 1024 ** 3;
     return gib >= 100 || Number.isInteger(gib) ? String(Math.round(gib)) : gib.toFixed(1);
   }
@@ -231,5 +231,15 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: why isn’t my pod runni
       .poll(() => page.evaluate(() => globalThis.getSelection()?.toString() ?? ''), { timeout: 10_000 })
       .toBe('memory: 4000Gi');
     await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    // On one of its pods' pages the field is the Deployment's template too (editing the pod
+    // would be undone by its ReplicaSet).
+    await page.getByTestId('why-pods').locator('a').first().click();
+    await page.getByTestId('pod-name').waitFor();
+    const field = page.getByTestId('why-field');
+    await expect
+      .poll(() => field.textContent(), { timeout: 20_000 })
+      .toMatch(/spec\.template\.spec\.containers\[0\]\.resources\.requests\.memory\s*on Deployment heavy/);
   }, 150_000);
 });
