@@ -206,7 +206,43 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: why isn’t my pod runni
     expect(await page.getByTestId('why-logs').textContent()).toContain('starting worker');
     await page.getByTestId('why-callout').scrollIntoViewIfNeeded();
     await shot('pod-why-crash');
-  }, 150_000);
+
+    // Edit command: the key is selected; a running pod is recreated (deleted, waited for on a
+    // watch, created again) with the new command, and runs.
+    await page.getByTestId('why-edit').click();
+    const dialog = page.getByTestId('why-edit-dialog');
+    await dialog.waitFor();
+    await expect
+      .poll(() => page.evaluate(() => globalThis.getSelection()?.toString() ?? ''), { timeout: 10_000 })
+      .toBe('command');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(
+      [
+        'apiVersion: v1',
+        'kind: Pod',
+        `metadata: { name: crash, namespace: ${NS} }`,
+        'spec:',
+        '  terminationGracePeriodSeconds: 1',
+        '  containers:',
+        '    - { name: app, image: skiff-test/busybox:1, imagePullPolicy: IfNotPresent, command: [sleep, "3600"] }',
+        '',
+      ].join('\n'),
+    );
+    await page.getByTestId('why-edit-save').click();
+    await dialog.waitFor({ state: 'hidden', timeout: 90_000 });
+    await page.getByTestId('pod-status').filter({ hasText: 'Running' }).waitFor({ timeout: 90_000 });
+    await page.getByTestId('why-callout').waitFor({ state: 'detached' });
+    const got = await kubectl(skiff.kubeconfig, [
+      'get',
+      'pod',
+      'crash',
+      '-n',
+      NS,
+      '-o',
+      'jsonpath={.spec.containers[0].command}',
+    ]);
+    expect(got.stdout.trim()).toBe('["sleep","3600"]');
+  }, 210_000);
 
   it('a stuck rollout: the Deployment page points at its pods and the template field', async () => {
     await go(`#/deployments/${NS}/heavy`);
