@@ -677,6 +677,17 @@ function probeText(p: NonNullable<Container['readinessProbe']>): string {
   return 'a probe';
 }
 
+/** What passing a probe takes, and what of the probe may be wrong. */
+function probeFix(p: NonNullable<Container['readinessProbe']>): string {
+  if (p.httpGet)
+    return `Make the app answer GET ${p.httpGet.path ?? '/'} on port ${String(p.httpGet.port)} with a 2xx or 3xx status, or fix the probe's path, port or initialDelaySeconds.`;
+  if (p.tcpSocket)
+    return `Make the app listen on port ${String(p.tcpSocket.port)}, or fix the probe's port or initialDelaySeconds.`;
+  if (p.exec)
+    return `Make \`${(p.exec.command ?? []).join(' ')}\` exit 0 inside the container, or fix the probe's command.`;
+  return 'Make the app pass the probe, or fix the probe.';
+}
+
 function explainNotReady(pod: Pod, ctx: WhyContext, ref: ContainerRef, events: Event[]): Why {
   const probe = ref.container.readinessProbe;
   const failed = latest(events, 'Unhealthy', /^Readiness probe failed/);
@@ -695,9 +706,7 @@ function explainNotReady(pod: Pod, ctx: WhyContext, ref: ContainerRef, events: E
       ? `${cap(containerWord(ref))} is running but not ready: its readiness probe fails.`
       : `${cap(containerWord(ref))} is running but not ready.`,
     details,
-    fix: probe
-      ? `Make the app answer ${probeText(probe)}, or fix the probe (path, port, initialDelaySeconds).`
-      : undefined,
+    fix: probe ? probeFix(probe) : undefined,
     field: probe ? fieldOf(pod, ctx, [...ref.path, 'readinessProbe'], 'readinessProbe') : undefined,
   };
 }

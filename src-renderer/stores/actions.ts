@@ -172,9 +172,11 @@ export const useActionsStore = defineStore('actions', () => {
         resourceVersion: _r,
         creationTimestamp: _c,
         deletionTimestamp: _d,
+        deletionGracePeriodSeconds: _g,
+        generation: _n,
         ...meta
       } = edited.metadata;
-      void [_u, _r, _c, _d];
+      void [_u, _r, _c, _d, _g, _n];
       const annotations = { ...(meta.annotations ?? {}) };
       delete annotations[SCHEDULING_ANNOTATION];
       const spec = { ...edited.spec! };

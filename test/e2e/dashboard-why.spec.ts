@@ -52,6 +52,34 @@ spec:
       imagePullPolicy: IfNotPresent
       command: [sh, -c, 'echo starting worker; echo "cannot open /etc/app/config.yaml" >&2; exit 3']
 ---
+apiVersion: v1
+kind: Pod
+metadata: { name: noconfig, namespace: ${NS} }
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: skiff-test/busybox:1
+      imagePullPolicy: IfNotPresent
+      command: [sleep, '3600']
+      envFrom:
+        - configMapRef: { name: app-settings }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: unready, namespace: ${NS} }
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: skiff-test/busybox:1
+      imagePullPolicy: IfNotPresent
+      command: [sleep, '3600']
+      readinessProbe:
+        exec: { command: [cat, /tmp/ready] }
+        periodSeconds: 1
+        failureThreshold: 1
+---
 apiVersion: apps/v1
 kind: Deployment
 metadata: { name: heavy, namespace: ${NS} }
@@ -243,6 +271,36 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: why isn’t my pod runni
     ]);
     expect(got.stdout.trim()).toBe('["sleep","3600"]');
   }, 210_000);
+
+  it('a missing ConfigMap and a failing readiness probe: each names its field', async () => {
+    await go(`#/pods/${NS}/noconfig`);
+    const missing = page.getByTestId('why-headline').filter({ hasText: 'ConfigMap app-settings' });
+    await missing.waitFor({ timeout: 90_000 });
+    expect(await missing.textContent()).toBe(
+      `Container app cannot start: ConfigMap app-settings does not exist in ${NS}.`,
+    );
+    expect(await page.getByTestId('why-field').textContent()).toContain(
+      'spec.containers[0].envFrom[0].configMapRef.name',
+    );
+    expect(await page.getByTestId('why-fix').textContent()).toContain(
+      `Create ConfigMap app-settings in namespace ${NS}`,
+    );
+
+    await go(`#/pods/${NS}/unready`);
+    const unready = page.getByTestId('why-headline').filter({ hasText: 'not ready' });
+    await unready.waitFor({ timeout: 90_000 });
+    expect(await unready.textContent()).toBe(
+      'Container app is running but not ready: its readiness probe fails.',
+    );
+    expect(await page.getByTestId('why-details').textContent()).toContain(
+      'Readiness probe: exec cat /tmp/ready',
+    );
+    expect(await page.getByTestId('why-field').textContent()).toContain('spec.containers[0].readinessProbe');
+    expect(await page.getByTestId('why-fix').textContent()).toContain(
+      'Make `cat /tmp/ready` exit 0 inside the container',
+    );
+    await shot('pod-why-unready');
+  }, 150_000);
 
   it('a stuck rollout: the Deployment page points at its pods and the template field', async () => {
     await go(`#/deployments/${NS}/heavy`);

@@ -429,6 +429,7 @@ const cases: Case[] = [
     reason: 'NotReady',
     headline: /running but not ready: its readiness probe fails/,
     details: /HTTP GET \/ready on port 80, every 2s.*statuscode: 503/s,
+    fix: /Make the app answer GET \/ready on port 80 with a 2xx or 3xx status/,
     field: 'spec.containers[0].readinessProbe',
   },
   {
