@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { R, type ResourceType } from '@common/resources';
 import { isNotFound } from '@common/client';
+import { SCHEDULING_ANNOTATION } from '@common/scheduling-decision';
 import type { KubeObject, Pod, Service } from '../models/kube';
 import { EXPOSE_POD_LABEL } from '../models/expose';
 import { drainablePods, restartPatch, rollbackPatch } from '../models/workload';
@@ -123,6 +124,73 @@ export const useActionsStore = defineStore('actions', () => {
     );
   }
 
+  /**
+   * `kubectl replace --force` for a pod whose spec cannot change in place (resources,
+   * command, nodeSelector…): deletes it, waits on a watch until it is gone (at most 90 s), then
+   * creates it from the edited object — without what the server and the scheduler set
+   * (uid, resourceVersion, status, spec.nodeName, the scheduling annotation), so it is
+   * scheduled afresh.
+   */
+  function recreatePod(edited: Pod): Promise<boolean> {
+    const name = edited.metadata.name!;
+    const ns = edited.metadata.namespace ?? 'default';
+    return run(`Recreating pod ${name}`, async () => {
+      const c = client();
+      const { uid } = edited.metadata;
+      await c.delete(R.pods, name, ns, uid ? { preconditions: { uid } } : {});
+      let rv: string | undefined;
+      try {
+        rv = (await c.get<Pod>(R.pods, name, ns)).metadata.resourceVersion;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      if (rv !== undefined) {
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(), 90_000);
+        let gone = false;
+        try {
+          for await (const ev of c.watch<Pod>(R.pods, {
+            namespace: ns,
+            fieldSelector: `metadata.name=${name}`,
+            resourceVersion: rv,
+            signal: ac.signal,
+          }))
+            if (ev.type === 'DELETED') {
+              gone = true;
+              break;
+            }
+        } catch (err) {
+          if (!ac.signal.aborted) throw err;
+        } finally {
+          clearTimeout(timer);
+          ac.abort();
+        }
+        if (!gone) throw new Error(`pod ${name} was still terminating after 90 s; create it again later`);
+      }
+      const {
+        uid: _u,
+        resourceVersion: _r,
+        creationTimestamp: _c,
+        deletionTimestamp: _d,
+        deletionGracePeriodSeconds: _g,
+        generation: _n,
+        ...meta
+      } = edited.metadata;
+      void [_u, _r, _c, _d, _g, _n];
+      const annotations = { ...(meta.annotations ?? {}) };
+      delete annotations[SCHEDULING_ANNOTATION];
+      const spec = { ...edited.spec! };
+      delete spec.nodeName;
+      const fresh = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { ...meta, annotations, managedFields: undefined },
+        spec,
+      } as Pod;
+      await c.create(R.pods, fresh, { fieldManager: FIELD_MANAGER });
+    });
+  }
+
   /** Marks a node (un)schedulable. */
   function cordon(node: string, unschedulable: boolean): Promise<boolean> {
     return run(`${unschedulable ? 'Cordoning' : 'Uncordoning'} ${node}`, () =>
@@ -208,6 +276,7 @@ export const useActionsStore = defineStore('actions', () => {
     restart,
     rollback,
     replaceObject,
+    recreatePod,
     cordon,
     drain,
     removeExposure,
