@@ -183,11 +183,13 @@ function trim(v: number, digits: number): string {
   return String(Number(v.toFixed(digits)));
 }
 
-/** The smallest 1, 2, 2.5 or 5 × 10^k that is ≥ v (v > 0). */
+const NICE = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+
+/** The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) that is ≥ v (v > 0). */
 export function niceCeil(v: number): number {
   if (!(v > 0)) return 1;
   const k = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * k >= v * (1 - 1e-9)) return m * k;
+  for (const m of NICE) if (m * k >= v * (1 - 1e-9)) return Number((m * k).toPrecision(6));
   return 10 * k;
 }
 
@@ -214,14 +216,16 @@ export interface UsageChartData {
 /**
  * Builds one chart: the points of one container (or the pod), the request and limit of that
  * metric (base units, NaN = not set) and its marks. Samples further apart than 2.5 intervals
- * (the container was not running) get a null between them so the line breaks there.
+ * (the kubelet's, or the live samples' when slower) get a null between them so the line
+ * breaks there: the container was not running, or nobody was looking. The line also breaks
+ * at each mark (two instances of the container are not one line).
  */
 export function buildUsageChart(
   metric: UsageMetric,
   points: readonly UsagePoint[],
   resources: { request: number; limit: number },
   marks: readonly UsageMark[],
-  opts: { intervalMs: number; windowMs?: number },
+  opts: { intervalMs: number; liveIntervalMs?: number; windowMs?: number },
 ): UsageChartData {
   const window = opts.windowMs ?? USAGE_WINDOW_MS;
   const values = points.map((p) => (metric === 'cpu' ? p.cpu : p.memory));
@@ -232,10 +236,13 @@ export function buildUsageChart(
   const unit = unitFor(metric, top);
   const xs: number[] = [];
   const ys: (number | null)[] = [];
-  const gap = opts.intervalMs * 2.5;
+  // Live points arrive at the metrics cadence, which may be slower than the kubelet's sampling.
+  const gap = Math.max(opts.intervalMs, opts.liveIntervalMs ?? 0) * 2.5;
+  const ends = marks.map((m) => m.t);
   points.forEach((p, i) => {
     const prev = points[i - 1];
-    if (prev && p.t - prev.t > gap) {
+    // A termination between two samples: one instance ended, the next started; no line joins them.
+    if (prev && (p.t - prev.t > gap || ends.some((t) => t > prev.t && t <= p.t))) {
       xs.push((prev.t + p.t) / 2000);
       ys.push(null);
     }
@@ -249,7 +256,7 @@ export function buildUsageChart(
     ? [Math.min(...times) / 1000, Math.max(...times) / 1000]
     : [0, 1];
   // At least a few intervals wide, so two first samples do not fill the whole chart.
-  const minSpan = Math.max(60, (opts.intervalMs / 1000) * 6);
+  const minSpan = Math.max(10, (opts.intervalMs / 1000) * 5);
   if (xRange[1] - xRange[0] < minSpan) xRange = [xRange[1] - minSpan, xRange[1]];
   const floor = metric === 'memory' ? MI : 0.01;
   // Rounded in the display unit, so the top tick reads "50 MiB", not "47.7 MiB".

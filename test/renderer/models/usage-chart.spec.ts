@@ -131,7 +131,7 @@ describe('usage chart model', () => {
     expect(c.limit).toBe(128);
     expect(c.request).toBe(64);
     expect(c.yMax).toBeGreaterThanOrEqual(128);
-    expect(c.yMax).toBe(200);
+    expect(c.yMax).toBe(150);
     // The 58 s pause (> 2.5 intervals) is a null between the samples.
     expect(c.xs).toEqual([0, 1, 2, 31, 60]);
     expect(c.ys).toEqual([10, 20, 30, null, 5]);
@@ -139,6 +139,35 @@ describe('usage chart model', () => {
     expect(c.latest).toBe(5 * MI);
     expect(c.peak).toBe(30 * MI);
     expect(c.xRange).toEqual([0, 60]);
+    // Live samples every 15 s (slower than the kubelet's 1 s): 58 s is still a gap, 30 s is not.
+    const live = buildUsageChart('memory', pts, { request: NaN, limit: NaN }, [], {
+      intervalMs: 1000,
+      liveIntervalMs: 15_000,
+    });
+    expect(live.ys).toEqual([10, 20, 30, null, 5]);
+    const near = buildUsageChart(
+      'memory',
+      [pt(0, 0, MI), pt(30_000, 0, MI)],
+      { request: NaN, limit: NaN },
+      [],
+      {
+        intervalMs: 1000,
+        liveIntervalMs: 15_000,
+      },
+    );
+    expect(near.ys).toEqual([1, 1]);
+    // …but a termination between them breaks the line.
+    const cut = buildUsageChart(
+      'memory',
+      [pt(0, 0, MI), pt(30_000, 0, MI)],
+      { request: NaN, limit: NaN },
+      [mark],
+      {
+        intervalMs: 1000,
+        liveIntervalMs: 15_000,
+      },
+    );
+    expect(cut.ys).toEqual([1, null, 1]);
   });
 
   it('builds a CPU chart in millicores without limits, and in cores when large', () => {
@@ -150,8 +179,8 @@ describe('usage chart model', () => {
     expect(c.request).toBeNull();
     expect(c.limit).toBeNull();
     expect(c.yMax).toBe(250);
-    // Two samples only: the x range is widened to six intervals, ending at the newest.
-    expect(c.xRange).toEqual([10 - 60, 10]);
+    // Two samples only: the x range is widened to five intervals, ending at the newest.
+    expect(c.xRange).toEqual([10 - 50, 10]);
     const big = buildUsageChart('cpu', [pt(0, 3, 0)], { request: 2, limit: 4 }, [], { intervalMs: 10_000 });
     expect(big.unit.label).toBe('cores');
     expect(big.limit).toBe(4);
@@ -176,8 +205,10 @@ describe('usage chart model', () => {
     expect(formatTick(unitFor('memory', 10), 128)).toBe('128 MiB');
   });
 
-  it('rounds scale tops to 1, 2, 2.5, 5 × 10^k', () => {
-    expect([0.9, 1, 1.1, 2.2, 3, 7, 140.8].map(niceCeil)).toEqual([1, 1, 2, 2.5, 5, 10, 200]);
+  it('rounds scale tops to round numbers', () => {
+    expect([0.9, 1, 1.1, 2.2, 3, 7, 140.8, 0.55, 4.4].map(niceCeil)).toEqual([
+      1, 1, 1.2, 2.5, 3, 8, 150, 0.6, 5,
+    ]);
     expect(niceCeil(0)).toBe(1);
   });
 });
