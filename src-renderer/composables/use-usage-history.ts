@@ -6,6 +6,7 @@
  * screen; there is no watch for metrics). So no timer of its own re-reads the history, and
  * the points survive a container restart (the kubelet starts a new series for the new
  * instance). Terminations seen in the pod's status (watched) are kept as chart marks.
+ * A node's history (`/stats/history` without a pod) works the same way with NodeMetrics.
  * `/stats/history` is Skiff's kubelet only: on another cluster this stays idle.
  */
 import { computed, ref, shallowRef, watch, type Ref } from 'vue';
@@ -14,8 +15,10 @@ import { errorMessage } from '../models/format';
 import {
   historyPath,
   mergePoints,
+  nodeHistoryPath,
   parseUsageHistory,
   pointsFromMetrics,
+  pointsFromNodeMetrics,
   terminationMarks,
   type UsageMark,
   type UsagePoint,
@@ -25,26 +28,24 @@ import { useMetricsStore } from '../stores/metrics';
 import type { LoadStatus } from '../stores/resource-store';
 import { useLive } from './use-live';
 
-export function useUsageHistory(pod: Ref<Pod | undefined>) {
+/** What a history is of: its identity (empty = nothing to read), path and live sample. */
+interface HistorySource {
+  identity: Ref<string>;
+  path: () => string;
+  live: (metrics: ReturnType<typeof useMetricsStore>) => Map<string, UsagePoint>;
+}
+
+function useHistory(src: HistorySource) {
   const conn = useConnectionStore();
   const metrics = useMetricsStore();
   useLive(metrics);
-  /** Points per container name, oldest first. */
+  /** Points per series name (container, or `node`), oldest first. */
   const series = shallowRef<ReadonlyMap<string, readonly UsagePoint[]>>(new Map());
   /** The kubelet's sampling period (from the history; 10 s until known). */
   const intervalMs = ref(10_000);
   const status = ref<LoadStatus>('idle');
   const error = ref<string | null>(null);
-  const marks = shallowRef<UsageMark[]>([]);
   let seq = 0;
-
-  const namespace = computed(() => pod.value?.metadata.namespace ?? '');
-  const name = computed(() => pod.value?.metadata.name ?? '');
-  const node = computed(() => pod.value?.spec?.nodeName ?? '');
-  /** Same pod, same node, same cluster: the points collected so far still apply. */
-  const identity = computed(() =>
-    conn.skiff && node.value ? `${pod.value?.metadata.uid ?? ''}@${node.value}` : '',
-  );
 
   function add(incoming: ReadonlyMap<string, readonly UsagePoint[]>): void {
     const next = new Map(series.value);
@@ -58,17 +59,14 @@ export function useUsageHistory(pod: Ref<Pod | undefined>) {
   async function load(): Promise<void> {
     const my = ++seq;
     const client = conn.client;
-    if (!client || !identity.value) {
+    if (!client || !src.identity.value) {
       status.value = 'idle';
       return;
     }
     status.value = 'loading';
     error.value = null;
     try {
-      const doc = await client.raw<unknown>({
-        method: 'GET',
-        path: historyPath(node.value, namespace.value, name.value),
-      });
+      const doc = await client.raw<unknown>({ method: 'GET', path: src.path() });
       if (my !== seq) return;
       const h = parseUsageHistory(doc);
       intervalMs.value = h.intervalMs;
@@ -82,30 +80,58 @@ export function useUsageHistory(pod: Ref<Pod | undefined>) {
   }
 
   watch(
-    [identity, () => conn.client],
+    [src.identity, () => conn.client],
     () => {
       series.value = new Map();
-      marks.value = terminationMarks(pod.value);
       void load();
     },
     { immediate: true },
   );
 
-  // Live points: each metrics.k8s.io read appends this pod's containers' sample.
+  // Live points: each metrics.k8s.io read appends its sample.
   watch(
     () => metrics.updatedAt,
     () => {
       if (status.value !== 'ready') return;
-      const m = metrics.pods.get(`${namespace.value}/${name.value}`);
-      const pts = pointsFromMetrics(m);
+      const pts = src.live(metrics);
       if (pts.size) add(new Map([...pts].map(([n, p]) => [n, [p]])));
     },
   );
 
+  return { series, intervalMs, status, error, reload: load };
+}
+
+/** A pod's per-container history, plus the terminations seen in its status. */
+export function useUsageHistory(pod: Ref<Pod | undefined>) {
+  const conn = useConnectionStore();
+  const namespace = computed(() => pod.value?.metadata.namespace ?? '');
+  const name = computed(() => pod.value?.metadata.name ?? '');
+  const node = computed(() => pod.value?.spec?.nodeName ?? '');
+  /** Same pod, same node, same cluster: the points collected so far still apply. */
+  const identity = computed(() =>
+    conn.skiff && node.value ? `${pod.value?.metadata.uid ?? ''}@${node.value}` : '',
+  );
+  const h = useHistory({
+    identity,
+    path: () => historyPath(node.value, namespace.value, name.value),
+    live: (metrics) => pointsFromMetrics(metrics.pods.get(`${namespace.value}/${name.value}`)),
+  });
+  const marks = shallowRef<UsageMark[]>(terminationMarks(pod.value));
+  watch(identity, () => (marks.value = terminationMarks(pod.value)));
   watch(
     () => pod.value?.status?.containerStatuses,
     () => (marks.value = terminationMarks(pod.value, marks.value)),
   );
+  return { ...h, marks };
+}
 
-  return { series, intervalMs, status, error, marks, reload: load };
+/** A node's history (series `node`): the whole machine's CPU and memory. */
+export function useNodeUsageHistory(node: Ref<string>) {
+  const conn = useConnectionStore();
+  const identity = computed(() => (conn.skiff && node.value ? node.value : ''));
+  return useHistory({
+    identity,
+    path: () => nodeHistoryPath(node.value),
+    live: (metrics) => pointsFromNodeMetrics(metrics.nodes.get(node.value)),
+  });
 }

@@ -6,7 +6,7 @@
  * both lines on screen. The chart component only draws what this returns.
  */
 import type { ContainerStatus, Pod } from './kube';
-import type { PodMetrics } from './resources';
+import type { NodeMetrics, PodMetrics } from './resources';
 import { parseQuantity } from './format';
 
 /** How far back the charts look: the kubelet keeps 1 h (360 points at 10 s). */
@@ -30,6 +30,11 @@ export function historyPath(node: string, namespace: string, pod: string, since?
   const q = new URLSearchParams({ namespace, pod });
   if (since !== undefined) q.set('since', String(Math.floor(since)));
   return `/api/v1/nodes/${encodeURIComponent(node)}/proxy/stats/history?${q.toString()}`;
+}
+
+/** The API path of a node's own history (series `node`). */
+export function nodeHistoryPath(node: string): string {
+  return `/api/v1/nodes/${encodeURIComponent(node)}/proxy/stats/history`;
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -105,6 +110,17 @@ export function pointsFromMetrics(m: PodMetrics | undefined): Map<string, UsageP
   return out;
 }
 
+/** The node's point of one NodeMetrics sample (series `node`), for appending live. */
+export function pointsFromNodeMetrics(m: NodeMetrics | undefined): Map<string, UsagePoint> {
+  const t = m?.timestamp ? Date.parse(m.timestamp) : NaN;
+  if (!m || !Number.isFinite(t)) return new Map();
+  const cpu = parseQuantity(m.usage.cpu);
+  const memory = parseQuantity(m.usage.memory);
+  return Number.isFinite(cpu) && Number.isFinite(memory)
+    ? new Map([['node', { t, cpu, memory }]])
+    : new Map();
+}
+
 /** A container's end drawn on its charts: OOMKilled (distinct), or any other termination. */
 export interface UsageMark {
   t: number;
@@ -176,7 +192,8 @@ export function formatUsage(metric: UsageMetric, v: number): string {
 /** An axis tick (display units) as text, with the unit. */
 export function formatTick(unit: UsageUnit, v: number): string {
   const n = Math.abs(v) >= 100 || Number.isInteger(v) ? Math.round(v) : trim(v, 2);
-  return unit.label === 'm' ? `${n}m` : `${n} ${unit.label}`;
+  if (unit.label === 'm') return `${n}m`;
+  return unit.label === 'cores' && v === 1 ? '1 core' : `${n} ${unit.label}`;
 }
 
 function trim(v: number, digits: number): string {
@@ -202,6 +219,7 @@ export interface UsageChartData {
   ys: (number | null)[];
   request: number | null;
   limit: number | null;
+  labels: { request: string; limit: string };
   /** The x range drawn: the samples, widened to the marks inside the window. */
   xRange: [number, number];
   /** 0 … a round number above the data, the request and the limit. */
@@ -225,7 +243,13 @@ export function buildUsageChart(
   points: readonly UsagePoint[],
   resources: { request: number; limit: number },
   marks: readonly UsageMark[],
-  opts: { intervalMs: number; liveIntervalMs?: number; windowMs?: number },
+  opts: {
+    intervalMs: number;
+    liveIntervalMs?: number;
+    windowMs?: number;
+    /** What the two lines are called (a node's: requested, allocatable). */
+    labels?: { request: string; limit: string };
+  },
 ): UsageChartData {
   const window = opts.windowMs ?? USAGE_WINDOW_MS;
   const values = points.map((p) => (metric === 'cpu' ? p.cpu : p.memory));
@@ -268,6 +292,7 @@ export function buildUsageChart(
     ys,
     request: request === null ? null : request / unit.factor,
     limit: limit === null ? null : limit / unit.factor,
+    labels: opts.labels ?? { request: 'request', limit: 'limit' },
     xRange,
     yMax,
     marks: shown,

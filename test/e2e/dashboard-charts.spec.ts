@@ -5,7 +5,8 @@
  * kubelet's history fed (read back from the chart's `data-chart`), with the limit line at
  * 128 MiB and the request at 32 MiB; live metrics.k8s.io samples keep extending it; a pod
  * whose shell (PID 1) grows a variable past a 40Mi limit is OOMKilled and restarted, and its
- * chart carries an OOM mark after the killed instance's rising samples. With SKIFF_SCREENSHOTS=1 it writes 1280×800 screenshots (light
+ * chart carries an OOM mark after the killed instance's rising samples; the Nodes page charts
+ * the machine against its allocatable memory. With SKIFF_SCREENSHOTS=1 it writes 1280×800 screenshots (light
  * and dark) to docs/screenshots/.
  */
 import fs from 'node:fs';
@@ -282,4 +283,37 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: pod usage charts in Chro
       .toBeGreaterThanOrEqual(1);
     await shot('pod-charts-oom');
   }, 150_000);
+
+  it('charts the node against its allocatable memory on the Nodes page', async () => {
+    const node = JSON.parse((await kubectl(skiff.kubeconfig, ['get', 'nodes', '-o', 'json'])).stdout) as {
+      items: { metadata: { name: string }; status: { allocatable: { memory: string } } }[];
+    };
+    const n = node.items[0]!;
+    const kib = /^(\d+)Ki$/.exec(n.status.allocatable.memory);
+    await go('#/nodes');
+    const charts = page.getByTestId(`node-charts-${n.metadata.name}`);
+    const mem = charts.locator('[data-testid="usage-chart"][data-metric="memory"]');
+    await mem.waitFor({ timeout: 30_000 });
+    const data = JSON.parse((await mem.getAttribute('data-chart')) ?? 'null') as ChartData;
+    expect(data.points.length).toBeGreaterThanOrEqual(5);
+    // The machine uses some memory, less than all of it.
+    expect(data.points.at(-1)![1]).toBeGreaterThan(0);
+    expect(data.points.at(-1)![1]).toBeLessThan(data.limit!);
+    if (kib) {
+      const factor = data.unit === 'GiB' ? 2 ** 30 : 2 ** 20;
+      expect(data.limit! * factor).toBeCloseTo(Number(kib[1]) * 1024, -3);
+    }
+    // The pods of this suite request 32Mi: the requested line is there, above zero.
+    expect(data.request).toBeGreaterThan(0);
+    if (SHOTS) {
+      fs.mkdirSync(SHOTS, { recursive: true });
+      await charts.scrollIntoViewIfNeeded();
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.waitForTimeout(500);
+        await page.screenshot({ path: path.join(SHOTS, `nodes-charts-${scheme}.png`) });
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+  }, 60_000);
 });

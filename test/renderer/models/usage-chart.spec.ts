@@ -5,8 +5,10 @@ import {
   historyPath,
   mergePoints,
   niceCeil,
+  nodeHistoryPath,
   parseUsageHistory,
   pointsFromMetrics,
+  pointsFromNodeMetrics,
   terminationMarks,
   unitFor,
   buildUsageChart,
@@ -75,6 +77,14 @@ describe('usage chart model', () => {
     expect([...m.keys()]).toEqual(['app']);
     expect(m.get('app')).toEqual(pt(Date.parse('2026-12-05T10:00:00Z'), 0.25, 64 * MI));
     expect(pointsFromMetrics(undefined).size).toBe(0);
+    const n = pointsFromNodeMetrics({
+      metadata: { name: 'n' },
+      timestamp: '2026-12-05T10:00:00Z',
+      usage: { cpu: '1500m', memory: '2Gi' },
+    });
+    expect(n.get('node')).toEqual(pt(Date.parse('2026-12-05T10:00:00Z'), 1.5, 2 ** 31));
+    expect(pointsFromNodeMetrics({ metadata: {}, usage: {} }).size).toBe(0);
+    expect(nodeHistoryPath('my node')).toBe('/api/v1/nodes/my%20node/proxy/stats/history');
     expect(pointsFromMetrics({ metadata: {}, containers: [] }).size).toBe(0);
   });
 
@@ -185,6 +195,12 @@ describe('usage chart model', () => {
     expect(big.unit.label).toBe('cores');
     expect(big.limit).toBe(4);
     expect(big.yMax).toBe(5);
+    expect(big.labels).toEqual({ request: 'request', limit: 'limit' });
+    const node = buildUsageChart('cpu', [pt(0, 3, 0)], { request: 2, limit: 4 }, [], {
+      intervalMs: 10_000,
+      labels: { request: 'requested', limit: 'allocatable' },
+    });
+    expect(node.labels.limit).toBe('allocatable');
     const empty = buildUsageChart('memory', [], { request: NaN, limit: NaN }, [], { intervalMs: 1000 });
     expect(empty.latest).toBeNull();
     expect(empty.yMax).toBeGreaterThan(0);
@@ -203,6 +219,8 @@ describe('usage chart model', () => {
     expect(formatTick(unitFor('cpu', 0.5), 250)).toBe('250m');
     expect(formatTick(unitFor('memory', 3 * 2 ** 30), 2.5)).toBe('2.5 GiB');
     expect(formatTick(unitFor('memory', 10), 128)).toBe('128 MiB');
+    expect(formatTick(unitFor('cpu', 4), 1)).toBe('1 core');
+    expect(formatTick(unitFor('cpu', 4), 1.5)).toBe('1.5 cores');
   });
 
   it('rounds scale tops to round numbers', () => {
