@@ -269,10 +269,11 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: pod usage charts in Chro
     const oom = mem.marks.find((m) => m.kind === 'oom')!;
     expect(oom.reason).toBe('OOMKilled');
     // The killed instance's samples are still drawn (the kubelet keeps an ended instance's
-    // history): it grew well past half the 40 MiB limit before the kill.
+    // history): it grew by more than 8 MiB before the kill (its last sample can be some seconds
+    // before the kill: the string doubles in the end).
     const before = mem.points.filter(([t]) => t * 1000 <= oom.t + 1000);
     expect(before.length, JSON.stringify(mem.points)).toBeGreaterThanOrEqual(3);
-    expect(Math.max(...before.map(([, v]) => v))).toBeGreaterThan(20);
+    expect(Math.max(...before.map(([, v]) => v)) - before[0]![1]).toBeGreaterThan(8);
     expect(await page.getByTestId('charts-hog').textContent()).toMatch(/\d+ restarts? · \d+ OOMKilled/);
     // The restarted instance's samples follow the mark (live metrics.k8s.io points, every 15 s).
     await expect
