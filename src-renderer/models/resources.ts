@@ -17,6 +17,7 @@ export interface PodMetrics {
 /** metrics.k8s.io/v1beta1 NodeMetrics. */
 export interface NodeMetrics {
   metadata: { name?: string };
+  timestamp?: string;
   usage: { cpu?: string; memory?: string };
 }
 

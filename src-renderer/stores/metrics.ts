@@ -3,8 +3,9 @@
  * server serves from the kubelets' Docker stats. There is no watch for metrics, so while a
  * page that shows usage is on screen (acquire/release) they are re-read every 15 s — the
  * kubelet samples every 10 s, so a faster timer would only re-read the same numbers. The
- * kubelet's own history (`/stats/history`) is not reachable through the API server, so the
- * last samples are kept here, per pod, for the small charts.
+ * last samples are kept here, per pod, for the small charts; the pod page's usage charts read
+ * the kubelet's 1 h history through nodes/proxy and append these samples
+ * (composables/use-usage-history.ts).
  */
 import { defineStore } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';

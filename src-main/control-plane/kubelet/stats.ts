@@ -44,7 +44,16 @@ interface Series {
   usage: number;
   time: number;
   history: StatsPoint[];
+  /**
+   * The container is no longer running (it exited, was OOM-killed or removed): it leaves the
+   * summary, but its history is kept for the charts until it ages out of the window, so the
+   * growth before an OOM kill stays visible next to the restarted instance.
+   */
+  ended?: boolean;
 }
+
+/** Ended instances kept per pod and container name (a crash-looping container restarts often). */
+const ENDED_KEPT = 3;
 
 /** The pod identity the summary needs (from the kubelet's pod cache). */
 export interface PodRef {
@@ -159,7 +168,8 @@ export class StatsCollector {
     if (!partial) this.sampleNode(now);
     const running = (await this.runtime.listContainers()).filter((c) => c.state === 'running');
     const seen = new Set(running.map((c) => c.id));
-    for (const id of this.series.keys()) if (!seen.has(id)) this.series.delete(id);
+    for (const [id, s] of this.series) if (!seen.has(id)) s.ended = true;
+    if (!partial) this.forgetEnded(now);
     let fresh = false;
     const queue = partial
       ? running.filter((c) => this.series.get(c.id)?.cpuNanoCores === undefined)
@@ -187,6 +197,26 @@ export class StatsCollector {
 
   private readonly followUps = new Set<unknown>();
 
+  /** Drops ended series older than the history window, and all but the newest few per container. */
+  private forgetEnded(now: number): void {
+    const windowMs = this.maxPoints * this.intervalMs;
+    const ended = new Map<string, [string, Series][]>();
+    for (const [id, s] of this.series) {
+      if (!s.ended) continue;
+      const last = s.history[s.history.length - 1]?.t ?? s.time;
+      if (last < now - windowMs) {
+        this.series.delete(id);
+        continue;
+      }
+      const key = `${s.podUid}/${s.name}`;
+      (ended.get(key) ?? ended.set(key, []).get(key)!).push([id, s]);
+    }
+    for (const list of ended.values()) {
+      list.sort((a, b) => b[1].startedAt - a[1].startedAt);
+      for (const [id] of list.slice(ENDED_KEPT)) this.series.delete(id);
+    }
+  }
+
   /** A container just started: sample soon (once per second at most) instead of at the next period. */
   nudge(): void {
     if (!this.running || this.followUps.size) return;
@@ -207,7 +237,8 @@ export class StatsCollector {
     if (!st) return false;
     let s = this.series.get(c.id);
     const first = !s;
-    if (!s) {
+    if (s) s.ended = false;
+    else {
       s = {
         podUid: c.podUid,
         podName: c.podName,
@@ -302,7 +333,7 @@ export class StatsCollector {
   summary(nodeName: string, pods: PodRef[]): Summary {
     const byPod = new Map<string, Series[]>();
     for (const s of this.series.values()) {
-      if (s.cpuNanoCores === undefined) continue;
+      if (s.cpuNanoCores === undefined || s.ended) continue;
       (byPod.get(s.podUid) ?? byPod.set(s.podUid, []).get(s.podUid)!).push(s);
     }
     const cpu = (nano: number, ns: number, t: number): CpuSummary => ({
@@ -364,6 +395,8 @@ export class StatsCollector {
   /**
    * History for the dashboard: the node's when no pod is given; a pod's containers and their
    * sum otherwise (optionally one container). Points are oldest first, `since` (epoch ms) filters.
+   * A restarted container has one series per instance still in the window (same name, oldest
+   * instance first).
    */
   history(q: { podUid?: string; container?: string; since?: number }): {
     intervalSeconds: number;
@@ -373,9 +406,9 @@ export class StatsCollector {
     const pick = (pts: StatsPoint[]) => pts.filter((p) => p.t >= since);
     const intervalSeconds = this.intervalMs / 1000;
     if (!q.podUid) return { intervalSeconds, series: [{ name: 'node', points: pick(this.nodeHistory) }] };
-    const list = [...this.series.values()].filter(
-      (s) => s.podUid === q.podUid && (!q.container || s.name === q.container),
-    );
+    const list = [...this.series.values()]
+      .filter((s) => s.podUid === q.podUid && (!q.container || s.name === q.container))
+      .sort((a, b) => a.startedAt - b.startedAt);
     const series = list.map((s) => ({ name: s.name, points: pick(s.history) }));
     const total = new Map<number, StatsPoint>();
     for (const s of series)
@@ -385,7 +418,7 @@ export class StatsCollector {
         acc.memory += p.memory;
         total.set(p.t, acc);
       }
-    if (series.length > 1)
+    if (new Set(series.map((s) => s.name)).size > 1)
       series.push({ name: 'pod', points: [...total.values()].sort((a, b) => a.t - b.t) });
     return { intervalSeconds, series };
   }
