@@ -230,15 +230,20 @@ describe.skipIf(!hasDocker || !hasChromium)(
       await page.locator('[data-testid^="pod-row-db-"]').first().waitFor();
       const theme = await page.locator('.app-root').getAttribute('data-theme');
       expect(theme).toBe('dark');
-      const bg = await page
-        .locator('.n-layout')
-        .first()
-        .evaluate((el) => {
-          const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } };
-          return g.getComputedStyle(el).backgroundColor;
-        });
-      const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
-      expect(r + g + b).toBeLessThan(200);
+      // Naive UI animates background-color on a theme change (0.3 s), so a read straight after
+      // the switch can land mid-transition: wait for the settled colour.
+      const brightness = async (): Promise<number> => {
+        const bg = await page
+          .locator('.n-layout')
+          .first()
+          .evaluate((el) => {
+            const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } };
+            return g.getComputedStyle(el).backgroundColor;
+          });
+        const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
+        return r + g + b;
+      };
+      await expect.poll(brightness, { timeout: 5000 }).toBeLessThan(200);
       await page.emulateMedia({ colorScheme: 'light' });
       await shot('pods-list');
       for (const [label, name] of [
