@@ -87,6 +87,32 @@ spec:
 ${indent(oomScript)}
 `;
 
+// Two replicas growing like `grow`, each requesting 16Mi under a 64Mi limit: the workload's
+// chart is their sum against 32Mi requested and 128Mi of limits.
+const fleetYaml = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: fleet, namespace: ${NS} }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: fleet } }
+  template:
+    metadata: { labels: { app: fleet } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: app
+          image: skiff-test/busybox:1
+          imagePullPolicy: IfNotPresent
+          resources:
+            requests: { cpu: 25m, memory: 16Mi }
+            limits: { cpu: 250m, memory: 64Mi }
+          command:
+            - sh
+            - -c
+            - |
+${indent(growScript).replace(/^/gm, '    ')}
+`;
+
 /** What UsageChart puts on data-chart. */
 interface ChartData {
   metric: 'cpu' | 'memory';
@@ -317,4 +343,59 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: pod usage charts in Chro
       await page.emulateMedia({ colorScheme: 'light' });
     }
   }, 60_000);
+
+  it("sums a Deployment's pods on its Usage tab, against the sum of their requests and limits", async () => {
+    const applied = await kubectl(skiff.kubeconfig, ['apply', '-f', '-'], { input: fleetYaml });
+    expect(applied.code, applied.stderr).toBe(0);
+    const ready = await kubectl(
+      skiff.kubeconfig,
+      ['rollout', 'status', 'deployment/fleet', '-n', NS, '--timeout=90s'],
+      { timeoutMs: 100_000 },
+    );
+    expect(ready.code, ready.stderr).toBe(0);
+    await go(`#/deployments/${NS}/fleet`);
+    await page.getByRole('tab', { name: /Usage/ }).click();
+    const card = page.getByTestId('workload-charts');
+    const memChart = card.locator('[data-testid="usage-chart"][data-metric="memory"]');
+    await memChart.waitFor({ timeout: 30_000 });
+    await expect
+      .poll(async () => card.getByTestId('workload-charts-pods').textContent(), { timeout: 20_000 })
+      .toMatch(/Sum over 2 running pods/);
+    const read = async (metric: 'cpu' | 'memory') =>
+      JSON.parse(
+        (await card
+          .locator(`[data-testid="usage-chart"][data-metric="${metric}"]`)
+          .getAttribute('data-chart')) ?? 'null',
+      ) as ChartData;
+    const mem = await read('memory');
+    expect(mem.unit).toBe('MiB');
+    expect(mem.request).toBe(32);
+    expect(mem.limit).toBe(128);
+    const cpu = await read('cpu');
+    expect(cpu.request).toBe(50);
+    expect(cpu.limit).toBe(500);
+    // Each pod writes 48 MiB over ~24 s: the sum rises by far more than one pod alone could
+    // (more than 48 MiB), read from the kubelets' history and the live samples.
+    await expect
+      .poll(
+        async () => {
+          const c = await read('memory');
+          return c.points.length >= 3 ? c.points.at(-1)![1] - c.points[0]![1] : 0;
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toBeGreaterThan(48);
+    // The total never exceeds the two pods' limits.
+    for (const [, v] of (await read('memory')).points) expect(v).toBeLessThan(128);
+    if (SHOTS) {
+      fs.mkdirSync(SHOTS, { recursive: true });
+      await card.scrollIntoViewIfNeeded();
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.waitForTimeout(500);
+        await page.screenshot({ path: path.join(SHOTS, `workload-charts-${scheme}.png`) });
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+  }, 150_000);
 });
