@@ -23,6 +23,14 @@ export interface ProbeStatus {
 export class PodStatusWriter {
   /** Last status this kubelet wrote (canonical JSON) per pod uid, to write only changes. */
   private readonly lastWrittenStatus = new Map<string, string>();
+  /**
+   * The same statuses as objects: the base the next status is generated from (upstream's status
+   * manager cache). The pod in the informer can lag behind this kubelet's own last write, and a
+   * condition compared against that stale copy would get a new lastTransitionTime although it
+   * never changed (a StatefulSet's next ordinal then looks created before its predecessor was
+   * Ready).
+   */
+  private readonly lastStatus = new Map<string, PodStatus>();
   /** imageID (`docker-pullable://…`) per runtime image id. */
   private readonly imageRefs = new Map<string, string>();
   /** Termination messages of exited containers by runtime id (they never change). */
@@ -44,11 +52,14 @@ export class PodStatusWriter {
 
   forget(uid: string): void {
     this.lastWrittenStatus.delete(uid);
+    this.lastStatus.delete(uid);
   }
 
   /** The status the pod has now, from the runtime's containers and sandbox. */
   async compute(pod: Pod, sb: SandboxStatus | undefined, containers: ContainerStatus[]): Promise<PodStatus> {
-    return generatePodStatus(pod, { sandbox: sb, containers }, await this.facts(pod, containers));
+    const last = this.lastStatus.get(pod.metadata.uid!);
+    const base = last ? { ...pod, status: last } : pod;
+    return generatePodStatus(base, { sandbox: sb, containers }, await this.facts(pod, containers));
   }
 
   /** Computes the status and writes it when it differs from the last one written (or the API's). */
@@ -59,6 +70,7 @@ export class PodStatusWriter {
     const last = this.lastWrittenStatus.get(uid) ?? canonicalJson(pod.status ?? {});
     if (json === last) {
       this.lastWrittenStatus.set(uid, json);
+      this.lastStatus.set(uid, status);
       return;
     }
     let target = pod;
@@ -66,6 +78,7 @@ export class PodStatusWriter {
       try {
         await this.client.updateStatus(R.pods, { ...target, apiVersion: 'v1', kind: 'Pod', status } as never);
         this.lastWrittenStatus.set(uid, json);
+        this.lastStatus.set(uid, status);
         return;
       } catch (err) {
         if (isNotFound(err)) return;
