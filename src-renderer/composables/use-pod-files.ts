@@ -32,6 +32,12 @@ export interface UploadItem {
   error?: string;
 }
 
+/** The server's message, with the path in front unless it names it already. */
+function said(path: string, message: string): string {
+  const m = message.includes(`"${path}"`) ? message : `${path}: ${message}`;
+  return m.charAt(0).toUpperCase() + m.slice(1);
+}
+
 export function usePodFiles(pod: Ref<Pod>) {
   const conn = useConnectionStore();
   const container = ref(pod.value.spec?.containers?.[0]?.name ?? '');
@@ -67,7 +73,7 @@ export function usePodFiles(pod: Ref<Pod>) {
         const message = filesErrorMessage(res.status, await res.text());
         if (my !== seq) return;
         status.value = 'error';
-        error.value = `${p}: ${message}`;
+        error.value = said(p, message);
         return;
       }
       if (!(res.headers.get('content-type') ?? '').includes('json')) {
@@ -86,7 +92,7 @@ export function usePodFiles(pod: Ref<Pod>) {
     } catch (err) {
       if (my !== seq) return;
       status.value = 'error';
-      error.value = `${p}: ${errorMessage(err)}`;
+      error.value = said(p, errorMessage(err));
     }
   }
 
