@@ -201,7 +201,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: pod files and port-forwa
 
   it('uploads by button and by drop land in the container and download back byte-identical', async () => {
     await go(`#/pods/${NS}/web`);
-    await card().getByTestId('files-entry-etc').waitFor();
+    await card().getByTestId('files-list').waitFor();
     await typePath('/data/sub');
     await card().getByTestId('files-entry-hello.txt').waitFor();
 
