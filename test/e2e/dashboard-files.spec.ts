@@ -225,22 +225,35 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: pod files and port-forwa
     expect(saved.length).toBe(bytes.length);
     expect(saved.equals(bytes)).toBe(true);
 
-    // Dropping files on the card uploads them into the folder shown.
+    // Dropping files on the card uploads them into the folder shown; one over the limit is
+    // refused before anything is sent, with both sizes in words, and the others still go.
     const dt = await page.evaluateHandle(() => {
       const d = new DataTransfer();
       d.items.add(new File(['dropped through the browser\n'], 'dropped.txt', { type: 'text/plain' }));
+      d.items.add(new File([new ArrayBuffer(257 * 1024 * 1024)], 'huge.iso'));
       return d;
     });
     await card().dispatchEvent('dragenter', { dataTransfer: dt });
     await card().getByTestId('files-drop').waitFor();
     expect(await card().getByTestId('files-drop').innerText()).toContain('/data/sub');
     await card().dispatchEvent('drop', { dataTransfer: dt });
+    const huge = card().getByTestId('files-upload-huge.iso');
+    await huge.waitFor();
+    expect(await huge.getAttribute('data-state')).toBe('error');
+    expect(await huge.getByTestId('files-upload-error').innerText()).toBe(
+      'huge.iso is 257 MiB; uploads are limited to 256 MiB (the kubelet builds the archive in memory).',
+    );
     await expect
-      .poll(() => card().getByTestId('files-upload-dropped.txt').getAttribute('data-state'), { timeout: 30_000 })
+      .poll(() => card().getByTestId('files-upload-dropped.txt').getAttribute('data-state'), {
+        timeout: 30_000,
+      })
       .toBe('done');
     await card().getByTestId('files-entry-dropped.txt').waitFor();
+    expect(await card().getByTestId('files-entry-huge.iso').count()).toBe(0);
     expect(await card().getByTestId('files-drop').count()).toBe(0);
     expect(await inContainer('cat', '/data/sub/dropped.txt')).toBe('dropped through the browser\n');
+    await page.mouse.move(1200, 700);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await shot('pod-files', card());
   }, 120_000);
 
@@ -258,6 +271,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: pod files and port-forwa
 
     await port.getByTestId('forward-open-8080').click();
     const pop = page.getByTestId('forward-pop-8080');
+
     await pop.getByTestId('forward-local-port').locator('input').fill('99999');
     await pop.getByTestId('forward-start').click();
     expect(await pop.getByTestId('forward-error').innerText()).toContain('out of range');
@@ -292,7 +306,9 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: pod files and port-forwa
     expect(await podRow.getByTestId('forward-row-url').innerText()).toContain(podUrl);
     expect(await podRow.innerText()).toContain('pod web:8080');
     expect(await svcRow.innerText()).toContain('service web:80 → pod web:8080');
-    expect(await podRow.getByTestId('forward-row-traffic').innerText()).toMatch(/^1 connection · \d+ B sent · \d+ B received$/);
+    expect(await podRow.getByTestId('forward-row-traffic').innerText()).toMatch(
+      /^1 connection · \d+ B sent · \d+ B received$/,
+    );
     // Two requests (one or two connections, as the client keeps them alive), both answered.
     expect(await svcRow.getByTestId('forward-row-traffic').innerText()).toMatch(
       /^[12] connections? · \d+ B sent · [1-9][\d.]* (B|KiB) received$/,
