@@ -52,9 +52,8 @@ export function usePodFiles(pod: Ref<Pod>) {
   let seq = 0;
   let uploadSeq = 0;
 
-  const url = (p: string) =>
-    conn.baseUrl +
-    podFileUrl(pod.value.metadata.namespace ?? 'default', pod.value.metadata.name ?? '', container.value, p);
+  const url = (p: string, c = container.value) =>
+    conn.baseUrl + podFileUrl(pod.value.metadata.namespace ?? 'default', pod.value.metadata.name ?? '', c, p);
   const authHeaders = (): Record<string, string> =>
     conn.token ? { Authorization: `Bearer ${conn.token}` } : {};
 
@@ -116,10 +115,10 @@ export function usePodFiles(pod: Ref<Pod>) {
     }
   }
 
-  function put(item: UploadItem, file: Blob): Promise<void> {
+  function put(item: UploadItem, file: Blob, into: string): Promise<void> {
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('PUT', url(item.path));
+      xhr.open('PUT', url(item.path, into));
       for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
       xhr.setRequestHeader('Content-Type', 'application/octet-stream');
       const patch = (p: Partial<UploadItem>) => {
@@ -146,7 +145,9 @@ export function usePodFiles(pod: Ref<Pod>) {
    * folder afterwards.
    */
   async function upload(files: readonly File[]): Promise<void> {
+    // The folder and container shown now: switching while a batch runs does not move it.
     const dir = path.value;
+    const into = container.value;
     const items: [UploadItem, File][] = files.map((f) => {
       const problem = uploadProblem(f);
       return [
@@ -163,8 +164,8 @@ export function usePodFiles(pod: Ref<Pod>) {
       ];
     });
     uploads.value = [...uploads.value.filter((u) => u.state === 'uploading'), ...items.map(([i]) => i)];
-    for (const [item, file] of items) if (item.state === 'uploading') await put(item, file);
-    if (path.value === dir) await open(dir);
+    for (const [item, file] of items) if (item.state === 'uploading') await put(item, file, into);
+    if (path.value === dir && container.value === into) await open(dir);
   }
 
   function clearUploads(): void {
