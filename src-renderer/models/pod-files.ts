@@ -89,8 +89,13 @@ export interface UploadCandidate {
 export function uploadProblem(f: UploadCandidate, max = MAX_UPLOAD_BYTES): string | undefined {
   if (!f.name || f.name === '.' || f.name === '..' || f.name.includes('/'))
     return `"${f.name}" is not a file name that can be written.`;
-  if (f.size > max)
-    return `${f.name} is ${formatBytes(f.size)}; uploads are limited to ${formatBytes(max)} (the kubelet builds the archive in memory).`;
+  if (f.size > max) {
+    // Just over the limit rounds to the same unit: then the exact bytes tell them apart.
+    let [size, limit] = [formatBytes(f.size), formatBytes(max)];
+    if (size === limit)
+      [size, limit] = [`${f.size.toLocaleString('en')} bytes`, `${max.toLocaleString('en')} bytes`];
+    return `${f.name} is ${size}; uploads are limited to ${limit} (the kubelet builds the archive in memory).`;
+  }
   return undefined;
 }
 

@@ -64,6 +64,9 @@ describe('pod files model', () => {
       'big.iso is 300 MiB; uploads are limited to 256 MiB (the kubelet builds the archive in memory).',
     );
     expect(uploadProblem({ name: 'x', size: 11 }, 10)).toMatch(/limited to 10 B/);
+    expect(uploadProblem({ name: 'edge.bin', size: MAX_UPLOAD_BYTES + 1 })).toBe(
+      'edge.bin is 268,435,457 bytes; uploads are limited to 268,435,456 bytes (the kubelet builds the archive in memory).',
+    );
     expect(uploadProblem({ name: '..', size: 1 })).toMatch(/not a file name/);
   });
 
