@@ -283,6 +283,8 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard: pod files and port-forwa
     expect(podUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(await podLink.innerText()).toBe(podUrl.slice('http://'.length, -1));
     expect((await get(podUrl)).trim()).toBe(BODY);
+    await page.mouse.move(1200, 700);
+    await shot('pod-port-forward', page.getByTestId('container-httpd'));
 
     // A Service's port, on a local port of our choosing.
     const chosen = await freePort();
