@@ -81,6 +81,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: 'Events' },
   },
   {
+    path: '/port-forwards',
+    name: 'port-forwards',
+    component: () => import('./pages/PortForwardsPage.vue'),
+    meta: { title: 'Port forwards', section: 'Network' },
+  },
+  {
     path: '/deploy',
     name: 'deploy',
     component: () => import('./pages/DeployPage.vue'),

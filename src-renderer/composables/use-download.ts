@@ -1,9 +1,9 @@
 /**
- * Saves text as a file the browser way (a Blob behind a temporary link): works in serve mode
- * and in Electron, where the download goes through the session's save dialog.
+ * Saves text or bytes as a file the browser way (a Blob behind a temporary link): works in serve
+ * mode and in Electron, where the download goes through the session's save dialog.
  */
-export function downloadText(filename: string, text: string, type = 'text/plain;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+export function downloadBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename.replace(/[^\w.-]+/g, '_');
@@ -11,5 +11,10 @@ export function downloadText(filename: string, text: string, type = 'text/plain;
   document.body.appendChild(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  // The click starts the download at once; a large Blob is read later, so it stays a while.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function downloadText(filename: string, text: string, type = 'text/plain;charset=utf-8'): void {
+  downloadBlob(filename, new Blob([text], { type }));
 }

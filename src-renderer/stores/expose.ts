@@ -21,6 +21,8 @@ export interface ExposeTarget {
   kind: ExposableKind;
   namespace: string;
   name: string;
+  /** The container port to preselect (from a port's "Expose permanently"). */
+  port?: number;
 }
 
 export const useExposeStore = defineStore('expose', () => {
@@ -30,8 +32,8 @@ export const useExposeStore = defineStore('expose', () => {
   /** The Service made by the last successful expose (the dialog then follows its listener). */
   const created = ref<{ namespace: string; name: string } | null>(null);
 
-  function open(kind: ExposableKind, namespace: string, name: string): void {
-    target.value = { kind, namespace, name };
+  function open(kind: ExposableKind, namespace: string, name: string, port?: number): void {
+    target.value = { kind, namespace, name, port };
     status.value = 'idle';
     error.value = null;
     created.value = null;
