@@ -25,7 +25,7 @@
  *   the retained revisions stop growing, so RSS must flatten: the last third may grow by at most
  *   RSS_SLACK / 2.
  *
- * Prints one summary line (writes, achieved rate, events checked, watchers, RSS start/max/end,
+ * Prints one summary line (writes, achieved rate, events checked, watchers, RSS start/mid/max/end,
  * p50/p99 write latency) for the issue's closing note.
  */
 import fs from 'node:fs';
@@ -65,8 +65,11 @@ const RATE = envInt('LOAD_RATE', 200);
 const SECONDS = envInt('LOAD_SECONDS', 60);
 const WATCHERS = envInt('LOAD_WATCHERS', 100);
 const SEED = envInt('LOAD_SEED', 1212);
-/** Writes in flight at once; past it the writer waits (and the achieved rate shows it). */
-const MAX_IN_FLIGHT = 32;
+/**
+ * Writes in flight at once, the writer's keep-alive pool (HttpsTransport's maxSockets); past it
+ * the writer waits, and the achieved rate shows it.
+ */
+const MAX_IN_FLIGHT = 64;
 const MIB = 1024 * 1024;
 const RSS_SLACK = 96 * MIB;
 const REVISION_BUDGET = 4 * 1024;
@@ -122,6 +125,13 @@ function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(m[1]) * 1024;
+}
+
+/** CPU seconds (user + system) the process has used, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -345,6 +355,8 @@ describe.skipIf(!hasDocker)(
         const sample = () => rss.push({ t: (performance.now() - t0) / 1000, bytes: rssBytes(pid) });
         sample();
         const sampler = setInterval(sample, 1000);
+        const serverCpu0 = cpuSeconds(pid);
+        const testCpu0 = process.cpuUsage();
 
         // The writer: paced, bounded in flight, one write at a time per object.
         const state: ({ rv: number; labels: Labels; seq: number } | undefined)[] = OBJECTS.map(
@@ -429,6 +441,10 @@ describe.skipIf(!hasDocker)(
         }
         for (let n = 0; n < 600 && inFlight > 0; n++) await sleep(100);
         const elapsed = (lastAck - t0) / 1000;
+        // Where the CPU went while writing (2 cores, shared): the server vs this test's client side.
+        const serverCpu = (cpuSeconds(pid) - serverCpu0) / elapsed;
+        const testCpuUsage = process.cpuUsage(testCpu0);
+        const testCpu = (testCpuUsage.user + testCpuUsage.system) / 1e6 / elapsed;
 
         // Every watcher must catch up with every write in its scope (bounded wait).
         const lastRv = history.lastRv;
@@ -464,6 +480,7 @@ describe.skipIf(!hasDocker)(
         const start = rss[0]!.bytes;
         const max = Math.max(...rss.map((s) => s.bytes));
         const final = rss.at(-1)!.bytes;
+        const mid = (rss.find((x) => x.t >= SECONDS / 2) ?? rss.at(-1)!).bytes;
         const retained = Math.min(acked, Math.max(RETAINED_REVISIONS, RETAINED_SECONDS * RATE));
         const bound = start + RSS_SLACK + retained * REVISION_BUDGET;
         const mib = (b: number) => (b / MIB).toFixed(0);
@@ -473,8 +490,9 @@ describe.skipIf(!hasDocker)(
         console.log(
           `load: ${acked} writes in ${elapsed.toFixed(1)} s = ${rate.toFixed(1)}/s (target ${RATE}), ` +
             `${checked} events checked across ${WATCHERS} watchers (${resumes} resumes, ${bookmarks} bookmarks), ` +
-            `server RSS start/max/end ${mib(start)}/${mib(max)}/${mib(final)} MiB (bound ${mib(bound)}), ` +
-            `write latency p50 ${percentile(sorted, 50).toFixed(1)} ms p99 ${percentile(sorted, 99).toFixed(1)} ms`,
+            `server RSS start/mid/max/end ${mib(start)}/${mib(mid)}/${mib(max)}/${mib(final)} MiB (bound ${mib(bound)}), ` +
+            `write latency p50 ${percentile(sorted, 50).toFixed(1)} ms p99 ${percentile(sorted, 99).toFixed(1)} ms, ` +
+            `CPU server ${(serverCpu * 100).toFixed(0)}% test ${(testCpu * 100).toFixed(0)}%`,
         );
 
         expect(errors, 'failed writes').toEqual([]);
@@ -501,6 +519,7 @@ describe.skipIf(!hasDocker)(
         expect(acked, 'writes acknowledged').toBe(issued);
         expect(rate, `achieved write rate (target ${RATE}/s)`).toBeGreaterThanOrEqual(0.9 * RATE);
         expect(final, `final RSS ${mib(final)} MiB ≤ ${mib(bound)} MiB`).toBeLessThanOrEqual(bound);
+        expect(max, `peak RSS ${mib(max)} MiB ≤ ${mib(bound)} MiB`).toBeLessThanOrEqual(bound);
         if (SECONDS > RETAINED_SECONDS + 60) {
           // Past the retention window: the last third must be flat.
           const third = rss.filter((s) => s.t >= (SECONDS * 2) / 3);
