@@ -44,7 +44,6 @@ import {
   EventLog,
   History,
   MODIFIED,
-  matches,
   selectorString,
   type EventType,
   type Labels,
