@@ -75,6 +75,8 @@ const REVISION_BUDGET = 4 * 1024;
 /** The embedded store's retention (store/wal-backend.ts): 10,000 revisions or 5 minutes. */
 const RETAINED_REVISIONS = 10_000;
 const RETAINED_SECONDS = 300;
+/** The server's BOOKMARK interval on watches that allow them (apiserver/object-storage.ts). */
+const BOOKMARK_SECONDS = 60;
 
 const NS_A = 'load-a';
 const NS_B = 'load-b';
@@ -168,7 +170,7 @@ class Watcher {
     apiUrl: string,
     ca: string,
     token: string,
-    private readonly timeoutSeconds: number,
+    readonly timeoutSeconds: number,
   ) {
     this.transport = new HttpsTransport(apiUrl, { ca, token });
     this.client = new KubeClient(this.transport);
@@ -342,7 +344,9 @@ describe.skipIf(!hasDocker)(
               skiff.apiUrl,
               ca,
               skiff.token,
-              15 + Math.floor(random() * 30),
+              // Most watches end every 15-45 s (each watcher resumes several times); every fifth
+              // lasts 70-120 s, past the server's 60 s bookmark interval.
+              i % 5 === 4 ? 70 + Math.floor(random() * 50) : 15 + Math.floor(random() * 30),
             ),
         );
         for (let i = 0; i < watchers.length; i += 10)
@@ -501,6 +505,13 @@ describe.skipIf(!hasDocker)(
           'watch failures (410, ERROR events, broken streams)',
         ).toEqual([]);
         expect(slow, 'watches the server cut as too slow').toBe(0);
+        if (SECONDS >= BOOKMARK_SECONDS + 30)
+          // Every watch pass of a long watcher outlives the bookmark interval at least once.
+          expect(
+            watchers
+              .filter((w) => w.timeoutSeconds > BOOKMARK_SECONDS && w.bookmarks === 0)
+              .map((w) => `${w.label}: no BOOKMARK in ${SECONDS} s`),
+          ).toEqual([]);
         expect(
           watchers
             .filter((w) => w.streamOrder > 0)
