@@ -101,80 +101,77 @@ function verifyCycle(
 }
 
 describe('crash consistency (SIGKILL at random moments)', () => {
-  it(
-    `${CYCLES} kill-and-restart cycles lose no acknowledged write (seed ${SEED})`,
-    async () => {
-      await storeChildScript();
-      const rand = prng(SEED);
-      const model = new Map<string, KeyValue>();
-      let prev = -1;
-      let from = 0;
-      let prevAcks: Ack[] = [];
-      let maxAcked = 0;
-      let totalAcks = 0;
-      let midRecoveryKills = 0;
-      const t0 = Date.now();
-      for (let cycle = 0; cycle <= CYCLES; cycle++) {
-        const ctx = `seed ${SEED}, cycle ${cycle}`;
-        // Now and then, a start that is killed during its recovery (snapshot writing, WAL cut).
-        if (cycle > 0 && rand(4) === 0) {
-          const early = await spawnStoreChild(['writer', dir, '-1', '-1', '0', ackFile]);
-          await sleep(rand(60));
-          if (early.lines.some((l) => l.startsWith('ERROR')))
-            throw new Error(`${ctx}: ${early.lines.join('\n')}`);
-          await kill(early);
-          midRecoveryKills++;
-        }
-        const c = await spawnStoreChild(['writer', dir, String(cycle), String(prev), String(from), ackFile]);
-        // Every start-up succeeds, and quickly.
-        const ready = await c.waitFor(/^READY /, 20_000).catch((err: Error) => {
-          throw new Error(`${ctx}: start-up failed: ${err.message}`);
-        });
-        const [, revText] = ready.split(' ');
-        const rev = Number(revText);
-        expect(rev, ctx).toBeGreaterThanOrEqual(maxAcked);
-        if (prev >= 0) {
-          const dig = await c.waitFor(/^DIGEST /, 20_000);
-          expect(
-            c.lines.some((l) => l.startsWith('COMPACTED')),
-            `${ctx}: history of the last cycle was compacted`,
-          ).toBe(false);
-          const evs = c.lines.filter((l) => l.startsWith('EV '));
-          verifyCycle(prev, prevAcks, evs, from, rev, model, ctx);
-          // ...and the whole store is exactly what all verified history says.
-          expect(dig, ctx).toBe(`DIGEST ${digest([...model.values()])}`);
-        }
-        if (cycle === CYCLES) {
-          await kill(c);
-          break;
-        }
-        await c.waitFor(/^WRITING$/, 20_000);
-        await sleep(5 + rand(60));
-        await kill(c);
-        expect(
-          c.lines.filter((l) => l.startsWith('ERROR')),
-          ctx,
-        ).toEqual([]);
-        prevAcks = fs
-          .readFileSync(ackFile, 'utf8')
-          .split('\n')
-          .filter((l) => l.startsWith('ACK '))
-          .map((l) => {
-            const [, w, seq, r] = l.split(' ').map(Number);
-            return { w, seq, rev: r };
-          });
-        totalAcks += prevAcks.length;
-        for (const a of prevAcks) maxAcked = Math.max(maxAcked, a.rev);
-        prev = cycle;
-        from = rev + 1;
+  const name = `${CYCLES} kill-and-restart cycles lose no acknowledged write (seed ${SEED})`;
+  it(name, { timeout: TIMEOUT_MS }, async () => {
+    await storeChildScript();
+    const rand = prng(SEED);
+    const model = new Map<string, KeyValue>();
+    let prev = -1;
+    let from = 0;
+    let prevAcks: Ack[] = [];
+    let maxAcked = 0;
+    let totalAcks = 0;
+    let midRecoveryKills = 0;
+    const t0 = Date.now();
+    for (let cycle = 0; cycle <= CYCLES; cycle++) {
+      const ctx = `seed ${SEED}, cycle ${cycle}`;
+      // Now and then, a start that is killed during its recovery (snapshot writing, WAL cut).
+      if (cycle > 0 && rand(4) === 0) {
+        const early = await spawnStoreChild(['writer', dir, '-1', '-1', '0', ackFile]);
+        await sleep(rand(60));
+        if (early.lines.some((l) => l.startsWith('ERROR')))
+          throw new Error(`${ctx}: ${early.lines.join('\n')}`);
+        await kill(early);
+        midRecoveryKills++;
       }
-      // The harness did real work: writes were acknowledged, and some kills hit recoveries.
-      expect(totalAcks).toBeGreaterThan(CYCLES * 20);
-      if (CYCLES >= 20) expect(midRecoveryKills).toBeGreaterThan(0);
-      console.log(
-        `crash harness: ${CYCLES} cycles, ${totalAcks} acknowledged writes, ${midRecoveryKills} kills mid-recovery, ${model.size} live keys, ${Date.now() - t0} ms (seed ${SEED})`,
-      );
-    },
-    TIMEOUT_MS,
-  );
+      const c = await spawnStoreChild(['writer', dir, String(cycle), String(prev), String(from), ackFile]);
+      // Every start-up succeeds, and quickly.
+      const ready = await c.waitFor(/^READY /, 20_000).catch((err: Error) => {
+        throw new Error(`${ctx}: start-up failed: ${err.message}`);
+      });
+      const [, revText] = ready.split(' ');
+      const rev = Number(revText);
+      expect(rev, ctx).toBeGreaterThanOrEqual(maxAcked);
+      if (prev >= 0) {
+        const dig = await c.waitFor(/^DIGEST /, 20_000);
+        expect(
+          c.lines.some((l) => l.startsWith('COMPACTED')),
+          `${ctx}: history of the last cycle was compacted`,
+        ).toBe(false);
+        const evs = c.lines.filter((l) => l.startsWith('EV '));
+        verifyCycle(prev, prevAcks, evs, from, rev, model, ctx);
+        // ...and the whole store is exactly what all verified history says.
+        expect(dig, ctx).toBe(`DIGEST ${digest([...model.values()])}`);
+      }
+      if (cycle === CYCLES) {
+        await kill(c);
+        break;
+      }
+      await c.waitFor(/^WRITING$/, 20_000);
+      await sleep(5 + rand(60));
+      await kill(c);
+      expect(
+        c.lines.filter((l) => l.startsWith('ERROR')),
+        ctx,
+      ).toEqual([]);
+      prevAcks = fs
+        .readFileSync(ackFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('ACK '))
+        .map((l) => {
+          const [, w, seq, r] = l.split(' ').map(Number);
+          return { w, seq, rev: r };
+        });
+      totalAcks += prevAcks.length;
+      for (const a of prevAcks) maxAcked = Math.max(maxAcked, a.rev);
+      prev = cycle;
+      from = rev + 1;
+    }
+    // The harness did real work: writes were acknowledged, and some kills hit recoveries.
+    expect(totalAcks).toBeGreaterThan(CYCLES * 20);
+    if (CYCLES >= 20) expect(midRecoveryKills).toBeGreaterThan(0);
+    console.log(
+      `crash harness: ${CYCLES} cycles, ${totalAcks} acknowledged writes, ${midRecoveryKills} kills mid-recovery, ${model.size} live keys, ${Date.now() - t0} ms (seed ${SEED})`,
+    );
+  });
 });
