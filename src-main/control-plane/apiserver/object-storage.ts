@@ -508,6 +508,9 @@ export class ObjectStore implements ObjectStorage {
         const del = await storeWrite(this.backend.delete(key, kv.modRevision));
         if (!del.ok) continue;
         this.cache.forget(key);
+        // As kube-apiserver's etcd3 store (conditionalDelete decodes at the delete's revision):
+        // the object answered carries the deletion's resourceVersion, the RV of its DELETED event.
+        mut(cur).resourceVersion = String(del.revision);
         return cur;
       }
       // Mark for deletion: finalizers still pending, or a graceful deletion in progress.

@@ -315,6 +315,41 @@ describe('REST: watch', () => {
     expect((events[0].object as KubeObject).kind).toBe('Pod');
   });
 
+  it('a delete answers the object at the resourceVersion of its DELETED event, the same for every watcher', async () => {
+    await t.client.create(R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'wd' } });
+    const cm = await t.client.create(R.configmaps, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'wd' },
+      data: { a: '1' },
+    } as KubeObject);
+    const abort = new AbortController();
+    const streams: WatchEvent[][] = [[], []];
+    const done = streams.map(async (events) => {
+      for await (const ev of t.client.watch(R.configmaps, {
+        namespace: 'wd',
+        resourceVersion: cm.metadata.resourceVersion,
+        signal: abort.signal,
+      }))
+        events.push(ev);
+    });
+    await t.client.update(R.configmaps, { ...cm, data: { a: '2' } } as KubeObject);
+    const gone = await t.client.delete<KubeObject & { data?: Record<string, string> }>(
+      R.configmaps,
+      'c',
+      'wd',
+    );
+    for (let i = 0; i < 100 && streams.some((s) => s.length < 2); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    abort.abort();
+    await Promise.all(done.map((d) => d.catch(() => undefined)));
+    expect(gone.data).toEqual({ a: '2' });
+    expect(streams[0]!.map((e) => e.type)).toEqual(['MODIFIED', 'DELETED']);
+    expect(streams[0]![1]!.object.metadata.resourceVersion).toBe(gone.metadata.resourceVersion);
+    expect(streams[1]).toEqual(streams[0]);
+    expect(Object.keys(streams[0]![0]!.object).slice(0, 2)).toEqual(['apiVersion', 'kind']);
+  });
+
   it('ends the watch after timeoutSeconds', async () => {
     const res = await t.request({
       method: 'GET',

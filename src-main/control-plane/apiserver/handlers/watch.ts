@@ -1,4 +1,5 @@
 // The WATCH handler (upstream endpoints/handlers/watch.go): streams storage watch events as JSON lines or Table rows until timeout or disconnect; reads storage, writes only the response.
+import type { ResourceType } from '../../../common/resources';
 import type { KubeObject, WatchEvent } from '../../../common/types';
 import { boolParam, intParam, wantsTable } from '../http';
 import type { Strategy } from '../registry';
@@ -13,6 +14,27 @@ import { withType, type RestDeps } from './common';
  * full: the client re-watches from its last resourceVersion or relists. Writers never wait for it.
  */
 export const MAX_UNSENT_WATCH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The JSON of objects sent in this turn of the event loop. The store hands every watch of a
+ * resource the same frozen object for a revision (object-storage-cache.ts) and delivers a change
+ * to all watches in one turn, so 100 watchers of a busy resource serialize each change once
+ * rather than 100 times. Cleared on the next turn: nothing outlives the delivery.
+ */
+let recentJson: Map<KubeObject, { t: ResourceType; json: string }> | undefined;
+
+function objectJson(t: ResourceType, obj: KubeObject): string {
+  if (!Object.isFrozen(obj)) return JSON.stringify(withType(t, obj));
+  if (!recentJson) {
+    recentJson = new Map();
+    setImmediate(() => (recentJson = undefined));
+  }
+  const hit = recentJson.get(obj);
+  if (hit?.t === t) return hit.json;
+  const json = JSON.stringify(withType(t, obj));
+  recentJson.set(obj, { t, json });
+  return json;
+}
 
 export async function watch(deps: RestDeps, r: ResourceRequest, s: Strategy): Promise<void> {
   const { req, res, query: q } = r;
@@ -34,17 +56,20 @@ export async function watch(deps: RestDeps, r: ResourceRequest, s: Strategy): Pr
   };
   const write = (ev: WatchEvent) => {
     if (ended) return;
-    let object: unknown = ev.object;
-    if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') object = ev.object;
+    let line: string;
+    if (ev.type === 'ERROR' || ev.type === 'BOOKMARK')
+      line = JSON.stringify({ type: ev.type, object: ev.object });
     else if (table) {
-      object = toTable(r.type, s.table, [ev.object as KubeObject], {
+      const object = toTable(r.type, s.table, [ev.object as KubeObject], {
         now: deps.clock.now(),
         include,
         columns: first,
       });
       first = false;
-    } else object = withType(r.type, ev.object as KubeObject);
-    res.write(JSON.stringify({ type: ev.type, object }) + '\n');
+      line = JSON.stringify({ type: ev.type, object });
+    } else
+      line = `{"type":${JSON.stringify(ev.type)},"object":${objectJson(r.type, ev.object as KubeObject)}}`;
+    res.write(line + '\n');
     if (ev.type === 'ERROR') end();
     else if (res.writableLength > MAX_UNSENT_WATCH_BYTES) {
       deps.logger.warn('watch client does not keep up; closing its watch', {

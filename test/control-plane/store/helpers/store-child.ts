@@ -89,7 +89,7 @@ async function writer(
   }
   if (!ackFile) throw new Error('store-child: writer needs an ACKS file');
   // A synchronous write() into the page cache: it is in the file before the next write starts,
-  // and a SIGKILL cannot take it back.
+  // and a SIGKILL cannot take it back (only cut the line short where it crosses a page).
   const acks = fs.openSync(ackFile, 'w');
   out('WRITING');
   // A kill that comes late (a loaded machine) must not let one cycle outrun the 3000 revisions
