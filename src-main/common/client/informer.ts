@@ -199,9 +199,7 @@ export class Informer<T extends KubeObject> {
           throw new ApiError(status.code ?? 500, ev.object as never);
         }
         const obj = (
-          this.opts.transform && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR'
-            ? this.opts.transform(ev.object)
-            : ev.object
+          this.opts.transform && ev.type !== 'BOOKMARK' ? this.opts.transform(ev.object) : ev.object
         ) as T;
         const rv = obj.metadata?.resourceVersion;
         if (rv) this.resourceVersion = rv;
