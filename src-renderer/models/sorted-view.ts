@@ -24,6 +24,8 @@ interface Rec<T> {
   obj: T;
   v: SortValue;
   tie: string;
+  /** The update that last saw this record (records of gone rows keep an older one). */
+  gen: number;
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -75,7 +77,9 @@ function compareValues(a: SortValue, b: SortValue): number {
 /** Keeps `rows` sorted by `order` between updates; see the file comment. */
 export class SortedView<T> {
   private sorted: Rec<T>[] = [];
+  /** Records by key, reused across updates (no 50,000-entry map allocated per publish). */
   private byKey = new Map<string, Rec<T>>();
+  private gen = 0;
   private orderId: string | undefined;
   /** How the last update went (tests and the bench read it). */
   lastUpdate: 'full' | 'incremental' | 'none' = 'none';
@@ -93,30 +97,42 @@ export class SortedView<T> {
       (value ? compareValues(a.v, b.v) * dir : 0) || (a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0);
     const full = order.id !== this.orderId;
     this.orderId = order.id;
-    const next = new Map<string, Rec<T>>();
+    const gen = ++this.gen;
+    const byKey = this.byKey;
+    if (full) byKey.clear();
     const dirty: Rec<T>[] = [];
+    let unchanged = 0;
     for (const o of rows) {
       const key = this.keyOf(o);
-      const r = full ? undefined : this.byKey.get(key);
-      if (r && r.obj === o) {
-        next.set(key, r);
+      const r = byKey.get(key);
+      if (r && r.gen !== gen && r.obj === o) {
+        r.gen = gen;
+        unchanged++;
         continue;
       }
       const v = value ? value(o) : 0;
-      if (r && r.v === v) {
+      if (r && r.gen !== gen && r.v === v) {
         // Same place: the name (tie-break) is part of the key, so only the object changes.
         r.obj = o;
-        next.set(key, r);
+        r.gen = gen;
+        unchanged++;
         continue;
       }
-      const nr: Rec<T> = { key, obj: o, v, tie: r?.tie ?? this.tieOf(o) };
-      next.set(key, nr);
+      const nr: Rec<T> = { key, obj: o, v, tie: r?.tie ?? this.tieOf(o), gen };
+      byKey.set(key, nr);
       dirty.push(nr);
     }
     let kept: Rec<T>[];
     if (full) kept = [];
-    else if (dirty.length === 0 && next.size === this.byKey.size) kept = this.sorted;
-    else kept = this.sorted.filter((r) => next.get(r.key) === r);
+    else if (dirty.length === 0 && unchanged === this.sorted.length) kept = this.sorted;
+    else {
+      // Records not seen in this update moved (a new record replaced them) or went.
+      kept = [];
+      for (const r of this.sorted) {
+        if (r.gen === gen) kept.push(r);
+        else if (byKey.get(r.key) === r) byKey.delete(r.key);
+      }
+    }
     if (full || dirty.length > 256 + kept.length / 16) {
       for (const r of dirty) kept.push(r);
       kept.sort(cmp);
@@ -135,7 +151,6 @@ export class SortedView<T> {
       this.lastUpdate = 'incremental';
     }
     this.sorted = kept;
-    this.byKey = next;
     const out = new Array<T>(kept.length);
     for (let i = 0; i < kept.length; i++) out[i] = kept[i].obj;
     return out;
