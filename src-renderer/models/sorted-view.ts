@@ -3,8 +3,8 @@
  * a watch event replaces one object, so re-sorting all 50,000 rows (30–200 ms) on every publish
  * would block the page. Each update walks the new rows once (O(n), identity checks and map
  * look-ups); objects whose sort value did not change keep their place, the few that moved,
- * appeared or went are removed and binary-inserted. Only a new sort order, or a change touching
- * many rows, sorts everything again.
+ * appeared or went are removed and binary-inserted; a change touching many rows (a list page)
+ * sorts just those and merges them in. Only a new sort order sorts everything again.
  */
 
 /** A sort value: numbers compare numerically, strings naturally (`pod-9` before `pod-10`). */
@@ -82,7 +82,7 @@ export class SortedView<T> {
   private gen = 0;
   private orderId: string | undefined;
   /** How the last update went (tests and the bench read it). */
-  lastUpdate: 'full' | 'incremental' | 'none' = 'none';
+  lastUpdate: 'full' | 'merged' | 'incremental' | 'none' = 'none';
 
   constructor(
     private readonly keyOf: (o: T) => string,
@@ -133,10 +133,23 @@ export class SortedView<T> {
         else if (byKey.get(r.key) === r) byKey.delete(r.key);
       }
     }
-    if (full || dirty.length > 256 + kept.length / 16) {
+    if (full) {
       for (const r of dirty) kept.push(r);
       kept.sort(cmp);
       this.lastUpdate = 'full';
+    } else if (dirty.length > 256 + kept.length / 16) {
+      // Many changed (a list page of thousands): sort them alone and merge, O(n + d log d).
+      dirty.sort(cmp);
+      const merged = new Array<Rec<T>>(kept.length + dirty.length);
+      let i = 0;
+      let j = 0;
+      let k = 0;
+      while (i < kept.length && j < dirty.length)
+        merged[k++] = cmp(kept[i], dirty[j]) <= 0 ? kept[i++] : dirty[j++];
+      while (i < kept.length) merged[k++] = kept[i++];
+      while (j < dirty.length) merged[k++] = dirty[j++];
+      kept = merged;
+      this.lastUpdate = 'merged';
     } else {
       for (const r of dirty) {
         let lo = 0;

@@ -201,6 +201,14 @@ describe.skipIf(!hasChromium)('dashboard Pods page at scale (simulated nodes) in
     await page.getByTestId('column-picker').click();
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SHOTS, `pods-columns-dark.png`) });
+    await page.keyboard.press('Escape');
+    // Mid-list, part of a row scrolled past: the rows slide under the header.
+    await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="pod-scroll"]');
+      if (el) el.scrollTop = 1234 * 40 + 17;
+    });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, `pods-scale-scrolled-dark.png`) });
     await page.emulateMedia({ colorScheme: 'light' });
   }, 90_000);
 

@@ -61,6 +61,10 @@ describe('SortedView', () => {
       const out = view.update(data, byN);
       expect(out.map((r) => r.name)).toEqual(reference(data));
     }
+    // A page of many new rows at once is merged in.
+    data = [...data, ...Array.from({ length: 600 }, (_v, i) => ({ name: `new-${i}`, n: i % 5 }))];
+    expect(view.update(data, byN).map((r) => r.name)).toEqual(reference(data));
+    expect(view.lastUpdate).toBe('merged');
     // Unchanged input: the same order, nothing re-placed.
     expect(view.update(data, byN).map((r) => r.name)).toEqual(reference(data));
   });
