@@ -3,8 +3,8 @@
  * a watch event replaces one object, so re-sorting all 50,000 rows (30–200 ms) on every publish
  * would block the page. Each update walks the new rows once (O(n), identity checks and map
  * look-ups); objects whose sort value did not change keep their place, the few that moved,
- * appeared or went are removed and binary-inserted. Only a new sort order, or a change touching
- * many rows, sorts everything again.
+ * appeared or went are removed and binary-inserted; a change touching many rows (a list page)
+ * sorts just those and merges them in. Only a new sort order sorts everything again.
  */
 
 /** A sort value: numbers compare numerically, strings naturally (`pod-9` before `pod-10`). */
@@ -24,6 +24,8 @@ interface Rec<T> {
   obj: T;
   v: SortValue;
   tie: string;
+  /** The update that last saw this record (records of gone rows keep an older one). */
+  gen: number;
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -75,10 +77,12 @@ function compareValues(a: SortValue, b: SortValue): number {
 /** Keeps `rows` sorted by `order` between updates; see the file comment. */
 export class SortedView<T> {
   private sorted: Rec<T>[] = [];
+  /** Records by key, reused across updates (no 50,000-entry map allocated per publish). */
   private byKey = new Map<string, Rec<T>>();
+  private gen = 0;
   private orderId: string | undefined;
   /** How the last update went (tests and the bench read it). */
-  lastUpdate: 'full' | 'incremental' | 'none' = 'none';
+  lastUpdate: 'full' | 'merged' | 'incremental' | 'none' = 'none';
 
   constructor(
     private readonly keyOf: (o: T) => string,
@@ -93,34 +97,59 @@ export class SortedView<T> {
       (value ? compareValues(a.v, b.v) * dir : 0) || (a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0);
     const full = order.id !== this.orderId;
     this.orderId = order.id;
-    const next = new Map<string, Rec<T>>();
+    const gen = ++this.gen;
+    const byKey = this.byKey;
+    if (full) byKey.clear();
     const dirty: Rec<T>[] = [];
+    let unchanged = 0;
     for (const o of rows) {
       const key = this.keyOf(o);
-      const r = full ? undefined : this.byKey.get(key);
-      if (r && r.obj === o) {
-        next.set(key, r);
+      const r = byKey.get(key);
+      if (r && r.gen !== gen && r.obj === o) {
+        r.gen = gen;
+        unchanged++;
         continue;
       }
       const v = value ? value(o) : 0;
-      if (r && r.v === v) {
+      if (r && r.gen !== gen && r.v === v) {
         // Same place: the name (tie-break) is part of the key, so only the object changes.
         r.obj = o;
-        next.set(key, r);
+        r.gen = gen;
+        unchanged++;
         continue;
       }
-      const nr: Rec<T> = { key, obj: o, v, tie: r?.tie ?? this.tieOf(o) };
-      next.set(key, nr);
+      const nr: Rec<T> = { key, obj: o, v, tie: r?.tie ?? this.tieOf(o), gen };
+      byKey.set(key, nr);
       dirty.push(nr);
     }
     let kept: Rec<T>[];
     if (full) kept = [];
-    else if (dirty.length === 0 && next.size === this.byKey.size) kept = this.sorted;
-    else kept = this.sorted.filter((r) => next.get(r.key) === r);
-    if (full || dirty.length > 256 + kept.length / 16) {
+    else if (dirty.length === 0 && unchanged === this.sorted.length) kept = this.sorted;
+    else {
+      // Records not seen in this update moved (a new record replaced them) or went.
+      kept = [];
+      for (const r of this.sorted) {
+        if (r.gen === gen) kept.push(r);
+        else if (byKey.get(r.key) === r) byKey.delete(r.key);
+      }
+    }
+    if (full) {
       for (const r of dirty) kept.push(r);
       kept.sort(cmp);
       this.lastUpdate = 'full';
+    } else if (dirty.length > 256 + kept.length / 16) {
+      // Many changed (a list page of thousands): sort them alone and merge, O(n + d log d).
+      dirty.sort(cmp);
+      const merged = new Array<Rec<T>>(kept.length + dirty.length);
+      let i = 0;
+      let j = 0;
+      let k = 0;
+      while (i < kept.length && j < dirty.length)
+        merged[k++] = cmp(kept[i], dirty[j]) <= 0 ? kept[i++] : dirty[j++];
+      while (i < kept.length) merged[k++] = kept[i++];
+      while (j < dirty.length) merged[k++] = dirty[j++];
+      kept = merged;
+      this.lastUpdate = 'merged';
     } else {
       for (const r of dirty) {
         let lo = 0;
@@ -135,7 +164,6 @@ export class SortedView<T> {
       this.lastUpdate = 'incremental';
     }
     this.sorted = kept;
-    this.byKey = next;
     const out = new Array<T>(kept.length);
     for (let i = 0; i < kept.length; i++) out[i] = kept[i].obj;
     return out;

@@ -1,7 +1,8 @@
 /**
  * The one way the dashboard holds Kubernetes objects: a Pinia setup store per kind, fed by
  * the common `Informer` (list, then watch from its resourceVersion, re-list on 410; the first
- * list page by page, so the first rows show after the first 500). Events are applied
+ * list page by page, so the first rows show after the first 250, later pages 2,500 each;
+ * managedFields dropped on the way in). Events are applied
  * immutably to a non-reactive map and published as a new frozen array in a shallowRef — never
  * deep-reactive, so 50,000 pods cost no proxies. A small cache publishes once per microtask; a
  * big one (over `batchThreshold` objects) at most once per `batchMs`, so 100 watch events a
@@ -55,7 +56,22 @@ export const resourceStoreConfig = {
    */
   batchThreshold: 2000,
   batchMs: 100,
+  /** Objects in the first list page (its rows show at once) and in every later one. */
+  firstPageSize: 250,
+  pageSize: 2500,
 };
+
+/**
+ * The object without metadata.managedFields, which no page reads (the YAML views hide them,
+ * updates leave them to the server) and which is a third of a pod's JSON: 50,000 pods keep
+ * ~100 MB less (Headlamp and Lens drop them too). Other objects are returned as they are.
+ */
+export function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  const meta = obj.metadata as (KubeObject['metadata'] & { managedFields?: unknown }) | undefined;
+  if (!meta || meta.managedFields === undefined) return obj;
+  const { managedFields: _dropped, ...metadata } = meta;
+  return { ...obj, metadata };
+}
 
 /** Creates the `useXxxStore` of one resource kind. */
 export function defineResourceStore<T extends KubeObject>(id: string, type: ResourceType) {
@@ -132,6 +148,9 @@ export function defineResourceStore<T extends KubeObject>(id: string, type: Reso
       const inf = new Informer<T>(c, type, {
         websocket: resourceStoreConfig.websocket,
         pagedInitialList: true,
+        pageSize: resourceStoreConfig.firstPageSize,
+        laterPageSize: resourceStoreConfig.pageSize,
+        transform: withoutManagedFields,
         onError(err) {
           status.value = 'error';
           error.value = errorMessage(err);

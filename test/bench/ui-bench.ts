@@ -70,7 +70,7 @@ interface CpuProfile {
 }
 
 /** The 15 functions with the most self time in a CDP CPU profile. */
-function printTopFunctions(profile: CpuProfile): void {
+function printTopFunctions(profile: CpuProfile, phase = 'during updates'): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   profile.samples.forEach((id, i) => {
@@ -79,7 +79,7 @@ function printTopFunctions(profile: CpuProfile): void {
     const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
     self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
-  console.log('  top self time during updates:');
+  console.log(`  top self time ${phase}:`);
   for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15))
     console.log(`    ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`);
 }
@@ -160,6 +160,24 @@ export async function runUiBench(): Promise<Record<string, number>> {
     page.setDefaultTimeout(120_000);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
+    // BENCH_UI_PROFILE_LOAD=FILE: a CDP CPU profile of the page load (until every pod is
+    // listed), its top functions and the API requests of the load with their timings.
+    const loadProfileFile = process.env.BENCH_UI_PROFILE_LOAD;
+    const requests: string[] = [];
+    if (loadProfileFile) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await cdp.send('Profiler.start');
+      const tNav = performance.now();
+      page.on('requestfinished', (req) => {
+        const t = req.timing();
+        if (req.url().includes('/api'))
+          requests.push(
+            `    ${(performance.now() - tNav).toFixed(0).padStart(6)} ms done, ` +
+              `${(t.responseEnd - t.requestStart).toFixed(0).padStart(5)} ms  ${req.url().replace(/^https?:\/\/[^/]+/, '')}`,
+          );
+      });
+    }
     await page.goto(`${skiff.dashboardUrl}/#/pods?token=${encodeURIComponent(skiff.token)}`);
     // Page functions say globalThis.performance: the bundler renames a bare `performance` (the
     // Node import) and the page's CSP forbids string evaluation.
@@ -171,6 +189,13 @@ export async function runUiBench(): Promise<Record<string, number>> {
     const tAll = performance.now();
     await until('the page to list every pod', async () => (await subtitleCount(page)) >= PODS, 180_000, 200);
     const allRowsMs = firstRowMs + (performance.now() - tAll);
+    if (loadProfileFile) {
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+      fs.writeFileSync(loadProfileFile, JSON.stringify(profile));
+      console.log('  API requests while loading (first 40):');
+      for (const r of requests.slice(0, 40)) console.log(r);
+      printTopFunctions(profile, 'while loading');
+    }
     await page.waitForTimeout(2000);
     const heapLoaded = await heapBytes(cdp);
     const loadProbe = await page.evaluate(probeOf);

@@ -36,6 +36,17 @@ export interface InformerOptions {
   pagedInitialList?: boolean;
   /** Objects per list page (default 500). */
   pageSize?: number;
+  /**
+   * Objects per page after the first (default `pageSize`): with `pagedInitialList` a small
+   * first page shows rows at once, bigger later ones cut the round trips of a huge list.
+   */
+  laterPageSize?: number;
+  /**
+   * Applied to every listed or watched object before it is cached or handed to a handler
+   * (client-go's SetTransform), e.g. to drop managedFields nobody reads. Must return an object
+   * with the same namespace, name and resourceVersion.
+   */
+  transform?(obj: KubeObject): KubeObject;
 }
 
 /**
@@ -125,9 +136,12 @@ export class Informer<T extends KubeObject> {
         namespace: this.opts.namespace,
         labelSelector: this.opts.labelSelector,
         fieldSelector: this.opts.fieldSelector,
-        limit: this.opts.pageSize ?? 500,
+        limit: cont ? (this.opts.laterPageSize ?? this.opts.pageSize ?? 500) : (this.opts.pageSize ?? 500),
         continue: cont,
       });
+      const transform = this.opts.transform;
+      if (transform)
+        for (let i = 0; i < list.items.length; i++) list.items[i] = transform(list.items[i]) as T;
       if (this.opts.pagedInitialList && !this.synced && this.cache.size === 0 && !cont) incremental = true;
       if (incremental) {
         // First list into an empty cache: every object is an add, nothing can have gone.
@@ -184,7 +198,9 @@ export class Informer<T extends KubeObject> {
           const status = ev.object as unknown as { code?: number; message?: string };
           throw new ApiError(status.code ?? 500, ev.object as never);
         }
-        const obj = ev.object as T;
+        const obj = (
+          this.opts.transform && ev.type !== 'BOOKMARK' ? this.opts.transform(ev.object) : ev.object
+        ) as T;
         const rv = obj.metadata?.resourceVersion;
         if (rv) this.resourceVersion = rv;
         if (ev.type === 'BOOKMARK') continue;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KubeClient } from '../../../src-main/common/client/client';
-import { Informer, keyOf } from '../../../src-main/common/client/informer';
+import { Informer, keyOf, type InformerOptions } from '../../../src-main/common/client/informer';
 import type {
   StreamResponse,
   Transport,
@@ -96,7 +96,7 @@ const cm = (name: string, data: Record<string, string> = {}): KubeObject =>
   ({ metadata: { name, namespace: 'default' }, data }) as KubeObject;
 const rvOf = (path: string) => new URL(path, 'http://x').searchParams.get('resourceVersion');
 
-function setup() {
+function setup(opts: InformerOptions = {}) {
   const clock = new FakeClock();
   const api = new FakeApi(clock);
   const wire = new Wire(api);
@@ -106,6 +106,7 @@ function setup() {
     clock,
     onError: (e) => errors.push(e),
     onSync: () => syncs.push(wire.lists.length),
+    ...opts,
   });
   const seen: string[] = [];
   inf.addHandler({
@@ -236,6 +237,46 @@ describe('Informer', () => {
     expect(seen).toHaveLength(5);
     await settle();
     expect(rvOf(wire.watches[0])).toBe(inf.lastResourceVersion);
+    inf.stop();
+  });
+
+  it('asks for laterPageSize objects after the first page', async () => {
+    const { api, wire, inf } = setup({ pageSize: 2, laterPageSize: 3, pagedInitialList: true });
+    for (const n of ['a', 'b', 'c', 'd', 'e']) api.seed(R.configmaps, cm(n));
+    wire.pageSize = 2;
+    inf.start();
+    await inf.waitForSync();
+    const params = wire.lists.map((p) => new URL(p, 'http://x').searchParams);
+    expect(params.map((q) => [q.get('limit'), q.get('continue')])).toEqual([
+      ['2', null],
+      ['3', '2'],
+      ['3', '4'],
+    ]);
+    expect(names(inf)).toHaveLength(5);
+    inf.stop();
+  });
+
+  it('transforms listed and watched objects before caching and handing them on', async () => {
+    const strip = (o: KubeObject): KubeObject => {
+      const { managedFields: _m, ...metadata } = o.metadata as KubeObject['metadata'] & {
+        managedFields?: unknown;
+      };
+      return { ...o, metadata };
+    };
+    const { api, inf } = setup({ transform: strip });
+    const withFields = (name: string) =>
+      ({ ...cm(name), metadata: { ...cm(name).metadata, managedFields: [{ manager: 'x' }] } }) as KubeObject;
+    api.seed(R.configmaps, withFields('a'));
+    const handed: unknown[] = [];
+    inf.addHandler({ add: (o) => handed.push((o.metadata as { managedFields?: unknown }).managedFields) });
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    await api.client.create(R.configmaps, withFields('b'));
+    await settle();
+    expect(names(inf)).toEqual(['default/a', 'default/b']);
+    expect(handed).toEqual([undefined, undefined]);
+    for (const o of inf.list()) expect(o.metadata).not.toHaveProperty('managedFields');
     inf.stop();
   });
 

@@ -39,6 +39,36 @@ describe('SortedView', () => {
     expect(out.find((r) => r.name === 'pod-10')).toBe(data[i10]);
   });
 
+  it('stays equal to a full sort over many rounds of changes, removals and returns', () => {
+    const view = new SortedView<Row>(
+      (r) => r.name,
+      (r) => r.name,
+    );
+    let data = rows(400);
+    view.update(data, byN);
+    let seed = 7;
+    const rnd = (k: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % k;
+    const gone: Row[] = [];
+    for (let round = 0; round < 60; round++) {
+      data = [...data];
+      for (let c = 0; c < 5; c++) {
+        const i = rnd(data.length);
+        const op = rnd(3);
+        if (op === 0) data[i] = { ...data[i]!, n: rnd(7) };
+        else if (op === 1) gone.push(...data.splice(i, 1));
+        else if (gone.length) data.push(gone.splice(rnd(gone.length), 1)[0]!);
+      }
+      const out = view.update(data, byN);
+      expect(out.map((r) => r.name)).toEqual(reference(data));
+    }
+    // A page of many new rows at once is merged in.
+    data = [...data, ...Array.from({ length: 600 }, (_v, i) => ({ name: `new-${i}`, n: i % 5 }))];
+    expect(view.update(data, byN).map((r) => r.name)).toEqual(reference(data));
+    expect(view.lastUpdate).toBe('merged');
+    // Unchanged input: the same order, nothing re-placed.
+    expect(view.update(data, byN).map((r) => r.name)).toEqual(reference(data));
+  });
+
   it('sorts in full on a new order and descends on the value only', () => {
     const view = new SortedView<Row>(
       (r) => r.name,

@@ -20,7 +20,7 @@ function fakeTransport() {
   const watches: { push(ev: object): void; aborted: boolean }[] = [];
   const t: Transport = {
     async request(req: TransportRequest) {
-      expect(req.path).toMatch(/^\/api\/v1\/pods\?limit=500/);
+      expect(req.path).toMatch(/^\/api\/v1\/pods\?limit=\d+/);
       return {
         status: 200,
         headers: {},

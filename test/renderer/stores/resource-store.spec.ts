@@ -4,7 +4,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { nextTick } from 'vue';
 import type { Pod } from '../../../src-renderer/models/kube';
 import { usePodsStore } from '../../../src-renderer/stores/pods';
-import { isStale } from '../../../src-renderer/stores/resource-store';
+import { isStale, withoutManagedFields } from '../../../src-renderer/stores/resource-store';
 import { usePodList } from '../../../src-renderer/composables/use-pods';
 import { usePreferencesStore } from '../../../src-renderer/stores/preferences';
 import { ref } from 'vue';
@@ -79,6 +79,23 @@ describe('resource stores apply watch events', () => {
     s.applyEvent({ type: 'MODIFIED', object: pod('db-1', '3', 'Running', 'data') });
     await flush();
     expect(filtered.value).toEqual([]);
+  });
+});
+
+describe('withoutManagedFields', () => {
+  it('drops metadata.managedFields and keeps everything else, without touching the input', () => {
+    const input = {
+      metadata: { name: 'a', namespace: 'n', resourceVersion: '3', managedFields: [{ manager: 'kubectl' }] },
+      spec: { nodeName: 'x' },
+    } as unknown as Pod;
+    const out = withoutManagedFields(input);
+    expect(out).toEqual({
+      metadata: { name: 'a', namespace: 'n', resourceVersion: '3' },
+      spec: { nodeName: 'x' },
+    });
+    expect((input.metadata as { managedFields?: unknown }).managedFields).toHaveLength(1);
+    const plain = { metadata: { name: 'b' } } as Pod;
+    expect(withoutManagedFields(plain)).toBe(plain);
   });
 });
 
