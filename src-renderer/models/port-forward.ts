@@ -4,38 +4,15 @@
  * pod or Service port, the local port typed into "Open on localhost" (empty = any free port),
  * and the words the Port forwards page shows for a forward's target and traffic.
  */
+import type { PortForwardTarget, PortForwardView } from '@common/port-forward';
 import { formatBytes } from './format';
 
-/** What to forward: a pod's container port or a Service's port, in one cluster. */
-export interface PortForwardTarget {
-  /** '' = the local Skiff cluster, else a kubeconfig context. */
-  cluster: string;
-  namespace: string;
-  kind: 'pod' | 'service';
-  name: string;
-  port: number | string;
-}
+export type { PortForwardTarget, PortForwardView };
 
 /** The body of `POST /dashboard/v1/port-forwards`. */
 export interface PortForwardRequest extends PortForwardTarget {
   /** 0 = any free port. */
   localPort: number;
-}
-
-/** One running forward, as the server lists it. */
-export interface PortForwardView extends PortForwardTarget {
-  id: string;
-  /** The pod and container port actually forwarded to (a Service resolves to one pod). */
-  pod: string;
-  podPort: number;
-  localPort: number;
-  url: string;
-  connections: number;
-  activeConnections: number;
-  bytesIn: number;
-  bytesOut: number;
-  lastError?: string;
-  startedAt: string;
 }
 
 /** The forward already open for a target, if any (the newest when there are several). */

@@ -10,38 +10,15 @@
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import type { PortForwardTarget, PortForwardView } from '../../common/port-forward';
 import { upstreamJson, upstreamPath, type Upstream } from './upstream';
 
-export interface PortForwardRequest {
-  /** '' = local Skiff cluster, else a kubeconfig context. */
-  cluster: string;
-  namespace: string;
-  kind: 'pod' | 'service';
-  name: string;
-  /** Container port (pod) or service port (service); a name is allowed for services. */
-  port: number | string;
+export type { PortForwardView };
+
+/** The body of `POST /dashboard/v1/port-forwards` (a name is allowed as a Service's port). */
+export interface PortForwardRequest extends PortForwardTarget {
   /** 0 / absent = any free port. */
   localPort?: number;
-}
-
-export interface PortForwardView {
-  id: string;
-  cluster: string;
-  namespace: string;
-  kind: 'pod' | 'service';
-  name: string;
-  port: number | string;
-  /** The pod and container port actually forwarded to. */
-  pod: string;
-  podPort: number;
-  localPort: number;
-  url: string;
-  connections: number;
-  activeConnections: number;
-  bytesIn: number;
-  bytesOut: number;
-  lastError?: string;
-  startedAt: string;
 }
 
 interface PodLike {
